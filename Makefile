@@ -1,0 +1,51 @@
+# Two commands: `make run` sets everything up and starts the site; `make test` sets up and runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup venv system-deps migrate messages demo lint format makemessages clean
+
+run: setup demo
+	@PORT=$(PORT) bash scripts/run.sh
+
+test: venv system-deps messages
+	@bash scripts/test.sh
+
+setup: venv system-deps migrate messages
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+migrate: venv
+	@$(PY) manage.py migrate --noinput
+
+messages: venv
+	@$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+demo: migrate
+	@$(PY) manage.py seed_demo
+
+makemessages: venv
+	@$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=var --no-obsolete
+	@$(PY) manage.py makemessages -d djangojs -l ja --ignore=.venv --ignore=var --no-obsolete
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+	@$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf var/db.sqlite3* var/media var/static

@@ -1,0 +1,357 @@
+"""Site content (pillars 1 and 2): home, standard pages, news, case studies and the
+directory of participating organisations (参加団体) with their つながりづくり activities."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.forms import CheckboxSelectMultiple
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.blocks import PageChooserBlock
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.blocks import BaseStreamBlock, PillarBlock
+from lms.search import ngram_text, streamfield_text
+
+SLOGAN = "すべての人に居場所がある、兵庫へ"
+
+
+class JapaneseSearchMixin:
+    """Adds the n-gram search field that makes Japanese words findable (see lms.search)."""
+
+    def search_text_parts(self) -> list[str]:
+        parts = [self.title, getattr(self, "search_description", "")]
+        for name in ("intro", "summary"):
+            parts.append(getattr(self, name, "") or "")
+        body = getattr(self, "body", None)
+        if body is not None:
+            parts.append(streamfield_text(body))
+        return parts
+
+    @property
+    def search_ngrams(self) -> str:
+        return ngram_text(*self.search_text_parts())
+
+
+NGRAM_SEARCH_FIELDS = [index.SearchField("search_ngrams")]
+
+
+class HomePage(JapaneseSearchMixin, Page):
+    hero_title = models.CharField(_("slogan"), max_length=120, default=SLOGAN)
+    hero_text = models.TextField(_("introduction"), blank=True)
+    pillars = StreamField([("pillar", PillarBlock())], blank=True, verbose_name=_("pillars"))
+    featured = StreamField(
+        [("page", PageChooserBlock(label=_("page")))],
+        blank=True,
+        max_num=6,
+        verbose_name=_("featured content"),
+        help_text=_("Pages to feature on the home page, in this order."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("hero_title"),
+        FieldPanel("hero_text"),
+        FieldPanel("pillars"),
+        FieldPanel("featured"),
+    ]
+    search_fields = Page.search_fields + NGRAM_SEARCH_FIELDS
+    subpage_types = [
+        "cms.StandardPage",
+        "cms.NewsIndexPage",
+        "cms.CaseStudyIndexPage",
+        "cms.OrganisationDirectoryPage",
+    ]
+    parent_page_types = ["wagtailcore.Page"]
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def search_text_parts(self) -> list[str]:
+        return [self.title, self.hero_title, self.hero_text]
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import news_list_latest, pages_for_featured
+
+        context = super().get_context(request, *args, **kwargs)
+        context["featured_pages"] = pages_for_featured(self.featured)
+        context["latest_news"] = news_list_latest(locale=self.locale, limit=3)
+        return context
+
+
+class StandardPage(JapaneseSearchMixin, Page):
+    intro = models.TextField(_("introduction"), blank=True)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro")] + NGRAM_SEARCH_FIELDS
+    subpage_types = ["cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("standard page")
+
+
+class NewsIndexPage(JapaneseSearchMixin, Page):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + NGRAM_SEARCH_FIELDS
+    subpage_types = ["cms.NewsPage"]
+    parent_page_types = ["cms.HomePage"]
+
+    class Meta:
+        verbose_name = _("news index page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        news = (
+            NewsPage.objects.child_of(self)
+            .live()
+            .public()
+            .order_by("-date", "-pk")
+            .prefetch_related("fields")
+        )
+        context["news_page"] = Paginator(news, 10).get_page(request.GET.get("page"))
+        return context
+
+
+class NewsPage(JapaneseSearchMixin, Page):
+    date = models.DateField(_("date"), default=timezone.localdate)
+    summary = models.TextField(_("summary"), max_length=400, blank=True)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+    fields = ParentalManyToManyField(
+        "lms.Field", blank=True, related_name="+", verbose_name=_("fields")
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("fields", widget=CheckboxSelectMultiple),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary")] + NGRAM_SEARCH_FIELDS
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("news page")
+
+
+class CaseStudyIndexPage(JapaneseSearchMixin, Page):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + NGRAM_SEARCH_FIELDS
+    subpage_types = ["cms.CaseStudyPage"]
+    parent_page_types = ["cms.HomePage"]
+
+    class Meta:
+        verbose_name = _("case study index page")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import case_study_list
+        from lms.models import Field
+
+        context = super().get_context(request, *args, **kwargs)
+        field_slug = request.GET.get("field", "")
+        studies = case_study_list(parent=self, field_slug=field_slug)
+        context["case_studies"] = Paginator(studies, 12).get_page(request.GET.get("page"))
+        context["all_fields"] = Field.objects.all()
+        context["selected_field"] = field_slug
+        return context
+
+
+class CaseStudyPage(JapaneseSearchMixin, Page):
+    """A case study (先進事例) that member organisations share with each other."""
+
+    summary = models.TextField(_("summary"), max_length=400, blank=True)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+    fields = ParentalManyToManyField(
+        "lms.Field", blank=True, related_name="+", verbose_name=_("fields")
+    )
+    organisation = models.ForeignKey(
+        "cms.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="case_studies",
+        verbose_name=_("organisation"),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("organisation"),
+        FieldPanel("fields", widget=CheckboxSelectMultiple),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary")] + NGRAM_SEARCH_FIELDS
+    parent_page_types = ["cms.CaseStudyIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("case study page")
+
+
+class OrganisationDirectoryPage(RoutablePageMixin, JapaneseSearchMixin, Page):
+    """The public directory of participating organisations; each organisation has its own URL under it."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + NGRAM_SEARCH_FIELDS
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("organisation directory page")
+
+    @path("")
+    def directory(self, request):
+        from cms.forms import DirectoryFilterForm
+        from cms.selectors import organisation_list_listed
+
+        form = DirectoryFilterForm(request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        organisations = organisation_list_listed(**filters)
+        context = self.get_context(request)
+        context["filter_form"] = form
+        context["organisations"] = Paginator(organisations, 20).get_page(request.GET.get("page"))
+        return TemplateResponse(request, "cms/organisation_directory_page.html", context)
+
+    @path("<slug:slug>/")
+    def organisation_detail(self, request, slug):
+        from cms.selectors import organisation_list_listed
+
+        organisation = get_object_or_404(organisation_list_listed(), slug=slug)
+        context = self.get_context(request)
+        context["organisation"] = organisation
+        return TemplateResponse(request, "cms/organisation_detail.html", context)
+
+
+class Organisation(index.Indexed, ClusterableModel):
+    """A participating organisation of the prefecture's platform (県PF参加団体)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    name_kana = models.CharField(_("name in kana"), max_length=150, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=False)
+    organisation_type = models.ForeignKey(
+        "lms.OrganisationType",
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("type"),
+    )
+    fields = ParentalManyToManyField(
+        "lms.Field", blank=True, related_name="organisations", verbose_name=_("fields")
+    )
+    municipality = models.ForeignKey(
+        "lms.Municipality",
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("municipality"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    public_email = models.EmailField(_("public contact email"), blank=True)
+    public_phone = models.CharField(_("public contact phone"), max_length=30, blank=True)
+    is_listed = models.BooleanField(
+        _("listed in the directory"),
+        default=True,
+        help_text=_("Untick to hide the organisation from the public."),
+    )
+    joined_on = models.DateField(_("joined the platform on"), null=True, blank=True)
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("name"),
+                FieldPanel("name_kana"),
+                FieldPanel("slug"),
+                FieldPanel("organisation_type"),
+            ],
+            heading=_("Organisation"),
+        ),
+        FieldPanel("fields", widget=CheckboxSelectMultiple),
+        FieldPanel("municipality"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldPanel("address"),
+                FieldPanel("website"),
+                FieldPanel("public_email"),
+                FieldPanel("public_phone"),
+            ],
+            heading=_("Contact"),
+        ),
+        FieldPanel("is_listed"),
+        FieldPanel("joined_on"),
+        InlinePanel("activities", label=_("Connection-making activities")),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("name_kana"),
+        index.SearchField("description"),
+        index.SearchField("search_ngrams"),
+        index.FilterField("is_listed"),
+    ]
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name_kana", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def search_ngrams(self) -> str:
+        return ngram_text(
+            self.name, self.description, *[activity.title for activity in self.activities.all()]
+        )
+
+
+class Activity(Orderable):
+    """A connection-making activity (つながりづくりの場) an organisation runs: what, where, when, for whom."""
+
+    organisation = ParentalKey(Organisation, on_delete=models.CASCADE, related_name="activities")
+    title = models.CharField(_("title"), max_length=150)
+    description = models.TextField(_("what happens"), blank=True)
+    place = models.CharField(_("where"), max_length=200, blank=True)
+    municipality = models.ForeignKey(
+        "lms.Municipality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("municipality"),
+    )
+    schedule = models.CharField(
+        _("when"), max_length=200, blank=True, help_text=_("e.g. 毎月第2土曜日 10:00〜12:00")
+    )
+    audience = models.CharField(_("who it is for"), max_length=200, blank=True)
+    is_online = models.BooleanField(_("online"), default=False)
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldPanel("place"),
+        FieldPanel("municipality"),
+        FieldPanel("schedule"),
+        FieldPanel("audience"),
+        FieldPanel("is_online"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,32 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from wagtail.models import Locale
+
+from cms.forms import SearchForm
+from cms.selectors import organisation_search, site_search
+
+
+def search(request):
+    """Site search that finds Japanese words inside longer titles (see lms.search)."""
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    pages = organisations = None
+    if query:
+        locale = Locale.get_active()
+        pages = Paginator(site_search(query=query, locale=locale), 20).get_page(
+            request.GET.get("page")
+        )
+        organisations = list(organisation_search(query=query)[:10])
+    return render(
+        request,
+        "cms/search.html",
+        {"form": form, "query": query, "pages": pages, "organisations": organisations},
+    )
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.functional import SimpleLazyObject
+
+
+def _menu_pages(request) -> list:
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request)
+    if site is None:
+        return []
+    root = site.root_page.localized
+    return [
+        {"title": page.title, "url": page.get_url(request)}
+        for page in root.get_children().live().public().in_menu()
+    ]
+
+
+def site_chrome(request) -> dict:
+    """Values every page template needs: the site name, the menu and this page in each language."""
+    path = request.get_full_path()
+    return {
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "nav_pages": SimpleLazyObject(lambda: _menu_pages(request)),
+        "language_links": [
+            {"code": code, "name": name, "url": translate_url(path, code)}
+            for code, name in settings.LANGUAGES
+        ],
+    }

@@ -1,0 +1,86 @@
+"""Forms for people's own accounts: sign-up additions and profile editing."""
+
+import re
+import unicodedata
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from lms.models import Municipality, Profession, User
+
+# Hiragana, katakana (incl. prolonged sound mark), and separators people type between names.
+_KANA_RE = re.compile(r"^[\u3041-\u3096\u309D\u309F\u30A1-\u30FA\u30FC-\u30FF\s・]+$")
+
+
+def normalise_name(value: str) -> str:
+    """NFKC turns half-width katakana into full-width and squeezes odd spaces; kanji are untouched."""
+    value = unicodedata.normalize("NFKC", value or "")
+    return " ".join(value.split())
+
+
+def clean_kana(value: str) -> str:
+    value = normalise_name(value)
+    if value and not _KANA_RE.match(value):
+        raise forms.ValidationError(
+            _("Please write your name in hiragana or katakana (for example: ひょうご はなこ).")
+        )
+    return value
+
+
+class NameFieldsMixin(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=100,
+        help_text=_("As you would like it on certificates, e.g. 兵庫 花子"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    full_name_kana = forms.CharField(
+        label=_("Full name in kana"),
+        max_length=100,
+        help_text=_("In hiragana or katakana, e.g. ひょうご はなこ"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_full_name(self) -> str:
+        value = normalise_name(self.cleaned_data["full_name"])
+        if not value:
+            raise forms.ValidationError(_("Please enter your name."))
+        if any(unicodedata.category(ch) == "Cc" for ch in value):
+            raise forms.ValidationError(_("Your name contains characters that cannot be used."))
+        return value
+
+    def clean_full_name_kana(self) -> str:
+        return clean_kana(self.cleaned_data["full_name_kana"])
+
+
+class SignupForm(NameFieldsMixin):
+    """Extra sign-up fields for django-allauth (email and password come from allauth)."""
+
+    field_order = ["full_name", "full_name_kana"]
+
+    def signup(self, request, user: User) -> None:
+        user.full_name = self.cleaned_data["full_name"]
+        user.full_name_kana = self.cleaned_data["full_name_kana"]
+        user.preferred_language = (request.LANGUAGE_CODE or "ja")[:2]
+        user.save(update_fields=["full_name", "full_name_kana", "preferred_language"])
+
+
+class ProfileForm(NameFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "full_name",
+            "full_name_kana",
+            "profession",
+            "organisation_name",
+            "municipality",
+            "preferred_language",
+        ]
+        labels = {"organisation_name": _("Organisation you belong to (if any)")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profession"].queryset = Profession.objects.all()
+        self.fields["municipality"].queryset = Municipality.objects.select_related("parent")
+        self.fields["profession"].required = False
+        self.fields["municipality"].required = False

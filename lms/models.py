@@ -1,0 +1,274 @@
+"""The platform core: the custom user, shared taxonomies and the outgoing-mail record."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BilingualNameModel(models.Model):
+    """A taxonomy term with a Japanese name (shown by default) and an English name for /en/."""
+
+    name = models.CharField(_("name (Japanese)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if translation.get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class Field(BilingualNameModel):
+    """A field of activity (分野) from the prefecture's platform document, e.g. 防災 or 子育て."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta(BilingualNameModel.Meta):
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+
+
+class Profession(BilingualNameModel):
+    """A supporter's profession (職種), used for multi-profession training and mentoring."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta(BilingualNameModel.Meta):
+        verbose_name = _("profession")
+        verbose_name_plural = _("professions")
+
+
+class OrganisationGroup(BilingualNameModel):
+    """One of the five groups of member organisations in the platform document (e.g. 民間企業)."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta(BilingualNameModel.Meta):
+        verbose_name = _("organisation group")
+        verbose_name_plural = _("organisation groups")
+
+
+class OrganisationType(BilingualNameModel):
+    """A type of organisation within a group (e.g. 社会福祉協議会 within 当事者支援を行う民間団体)."""
+
+    group = models.ForeignKey(
+        OrganisationGroup,
+        on_delete=models.PROTECT,
+        related_name="types",
+        verbose_name=_("group"),
+    )
+
+    class Meta(BilingualNameModel.Meta):
+        verbose_name = _("organisation type")
+        verbose_name_plural = _("organisation types")
+
+
+class MunicipalityKind(models.TextChoices):
+    CITY = "city", _("City")
+    TOWN = "town", _("Town")
+    WARD = "ward", _("Ward")
+    OUTSIDE = "outside", _("Outside Hyogo")
+
+
+class Municipality(models.Model):
+    """A municipality of Hyogo (市町) with its local-government code; Kobe's wards are children.
+
+    ``code`` is the six-digit 全国地方公共団体コード (with check digit); "outside Hyogo" has none.
+    """
+
+    code = models.CharField(
+        _("local government code"), max_length=6, unique=True, blank=True, null=True
+    )
+    name = models.CharField(_("name (Japanese)"), max_length=50)
+    name_kana = models.CharField(_("name (kana)"), max_length=50, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=MunicipalityKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wards",
+        verbose_name=_("parent city"),
+    )
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="lms_municipality_unique_name_in_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = self.name_en if translation.get_language() == "en" and self.name_en else self.name
+        if self.parent_id and self.kind == MunicipalityKind.WARD:
+            parent = self.parent
+            parent_name = (
+                parent.name_en
+                if translation.get_language() == "en" and parent.name_en
+                else parent.name
+            )
+            return f"{parent_name} {name}"
+        return name
+
+
+class PreferredLanguage(models.TextChoices):
+    JA = "ja", "日本語"
+    EN = "en", "English"
+
+
+class UserManager(BaseUserManager):
+    """Users log in with their email address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person on the platform: supporter, resident volunteer, mentor or staff.
+
+    Names are one field each (氏名 and ふりがな) because Japanese names do not split cleanly
+    into given/family name for every person; ``first_name``/``last_name`` stay empty.
+    """
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    full_name_kana = models.CharField(
+        _("full name in kana"),
+        max_length=100,
+        blank=True,
+        help_text=_("In hiragana, e.g. ひょうご はなこ"),
+    )
+    profession = models.ForeignKey(
+        Profession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("profession"),
+    )
+    organisation_name = models.CharField(_("organisation"), max_length=150, blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("municipality"),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        choices=PreferredLanguage.choices,
+        default=PreferredLanguage.JA,
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name_kana", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name or self.email
+
+
+class OutboundEmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundEmail(TimeStampedModel):
+    """Every email the platform sends, rendered once in the recipient's language.
+
+    The row is the source of truth for delivery: a worker sends it and records the outcome,
+    so a failure is visible to staff and retried, never silently lost.
+    """
+
+    recipient = models.EmailField(_("recipient"))
+    template = models.CharField(_("template"), max_length=200)
+    language = models.CharField(_("language"), max_length=5, default="ja")
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("body (text)"))
+    body_html = models.TextField(_("body (HTML)"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=OutboundEmailStatus.choices,
+        default=OutboundEmailStatus.QUEUED,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "attempts"], name="lms_outboundemail_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.subject}"
+
+    @property
+    def can_retry(self) -> bool:
+        return (
+            self.status == OutboundEmailStatus.FAILED
+            and self.attempts < settings.EMAIL_MAX_ATTEMPTS
+        )

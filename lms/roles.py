@@ -1,0 +1,67 @@
+"""Role groups and their permissions.
+
+Roles are Django groups so staff can see and adjust them in the Wagtail admin.  They are
+synced after every ``migrate`` (permissions only exist then), which makes this idempotent.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+CONTENT_EDITORS = "Content editors"
+COORDINATORS = "Coordinators"
+MENTORS = "Mentors"
+
+_TAXONOMY_MODELS = ["field", "profession", "organisationgroup", "organisationtype", "municipality"]
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    CONTENT_EDITORS: [
+        ("wagtailadmin", "access_admin"),
+        *[("wagtailimages", f"{action}_image") for action in ("add", "change", "choose")],
+        *[("wagtaildocs", f"{action}_document") for action in ("add", "change", "choose")],
+        *[("cms", f"{action}_organisation") for action in ("add", "change", "view")],
+    ],
+    COORDINATORS: [
+        ("wagtailadmin", "access_admin"),
+        *[
+            ("lms", f"{action}_{model}")
+            for model in _TAXONOMY_MODELS
+            for action in ("add", "change", "view")
+        ],
+        *[("cms", f"{action}_organisation") for action in ("add", "change", "view")],
+        ("lms", "view_outboundemail"),
+    ],
+    MENTORS: [],
+}
+
+
+def ensure_role_groups(sender=None, **kwargs) -> None:
+    """Create the role groups and give them their permissions (and page rights for editors)."""
+    if sender is not None and getattr(sender, "name", "") != "lms":
+        return
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = [
+            perm
+            for app_label, codename in perms
+            for perm in Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            )
+        ]
+        group.permissions.add(*wanted)
+    _grant_page_permissions()
+
+
+def _grant_page_permissions() -> None:
+    from wagtail.models import GroupPagePermission, Page
+
+    root = Page.get_first_root_node()
+    if root is None:
+        return
+    editors = Group.objects.get(name=CONTENT_EDITORS)
+    for codename in ("add_page", "change_page", "publish_page", "lock_page"):
+        permission = Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename=codename
+        ).first()
+        if permission:
+            GroupPagePermission.objects.get_or_create(
+                group=editors, page=root, permission=permission
+            )

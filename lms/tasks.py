@@ -1,0 +1,11 @@
+"""django-q2 entry points for the core. Each task takes primary keys and calls one service."""
+
+from lms import notifications
+
+
+def deliver_email(message_id: int) -> str:
+    return notifications.email_deliver(message_id=message_id).status
+
+
+def retry_failed_emails() -> int:
+    return notifications.email_retry_failed()
