@@ -28,6 +28,7 @@ system-deps:
 
 migrate: venv
 	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py ensure_schedules -v 0 >/dev/null
 
 messages: venv
 	@$(PY) manage.py compilemessages --ignore=.venv -v 0
