@@ -27,7 +27,8 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 migrate: venv
-	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py migrate --noinput -v 0
+	@echo "Database is up to date."
 	@$(PY) manage.py ensure_schedules -v 0 >/dev/null
 
 messages: venv
