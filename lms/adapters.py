@@ -1,4 +1,8 @@
+from types import SimpleNamespace
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
 from django.utils import translation
 
 from lms.notifications import notification_queue
@@ -9,7 +13,18 @@ class AccountAdapter(DefaultAccountAdapter):
     so they are recorded, sent by the worker and retried like every other message."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        message = self.render_mail(template_prefix, email, context)
+        request = allauth_context.request
+        # The context allauth's own send_mail builds: its templates greet with current_site.name.
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": SimpleNamespace(
+                name=settings.WAGTAIL_SITE_NAME,
+                domain=request.get_host() if request is not None else "",
+            ),
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, ctx)
         body_html = ""
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":

@@ -12,9 +12,16 @@ from lms.models import Municipality, Profession, User
 _KANA_RE = re.compile(r"^[\u3041-\u3096\u309D\u309F\u30A1-\u30FA\u30FC-\u30FF\s・]+$")
 
 
+# CJK compatibility ideographs (e.g. 塚 U+FA10) are distinct forms people use in their own names;
+# NFKC would silently replace them with the unified character, so they are left as typed.
+_COMPAT_IDEOGRAPHS = re.compile(r"([\uF900-\uFAFF\U0002F800-\U0002FA1F]+)")
+
+
 def normalise_name(value: str) -> str:
-    """NFKC turns half-width katakana into full-width and squeezes odd spaces; kanji are untouched."""
-    value = unicodedata.normalize("NFKC", value or "")
+    """Half-width katakana become full-width and odd spaces are squeezed (NFKC), while every
+    kanji, including compatibility variants, stays exactly as the person typed it."""
+    parts = _COMPAT_IDEOGRAPHS.split(value or "")
+    value = "".join(part if index % 2 else unicodedata.normalize("NFKC", part) for index, part in enumerate(parts))
     return " ".join(value.split())
 
 

@@ -4,7 +4,10 @@ Roles are Django groups so staff can see and adjust them in the Wagtail admin.  
 synced after every ``migrate`` (permissions only exist then), which makes this idempotent.
 """
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 
 CONTENT_EDITORS = "Content editors"
 COORDINATORS = "Coordinators"
@@ -37,6 +40,12 @@ def ensure_role_groups(sender=None, **kwargs) -> None:
     """Create the role groups and give them their permissions (and page rights for editors)."""
     if sender is not None and getattr(sender, "name", "") != "lms":
         return
+    # On a fresh database lms's post_migrate comes before the other apps have created their
+    # permissions, so create the ones the roles need first (create_permissions is idempotent).
+    using = kwargs.get("using", DEFAULT_DB_ALIAS)
+    needed = {label for perms in ROLE_PERMISSIONS.values() for label, _codename in perms}
+    for app_label in sorted(needed | {"wagtailcore"}):
+        create_permissions(global_apps.get_app_config(app_label), verbosity=0, using=using)
     for name, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=name)
         wanted = [

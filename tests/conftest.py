@@ -51,3 +51,32 @@ def directory_page(home_page) -> OrganisationDirectoryPage:
 @pytest.fixture
 def user(db):
     return UserFactory()
+
+
+@pytest.fixture
+def news_index(home_page):
+    from cms.models import NewsIndexPage
+    from tests.factories import add_page
+
+    return add_page(home_page, NewsIndexPage(title="お知らせ", slug="news"))
+
+
+@pytest.fixture
+def case_study_index(home_page):
+    from cms.models import CaseStudyIndexPage
+    from tests.factories import add_page
+
+    return add_page(home_page, CaseStudyIndexPage(title="先進事例", slug="case-studies"))
+
+
+@pytest.fixture
+def role_user(db):
+    """Factory: a verified user in the named role group (e.g. roles.CONTENT_EDITORS)."""
+    from django.contrib.auth.models import Group
+
+    def make(group_name: str, **kwargs):
+        person = UserFactory(**kwargs)
+        person.groups.add(Group.objects.get(name=group_name))
+        return person
+
+    return make

@@ -45,3 +45,15 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     title = "ふれあいサロン"
     schedule = "毎月第2水曜日 13:30〜15:00"
+
+
+def add_page(parent, page, *, publish: bool = True):
+    """Add ``page`` under ``parent`` (a Wagtail page) and publish it, as an editor would;
+    with ``publish=False`` it stays a draft that visitors cannot see."""
+    if not publish:
+        page.live = False
+    parent.add_child(instance=page)
+    if publish:
+        page.save_revision().publish()
+        page.refresh_from_db()
+    return page

@@ -1,0 +1,183 @@
+"""The organisation directory (参加団体): filters, hidden organisations, detail pages."""
+
+import pytest
+from django.utils import translation
+
+from lms.models import Field, Municipality, OrganisationType
+from tests.factories import ActivityFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/organisations/"
+
+
+@pytest.fixture
+def organisations(directory_page):
+    """Three listed organisations in different groups, fields and places, and a hidden one."""
+    kobe_chuo = Municipality.objects.get(code="281107")
+    shakyo = OrganisationFactory(
+        name="神戸市中央区社会福祉協議会",
+        name_kana="こうべしちゅうおうくしゃかいふくしきょうぎかい",
+        slug="kobe-chuo-shakyo",
+        organisation_type=OrganisationType.objects.get(name="社会福祉協議会"),
+        municipality=kobe_chuo,
+        description="地域の見守り活動やサロン運営を行っています。",
+    )
+    shakyo.fields.set([Field.objects.get(slug="inclusive-community")])
+    shakyo.save()
+    ActivityFactory(
+        organisation=shakyo,
+        title="ふれあい・いきいきサロン",
+        schedule="毎月第2・第4水曜日 13:30〜15:00",
+        place="地域福祉センター",
+        audience="どなたでも",
+        municipality=kobe_chuo,
+    )
+    shotengai = OrganisationFactory(
+        name="尼崎中央商店街振興組合",
+        name_kana="あまがさきちゅうおうしょうてんがいしんこうくみあい",
+        slug="amagasaki-shotengai",
+        organisation_type=OrganisationType.objects.get(name="商店街"),
+        municipality=Municipality.objects.get(code="282022"),
+        description="空き店舗を活用した交流スペースです。",
+    )
+    shotengai.fields.set([Field.objects.get(slug="community-development")])
+    shotengai.save()
+    bosai = OrganisationFactory(
+        name="ひょうご防災つながりネット",
+        name_kana="ひょうごぼうさいつながりねっと",
+        slug="hyogo-bosai",
+        municipality=Municipality.objects.get(code="282014"),
+        description="ご近所づきあいづくりをしています。",
+    )
+    bosai.fields.set([Field.objects.get(slug="disaster-prevention")])
+    bosai.save()
+    ActivityFactory(organisation=bosai, title="地域防災リーダー養成講座")
+    hidden = OrganisationFactory(name="非公開の団体", slug="hidden-org", is_listed=False)
+    return {"shakyo": shakyo, "shotengai": shotengai, "bosai": bosai, "hidden": hidden}
+
+
+def _names(response) -> list[str]:
+    return [org.name for org in response.context["organisations"]]
+
+
+def test_directory_lists_listed_organisations_by_kana(client, organisations):
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert _names(response) == [
+        "尼崎中央商店街振興組合",
+        "神戸市中央区社会福祉協議会",
+        "ひょうご防災つながりネット",
+    ]
+    html = response.content.decode()
+    assert "当事者支援を行う民間団体 ・ 社会福祉協議会 ・ 神戸市 中央区" in html
+    assert 'href="/organisations/kobe-chuo-shakyo/"' in html
+
+
+def test_directory_filters_by_group(client, organisations):
+    response = client.get(URL, {"group": "private-companies"})
+
+    assert _names(response) == ["尼崎中央商店街振興組合"]
+
+
+def test_directory_filters_by_field(client, organisations):
+    response = client.get(URL, {"field": "disaster-prevention"})
+
+    assert _names(response) == ["ひょうご防災つながりネット"]
+
+
+def test_directory_filter_by_kobe_finds_organisations_in_its_wards(client, organisations):
+    kobe = Municipality.objects.get(code="281000")
+
+    response = client.get(URL, {"municipality": kobe.pk})
+
+    assert _names(response) == ["神戸市中央区社会福祉協議会"]
+    himeji = Municipality.objects.get(code="282014")
+    assert _names(client.get(URL, {"municipality": himeji.pk})) == ["ひょうご防災つながりネット"]
+
+
+def test_directory_filters_by_keyword_in_name_description_or_activity(client, organisations):
+    assert _names(client.get(URL, {"q": "商店街"})) == ["尼崎中央商店街振興組合"]
+    assert _names(client.get(URL, {"q": "見守り"})) == ["神戸市中央区社会福祉協議会"]
+    assert _names(client.get(URL, {"q": "養成講座"})) == ["ひょうご防災つながりネット"]
+    assert _names(client.get(URL, {"q": "非公開"})) == []
+
+
+def test_directory_combines_filters(client, organisations):
+    response = client.get(
+        URL, {"group": "private-support", "field": "inclusive-community", "q": "サロン"}
+    )
+
+    assert _names(response) == ["神戸市中央区社会福祉協議会"]
+    assert (
+        _names(client.get(URL, {"group": "private-companies", "field": "disaster-prevention"}))
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"group": "no-such-group"},
+        {"field": "../../etc/passwd"},
+        {"municipality": "abc"},
+        {"municipality": "99999999"},
+        {"q": "あ" * 101},
+        {"page": "not-a-number"},
+    ],
+)
+def test_directory_invalid_filters_show_an_error_and_do_not_crash(client, organisations, params):
+    response = client.get(URL, params)
+
+    assert response.status_code == 200
+    form = response.context["filter_form"]
+    if "page" in params:
+        assert not form.errors
+    else:
+        assert set(form.errors) == set(params)
+        assert 'class="form-error-summary"' in response.content.decode()
+    assert len(_names(response)) == 3  # the bad filter is ignored, nothing is hidden
+
+
+def test_directory_wards_are_not_offered_as_filters(client, organisations):
+    ward = Municipality.objects.get(code="281107")
+
+    response = client.get(URL, {"municipality": ward.pk})
+
+    assert "municipality" in response.context["filter_form"].errors
+
+
+def test_unlisted_organisation_is_hidden_and_its_detail_url_404s(client, organisations):
+    listing = client.get(URL).content.decode()
+
+    assert "非公開の団体" not in listing
+    assert client.get(f"{URL}hidden-org/").status_code == 404
+    assert client.get(f"{URL}no-such-org/").status_code == 404
+
+
+def test_organisation_detail_shows_its_facts_and_activities(client, organisations):
+    response = client.get(f"{URL}kobe-chuo-shakyo/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>神戸市中央区社会福祉協議会</h1>" in html
+    assert "当事者支援を行う民間団体" in html
+    assert "神戸市 中央区" in html
+    assert '<span class="tag">地域共生社会</span>' in html
+    assert "<h3>ふれあい・いきいきサロン</h3>" in html
+    assert "毎月第2・第4水曜日 13:30〜15:00" in html
+    assert "地域福祉センター（神戸市 中央区）" in html
+    assert "どなたでも" in html
+
+
+def test_organisation_detail_without_activities_says_so(client, organisations):
+    with translation.override("ja"):
+        expected = translation.gettext("This organisation has not listed any activities yet.")
+
+    response = client.get(f"{URL}amagasaki-shotengai/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "activity-list" not in html
+    assert expected in html  # in Japanese once the catalogue is compiled

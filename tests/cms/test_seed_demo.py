@@ -1,0 +1,96 @@
+"""manage.py seed_demo: idempotent demo content and one account per role; never in production."""
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+from wagtail.models import Page, Site
+
+from cms.demo import DEMO_ACCOUNTS
+from cms.models import CaseStudyPage, HomePage, NewsPage, Organisation
+from lms import roles
+from lms.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "home": HomePage.objects.count(),
+        "pages": Page.objects.count(),
+        "news": NewsPage.objects.count(),
+        "case_studies": CaseStudyPage.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "users": User.objects.count(),
+        "emails": EmailAddress.objects.count(),
+        "sites": Site.objects.count(),
+    }
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_runs_twice_without_duplicating_anything():
+    _seed()
+    first = _counts()
+
+    _seed()
+
+    assert _counts() == first
+    assert first["home"] == 2  # Japanese and its English translation
+    assert first["organisations"] == 6
+    assert first["news"] == 6  # three items, each in two languages
+    assert first["users"] == len(DEMO_ACCOUNTS)
+
+
+def test_seed_demo_creates_one_verified_account_per_role(client):
+    output = _seed()
+
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.get(email=account.email)
+        assert user.check_password(account.password)
+        assert user.full_name == account.full_name
+        assert EmailAddress.objects.get(user=user).verified is True
+        assert user.is_superuser is account.is_superuser
+        assert account.email in output
+        if account.group:
+            assert list(user.groups.values_list("name", flat=True)) == [account.group]
+    editor = User.objects.get(groups__name=roles.CONTENT_EDITORS)
+    client.force_login(editor)
+    assert client.get("/admin/").status_code == 200
+    supporter = User.objects.get(email="supporter@demo.hyogo.example")
+    assert supporter.groups.count() == 0
+    assert (
+        client.post(
+            "/accounts/login/", {"login": supporter.email, "password": "demo-supporter-2026"}
+        ).status_code
+        == 302
+    )
+
+
+def test_seed_demo_site_serves_the_home_page_and_directory(client):
+    _seed()
+
+    home = client.get("/")
+    english = client.get("/en/")
+    directory = client.get("/organisations/")
+
+    assert "すべての人に居場所がある、兵庫へ" in home.content.decode()
+    assert english.status_code == 200
+    assert '<html lang="en">' in english.content.decode()
+    assert len(directory.context["organisations"]) == 6
+    assert Site.objects.get(is_default_site=True).root_page.specific.__class__ is HomePage
+
+
+def test_seed_demo_refuses_in_production(settings):
+    settings.IS_PRODUCTION = True
+
+    with pytest.raises(CommandError, match="production"):
+        _seed()
+
+    assert Organisation.objects.count() == 0
+    assert not User.objects.filter(email__endswith="@demo.hyogo.example").exists()

@@ -1,0 +1,119 @@
+"""Name and ふりがな validation shared by the sign-up and profile forms."""
+
+import pytest
+from django.utils import translation
+
+from lms.forms import ProfileForm, SignupForm, clean_kana, normalise_name
+from lms.models import Municipality, Profession
+
+KANA_MESSAGE = "Please write your name in hiragana or katakana (for example: ひょうご はなこ)."
+VALID = {"full_name": "兵庫 花子", "full_name_kana": "ひょうご はなこ"}
+
+
+def signup_form(**overrides) -> SignupForm:
+    return SignupForm(data={**VALID, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("kana", "cleaned"),
+    [
+        ("ひょうご はなこ", "ひょうご はなこ"),
+        ("ヒョウゴ ハナコ", "ヒョウゴ ハナコ"),
+        ("ﾋｮｳｺﾞ ﾊﾅｺ", "ヒョウゴ ハナコ"),  # half-width katakana, NFKC to full-width
+        ("ｻﾄｳ　ﾕｰｺ", "サトウ ユーコ"),  # ideographic space and half-width prolonged mark
+        ("  やまだ   たろう ", "やまだ たろう"),
+    ],
+)
+def test_signup_form_kana_accepts_hiragana_and_katakana_and_normalises(kana, cleaned):
+    form = signup_form(full_name_kana=kana)
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["full_name_kana"] == cleaned
+
+
+@pytest.mark.parametrize("kana", ["兵庫 花子", "Hyogo Hanako", "ひょうご hanako", "ひょうご123"])
+def test_signup_form_kana_rejects_kanji_and_latin_with_a_translated_message(kana):
+    with translation.override("ja"):
+        form = signup_form(full_name_kana=kana)
+        assert not form.is_valid()
+        errors = form.errors["full_name_kana"]
+
+    assert list(form.errors) == ["full_name_kana"]
+    assert len(errors) == 1
+    assert isinstance(errors[0], str)
+    assert errors[0]
+    with translation.override("ja"):
+        expected = translation.gettext(KANA_MESSAGE)
+    assert errors[0] == expected  # translated once the ja catalogue is compiled
+
+
+def test_signup_form_accepts_full_width_and_variant_kanji_names_unchanged():
+    form = signup_form(full_name="髙橋　﨑子", full_name_kana="たかはし さきこ")
+
+    assert form.is_valid(), form.errors
+    # 髙 and 﨑 survive NFKC; only the ideographic space is folded.
+    assert form.cleaned_data["full_name"] == "髙橋 﨑子"
+
+
+@pytest.mark.parametrize("name", ["兵庫\x07花子", "兵庫\x1b[31m花子", "兵庫\u0085花子\x7f"])
+def test_signup_form_name_rejects_control_characters(name):
+    form = signup_form(full_name=name)
+
+    assert not form.is_valid()
+    assert "full_name" in form.errors
+
+
+def test_signup_form_name_is_required_and_limited_to_100_characters():
+    assert "full_name" in signup_form(full_name="   ").errors
+    assert "full_name" in signup_form(full_name="あ" * 101).errors
+    assert signup_form(full_name="あ" * 100).is_valid()
+
+
+def test_clean_kana_and_normalise_name_are_pure_functions():
+    assert normalise_name("ﾃｽﾄ\u3000 ﾃｽﾄ") == "テスト テスト"
+    assert normalise_name(None) == ""
+    assert clean_kana("") == ""
+    assert clean_kana("ゔぁいおりん・ヴァイオリン") == "ゔぁいおりん・ヴァイオリン"
+
+
+@pytest.mark.django_db
+def test_profile_form_validates_kana_and_saves_profile_fields(user):
+    ward = Municipality.objects.get(code="281107")
+    nurse = Profession.objects.get(slug="public-health-nurse")
+    bad = ProfileForm(
+        instance=user,
+        data={"full_name": "兵庫 花子", "full_name_kana": "Hanako", "preferred_language": "ja"},
+    )
+    good = ProfileForm(
+        instance=user,
+        data={
+            "full_name": "兵庫　花子",
+            "full_name_kana": "ﾋｮｳｺﾞ ﾊﾅｺ",
+            "profession": nurse.pk,
+            "municipality": ward.pk,
+            "organisation_name": "中央区社協",
+            "preferred_language": "en",
+        },
+    )
+
+    assert not bad.is_valid()
+    assert list(bad.errors) == ["full_name_kana"]
+    assert good.is_valid(), good.errors
+    good.save()
+    user.refresh_from_db()
+    assert (user.full_name, user.full_name_kana) == ("兵庫 花子", "ヒョウゴ ハナコ")
+    assert (user.profession, user.municipality, user.preferred_language) == (nurse, ward, "en")
+
+
+@pytest.mark.django_db
+def test_profile_form_offers_kobe_wards_and_leaves_profession_optional(user):
+    form = ProfileForm(instance=user)
+
+    assert form.fields["municipality"].queryset.filter(code="281107").exists()
+    assert form.fields["profession"].required is False
+    assert form.fields["municipality"].required is False
+
+
+def test_normalise_name_keeps_compatibility_kanji_people_use_in_their_names():
+    # 塚 (U+FA10) would become 塚 under plain NFKC; a name must stay as the person wrote it.
+    assert normalise_name("\ufa10本　ﾊﾅｺ") == "\ufa10本 ハナコ"

@@ -1,0 +1,188 @@
+"""lms.notifications: render in the recipient's language, record, deliver, retry."""
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+
+from lms import notifications, tasks
+from lms.models import OutboundEmail, OutboundEmailStatus
+
+pytestmark = pytest.mark.django_db
+
+FAILING_BACKEND = f"{__name__}.FailingBackend"
+LOCMEM_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Small templates, served by a locmem loader so the test owns them. "January" is in Django's
+# own (compiled) catalogue, so the rendered language is visible without our .po files.
+EMAIL_TEMPLATES = {
+    "tests/email/greeting_subject.txt": "{% load i18n %}{% translate 'January' %}\n{{ name }}",
+    "tests/email/greeting_message.txt": (
+        "{% load i18n %}{% get_current_language as lang %}lang={{ lang }} "
+        "{% translate 'January' %} {{ name }}"
+    ),
+    "tests/email/greeting_message.html": "{% load i18n %}<p>{% translate 'January' %} {{ name }}</p>",
+    "tests/email/plain_subject.txt": "plain",
+    "tests/email/plain_message.txt": "text only",
+}
+
+
+class FailingBackend(BaseEmailBackend):
+    """An SMTP server that refuses every connection."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("SMTP server unavailable")
+
+
+@pytest.fixture
+def email_templates(settings):
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [
+        {
+            **engine,
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **engine["OPTIONS"],
+                "loaders": [
+                    ("django.template.loaders.locmem.Loader", EMAIL_TEMPLATES),
+                    "django.template.loaders.filesystem.Loader",
+                    "django.template.loaders.app_directories.Loader",
+                ],
+            },
+        }
+    ]
+
+
+def _queued(**overrides) -> OutboundEmail:
+    """A recorded message whose delivery callback is discarded (the test delivers it)."""
+    fields = {
+        "recipient": "hanako@example.jp",
+        "subject": "研修のお知らせ",
+        "body_text": "本文",
+        "template": "tests/email/plain",
+        "language": "ja",
+        **overrides,
+    }
+    return notifications.notification_queue(**fields)
+
+
+@pytest.mark.parametrize(("language", "month"), [("ja", "1月"), ("en", "January")])
+def test_notification_send_renders_in_the_recipients_language(
+    email_templates, django_capture_on_commit_callbacks, language, month
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        message = notifications.notification_send(
+            recipient="hanako@example.jp",
+            template="tests/email/greeting",
+            context={"name": "花子"},
+            language=language,
+        )
+
+    assert len(callbacks) == 1  # delivery is queued only after commit
+    message.refresh_from_db()
+    assert message.subject == f"{month} 花子"  # line breaks in the subject are folded
+    assert message.body_text == f"lang={language} {month} 花子"
+    assert message.body_html == f"<p>{month} 花子</p>"
+    assert (message.language, message.template) == (language, "tests/email/greeting")
+    assert message.status == OutboundEmailStatus.SENT
+    sent = mail.outbox[0]
+    assert (sent.subject, sent.to) == (f"{month} 花子", ["hanako@example.jp"])
+    assert sent.alternatives[0].content == f"<p>{month} 花子</p>"
+
+
+def test_notification_send_defaults_to_japanese_and_html_is_optional(
+    email_templates, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        message = notifications.notification_send(
+            recipient="x@example.jp", template="tests/email/plain", context={}
+        )
+
+    assert message.language == "ja"
+    assert message.body_html == ""
+    assert message.status == OutboundEmailStatus.QUEUED
+    assert mail.outbox == []  # nothing leaves before the transaction commits
+
+
+def test_email_deliver_marks_the_message_sent():
+    message = _queued()
+
+    result = notifications.email_deliver(message_id=message.pk)
+
+    assert result.status == OutboundEmailStatus.SENT
+    assert result.attempts == 1
+    assert result.sent_at is not None
+    assert result.last_error == ""
+    assert len(mail.outbox) == 1
+    assert (mail.outbox[0].subject, mail.outbox[0].body) == ("研修のお知らせ", "本文")
+
+
+def test_email_deliver_is_idempotent():
+    message = _queued()
+    notifications.email_deliver(message_id=message.pk)
+    first_sent_at = OutboundEmail.objects.get(pk=message.pk).sent_at
+
+    again = notifications.email_deliver(message_id=message.pk)
+
+    assert len(mail.outbox) == 1
+    assert again.attempts == 1
+    assert again.sent_at == first_sent_at
+    assert tasks.deliver_email(message.pk) == OutboundEmailStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_email_deliver_records_a_failure_with_the_error(settings):
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    message = _queued()
+
+    result = notifications.email_deliver(message_id=message.pk)
+
+    result.refresh_from_db()
+    assert result.status == OutboundEmailStatus.FAILED
+    assert result.attempts == 1
+    assert result.sent_at is None
+    assert result.last_error == "ConnectionRefusedError: SMTP server unavailable"
+    assert result.can_retry is True
+    assert mail.outbox == []
+
+
+def test_email_retry_failed_requeues_and_a_later_success_marks_sent(settings):
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    failed = _queued()
+    notifications.email_deliver(message_id=failed.pk)
+    already_sent = _queued(recipient="other@example.jp")
+    OutboundEmail.objects.filter(pk=already_sent.pk).update(status=OutboundEmailStatus.SENT)
+
+    assert notifications.email_retry_failed() == 1  # still failing: retried, failed again
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (OutboundEmailStatus.FAILED, 2)
+
+    settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    assert tasks.retry_failed_emails() == 1
+
+    failed.refresh_from_db()
+    assert failed.status == OutboundEmailStatus.SENT
+    assert failed.attempts == 3
+    assert failed.last_error == ""
+    assert [m.to for m in mail.outbox] == [["hanako@example.jp"]]
+    assert notifications.email_retry_failed() == 0
+
+
+def test_email_deliver_respects_max_attempts(settings):
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    message = _queued()
+    notifications.email_deliver(message_id=message.pk)
+    notifications.email_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.can_retry) == (
+        OutboundEmailStatus.FAILED,
+        2,
+        False,
+    )
+
+    settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    assert notifications.email_retry_failed() == 0
+    result = notifications.email_deliver(message_id=message.pk)
+
+    assert (result.status, result.attempts) == (OutboundEmailStatus.FAILED, 2)
+    assert mail.outbox == []

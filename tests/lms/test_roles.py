@@ -1,0 +1,103 @@
+"""Role groups created after migrate, and who gets into the Wagtail admin."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from wagtail.models import GroupPagePermission, Page
+
+from lms import roles
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _codenames(group_name: str) -> set[str]:
+    return set(
+        Group.objects.get(name=group_name).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+
+
+def test_role_groups_exist_after_migrate_with_their_permissions():
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "Content editors",
+        "Coordinators",
+        "Mentors",
+    }
+    editors, coordinators = _codenames(roles.CONTENT_EDITORS), _codenames(roles.COORDINATORS)
+    assert ("wagtailadmin", "access_admin") in editors
+    assert ("wagtailadmin", "access_admin") in coordinators
+    assert ("cms", "change_organisation") in editors
+    assert ("lms", "change_municipality") in coordinators
+    assert ("lms", "view_outboundemail") in coordinators
+    assert ("lms", "view_outboundemail") not in editors
+    assert _codenames(roles.MENTORS) == set()
+
+
+def test_content_editors_may_edit_and_publish_pages_from_the_root():
+    root = Page.get_first_root_node()
+    granted = set(
+        GroupPagePermission.objects.filter(
+            group__name=roles.CONTENT_EDITORS, page=root
+        ).values_list("permission__codename", flat=True)
+    )
+
+    assert granted == {"add_page", "change_page", "publish_page", "lock_page"}
+    assert not GroupPagePermission.objects.filter(group__name=roles.COORDINATORS).exists()
+
+
+def test_ensure_role_groups_is_idempotent():
+    before = (
+        Group.objects.count(),
+        GroupPagePermission.objects.count(),
+        Permission.objects.count(),
+    )
+    editors_before = _codenames(roles.CONTENT_EDITORS)
+
+    roles.ensure_role_groups()
+    roles.ensure_role_groups()
+
+    after = (Group.objects.count(), GroupPagePermission.objects.count(), Permission.objects.count())
+    assert after == before
+    assert _codenames(roles.CONTENT_EDITORS) == editors_before
+
+
+@pytest.mark.parametrize("group_name", [roles.CONTENT_EDITORS, roles.COORDINATORS])
+def test_admin_opens_for_content_editors_and_coordinators(client, home_page, role_user, group_name):
+    client.force_login(role_user(group_name))
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 200
+    assert b"wagtail" in response.content.lower()
+
+
+@pytest.mark.parametrize("group_name", [None, roles.MENTORS])
+def test_admin_redirects_supporters_and_mentors_away(client, home_page, role_user, group_name):
+    person = role_user(group_name) if group_name else UserFactory()
+    client.force_login(person)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_redirects_anonymous_visitors_to_login(client, home_page):
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/admin/"
+
+
+def test_outgoing_email_log_is_visible_to_coordinators_but_not_content_editors(
+    client, home_page, role_user
+):
+    url = "/admin/snippets/lms/outboundemail/"
+    client.force_login(role_user(roles.COORDINATORS))
+    assert client.get(url).status_code == 200
+
+    client.force_login(role_user(roles.CONTENT_EDITORS))
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"  # Wagtail's "permission denied" bounce

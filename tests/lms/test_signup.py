@@ -1,0 +1,225 @@
+"""Sign-up, email verification, login and password reset through the real allauth URLs."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.test import Client
+
+from lms.models import OutboundEmail, OutboundEmailStatus, User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP_URL = "/accounts/signup/"
+PASSWORD = "kobe-harbour-2026!"
+GOOD = {
+    "email": "Hanako@Example.jp",
+    "password1": PASSWORD,
+    "password2": PASSWORD,
+    "full_name": "兵庫　花子",
+    "full_name_kana": "ひょうご はなこ",
+}
+CONFIRM_LINK = re.compile(r"http://testserver(/(?:en/)?accounts/confirm-email/[^/\s]+/)")
+
+
+def _sign_up(client, capture, **overrides):
+    with capture(execute=True):
+        return client.post(SIGNUP_URL, {**GOOD, **overrides})
+
+
+def test_signup_creates_unverified_user_and_sends_verification_email(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    response = _sign_up(client, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    user = User.objects.get(email="hanako@example.jp")
+    assert (user.full_name, user.full_name_kana, user.preferred_language) == (
+        "兵庫 花子",
+        "ひょうご はなこ",
+        "ja",
+    )
+    assert user.check_password(PASSWORD)
+    assert EmailAddress.objects.get(user=user).verified is False
+    assert "_auth_user_id" not in client.session  # not logged in until the address is verified
+
+    outbound = OutboundEmail.objects.get()
+    assert outbound.recipient == "hanako@example.jp"
+    assert outbound.template == "account/email/email_confirmation_signup"
+    assert outbound.status == OutboundEmailStatus.SENT
+    assert outbound.attempts == 1
+    assert outbound.language == "ja"
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["hanako@example.jp"]
+    assert sent.subject == outbound.subject
+    assert CONFIRM_LINK.search(sent.body)
+    assert "ひょうごつながりアカデミー" in sent.body  # the greeting names the site
+
+
+def test_signup_confirmation_link_verifies_the_address_and_logs_in(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    _sign_up(client, django_capture_on_commit_callbacks)
+    path = CONFIRM_LINK.search(mail.outbox[0].body).group(1)
+
+    page = client.get(path)
+    assert page.status_code == 200
+    # ACCOUNT_CONFIRM_EMAIL_ON_GET is off: opening the link changes nothing, the button does.
+    assert EmailAddress.objects.get(email="hanako@example.jp").verified is False
+    response = client.post(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/profile/"
+    user = User.objects.get(email="hanako@example.jp")
+    assert EmailAddress.objects.get(user=user).verified is True
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get("/profile/").status_code == 200
+
+
+def test_login_before_verification_does_not_log_in(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    _sign_up(client, django_capture_on_commit_callbacks)
+    other = Client()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = other.post(
+            "/accounts/login/", {"login": "hanako@example.jp", "password": PASSWORD}
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert "_auth_user_id" not in other.session
+    assert other.get("/profile/").status_code == 302
+    # allauth sends a fresh verification link instead.
+    assert OutboundEmail.objects.filter(template="account/email/email_confirmation").count() == 1
+
+
+def test_login_after_verification_logs_in_with_any_email_case(client, home_page):
+    user = UserFactory(email="verified@example.jp")
+
+    response = client.post(
+        "/accounts/login/", {"login": "Verified@Example.JP", "password": "correct-horse-battery"}
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_signup_with_existing_email_creates_nothing_and_mails_the_owner(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    """ACCOUNT_PREVENT_ENUMERATION: the page looks like a normal sign-up (no "email taken"
+    error that would reveal who has an account); the owner is told by email instead."""
+    owner = UserFactory(email="taken@example.jp")
+    users, addresses = User.objects.count(), EmailAddress.objects.count()
+
+    response = _sign_up(client, django_capture_on_commit_callbacks, email="Taken@Example.jp")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert (User.objects.count(), EmailAddress.objects.count()) == (users, addresses)
+    owner.refresh_from_db()
+    assert owner.full_name != "兵庫 花子"
+    outbound = OutboundEmail.objects.get()
+    assert outbound.template == "account/email/account_already_exists"
+    assert mail.outbox[0].to == ["taken@example.jp"]
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "hanako@example"}, "email"),
+        ({"password1": "12345678901", "password2": "12345678901"}, "password1"),
+        ({"password1": "password", "password2": "password"}, "password1"),
+        ({"password2": "another-harbour-2026!"}, "password2"),
+        ({"full_name": "兵" * 101}, "full_name"),
+        ({"full_name": ""}, "full_name"),
+        ({"full_name_kana": "兵庫 花子"}, "full_name_kana"),
+        ({"full_name": "兵庫\x07花子"}, "full_name"),
+    ],
+)
+def test_signup_with_bad_input_shows_errors_and_saves_nothing(
+    client, home_page, django_capture_on_commit_callbacks, overrides, field
+):
+    users, addresses = User.objects.count(), EmailAddress.objects.count()
+
+    response = _sign_up(client, django_capture_on_commit_callbacks, **overrides)
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors
+    assert all(isinstance(message, str) and message for message in form.errors[field])
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html
+    assert (User.objects.count(), EmailAddress.objects.count()) == (users, addresses)
+    assert OutboundEmail.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_signup_in_english_records_english_preference_and_english_mail(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/en/accounts/signup/", GOOD)
+
+    assert response.status_code == 302
+    user = User.objects.get(email="hanako@example.jp")
+    assert user.preferred_language == "en"
+    outbound = OutboundEmail.objects.get()
+    assert outbound.language == "en"
+    assert "Confirm" in outbound.subject
+    assert "/en/accounts/confirm-email/" in mail.outbox[0].body
+
+
+def test_password_reset_sends_a_recorded_email_with_a_working_link(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    user = UserFactory(email="forgetful@example.jp")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "Forgetful@example.jp"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password/reset/done/"
+    outbound = OutboundEmail.objects.get()
+    assert (outbound.recipient, outbound.template, outbound.status) == (
+        "forgetful@example.jp",
+        "account/email/password_reset_key",
+        OutboundEmailStatus.SENT,
+    )
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
+    assert link
+
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    new_password = "himeji-castle-2026!"
+    done = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1),
+        {"password1": new_password, "password2": new_password},
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+
+
+def test_password_reset_for_unknown_email_reveals_nothing(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "nobody@example.jp"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password/reset/done/"
+    assert User.objects.filter(email="nobody@example.jp").exists() is False
+    # The address owner learns that no account exists; no reset link is sent.
+    outbound = OutboundEmail.objects.get()
+    assert outbound.template == "account/email/unknown_account"
+    assert "/accounts/password/reset/key/" not in mail.outbox[0].body
