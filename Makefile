@@ -43,6 +43,7 @@ makemessages: venv
 
 lint: venv
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check --quiet .
 	@$(PY) manage.py makemigrations --check --dry-run
 
 format: venv

@@ -21,7 +21,10 @@ def normalise_name(value: str) -> str:
     """Half-width katakana become full-width and odd spaces are squeezed (NFKC), while every
     kanji, including compatibility variants, stays exactly as the person typed it."""
     parts = _COMPAT_IDEOGRAPHS.split(value or "")
-    value = "".join(part if index % 2 else unicodedata.normalize("NFKC", part) for index, part in enumerate(parts))
+    value = "".join(
+        part if index % 2 else unicodedata.normalize("NFKC", part)
+        for index, part in enumerate(parts)
+    )
     return " ".join(value.split())
 
 

@@ -14,7 +14,12 @@ def schedules_ensure() -> list[Schedule]:
     for name, func, minutes in PERIODIC_JOBS:
         schedule, _created = Schedule.objects.update_or_create(
             name=name,
-            defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
+            defaults={
+                "func": func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+            },
         )
         schedules.append(schedule)
     return schedules

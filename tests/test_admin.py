@@ -32,7 +32,9 @@ def test_admin_list_pages_render_for_staff(client, superuser, home_page, url_nam
 def test_admin_organisation_edit_form_shows_activities(client, superuser, home_page):
     activity = ActivityFactory(title="みんなの食堂")
     client.force_login(superuser)
-    response = client.get(reverse("wagtailsnippets_cms_organisation:edit", args=[activity.organisation.pk]))
+    response = client.get(
+        reverse("wagtailsnippets_cms_organisation:edit", args=[activity.organisation.pk])
+    )
     assert response.status_code == 200
     assert "みんなの食堂" in response.content.decode()
 
