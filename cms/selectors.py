@@ -88,6 +88,14 @@ def site_search(*, query: str, locale: Locale):
     )
 
 
+def directory_page_for_locale(*, locale: Locale):
+    """The live organisation directory in ``locale`` (falling back to any), for organisation links."""
+    from cms.models import OrganisationDirectoryPage
+
+    pages = OrganisationDirectoryPage.objects.live().public()
+    return pages.filter(locale=locale).first() or pages.first()
+
+
 def organisation_search(*, query: str):
     terms = ngram_query(query)
     if not terms:

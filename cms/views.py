@@ -3,7 +3,15 @@ from django.shortcuts import render
 from wagtail.models import Locale
 
 from cms.forms import SearchForm
-from cms.selectors import organisation_search, site_search
+from cms.selectors import directory_page_for_locale, organisation_search, site_search
+
+
+def directory_url_for(directory, organisation, request) -> str:
+    if directory is None:
+        return ""
+    return directory.get_url(request) + directory.reverse_subpage(
+        "organisation_detail", args=[organisation.slug]
+    )
 
 
 def search(request):
@@ -16,7 +24,11 @@ def search(request):
         pages = Paginator(site_search(query=query, locale=locale), 20).get_page(
             request.GET.get("page")
         )
-        organisations = list(organisation_search(query=query)[:10])
+        directory = directory_page_for_locale(locale=locale)
+        organisations = [
+            {"name": organisation.name, "url": directory_url_for(directory, organisation, request)}
+            for organisation in organisation_search(query=query)[:10]
+        ]
     return render(
         request,
         "cms/search.html",

@@ -166,7 +166,10 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "lms.forms.SignupForm"
 ACCOUNT_ADAPTER = "lms.adapters.AccountAdapter"
+# Sign-up with a registered address looks like any sign-up; the owner is emailed instead (APPI:
+# the site never reveals who has an account).
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ひょうごつながりアカデミー] "
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

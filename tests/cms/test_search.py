@@ -65,14 +65,20 @@ def test_search_full_width_latin_finds_half_width(client, home_page):
         assert _titles(client.get("/search/", {"q": query})) == ["NPO支援セミナー"], query
 
 
-def test_search_finds_listed_organisations_but_not_hidden_ones(client, home_page):
-    listed = OrganisationFactory(name="ひょうご防災つながりネット")
+def test_search_finds_listed_organisations_but_not_hidden_ones(client, home_page, directory_page):
+    listed = OrganisationFactory(name="ひょうご防災つながりネット", slug="bosai-net")
     ActivityFactory(organisation=listed, title="防災カフェ")
     OrganisationFactory(name="非公開の防災団体", is_listed=False)
 
     response = client.get("/search/", {"q": "防災"})
 
-    assert [org.name for org in response.context["organisations"]] == ["ひょうご防災つながりネット"]
+    assert response.context["organisations"] == [
+        {"name": "ひょうご防災つながりネット", "url": "/organisations/bosai-net/"}
+    ]
+    assert (
+        '<a href="/organisations/bosai-net/">ひょうご防災つながりネット</a>'
+        in response.content.decode()
+    )
     assert "非公開の防災団体" not in response.content.decode()
 
 
