@@ -10,21 +10,20 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page
 from wagtail.rich_text import RichText
 
 from cms.models import (
-    SLOGAN,
     Activity,
     CaseStudyIndexPage,
     CaseStudyPage,
-    HomePage,
     NewsIndexPage,
     NewsPage,
     Organisation,
     OrganisationDirectoryPage,
     StandardPage,
 )
+from cms.services import site_home_ensure
 from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
 
@@ -94,20 +93,6 @@ DEMO_ACCOUNTS = [
     ),
 ]
 
-PILLARS = [
-    (
-        "多分野×異業種による「つながりづくり」の活用・連携",
-        "地域社会のあらゆる生活課題に関わる支援者が、それぞれの強みを活かしながら力を合わせて孤独・孤立対策に取り組むため、多様な分野における横断的な連携を推進します。",
-    ),
-    (
-        "防ごう・呼ぼう",
-        "平時からの「つながり」を大切にする取組を推進するとともに、お互い様や寛容の精神により、人に頼りやすく・助けを呼びやすい機運の醸成を図ります。",
-    ),
-    (
-        "支援者支援と担い手インキュベーション",
-        "支援者間で分野を超えたつながりを持ち励まし合える関係を構築するとともに、住民参画による支援の担い手の確保・育成を図ります。",
-    ),
-]
 PILLARS_EN = [
     (
         "Connection-making across fields and industries",
@@ -293,43 +278,10 @@ def _translate(page: Page, locale: Locale, **fields) -> Page:
     return _publish(translated)
 
 
-def _home_page(locale_ja: Locale) -> HomePage:
-    home = HomePage.objects.filter(locale=locale_ja).first()
-    if home is None:
-        root = Page.get_first_root_node()
-        # Wagtail's install leaves a plain "Welcome" page (and its Site) where our home page goes.
-        for placeholder in root.get_children().filter(content_type__model="page", slug="home"):
-            Site.objects.filter(root_page=placeholder).delete()
-            placeholder.delete()
-        home = HomePage(
-            title="ホーム",
-            slug="home",
-            locale=locale_ja,
-            hero_title=SLOGAN,
-            hero_text="兵庫県版孤独・孤立対策官民連携プラットフォームの研修とボランティア育成のサイトです。"
-            "支援者向け多職種合同研修や、地域づくり活動の次世代リーダー育成に参加できます。",
-            pillars=[
-                ("pillar", {"title": title, "text": text, "link": None}) for title, text in PILLARS
-            ],
-        )
-        root.add_child(instance=home)
-        _publish(home)
-    if not Site.objects.filter(is_default_site=True).exists():
-        Site.objects.create(
-            hostname="localhost",
-            port=80,
-            root_page=home,
-            is_default_site=True,
-            site_name="ひょうごつながりアカデミー",
-        )
-    return home
-
-
 @transaction.atomic
 def load_demo_content() -> list[DemoAccount]:
-    locale_ja, _ = Locale.objects.get_or_create(language_code="ja")
     locale_en, _ = Locale.objects.get_or_create(language_code="en")
-    home = _home_page(locale_ja)
+    home = site_home_ensure()
 
     about = _child(
         home,

@@ -24,6 +24,10 @@ from lms.models import OutboundEmail, OutboundEmailStatus
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "lms.tasks.deliver_email"
+# Account mails carry one-time links (email confirmation, password reset).  Once delivered,
+# their bodies are removed so nobody reading the log or a database copy can reuse the link.
+REDACTED_TEMPLATE_PREFIXES = ("account/",)
+REDACTED_BODY = "[removed after delivery: this message contained a one-time link]"
 
 
 def notification_queue(
@@ -104,7 +108,12 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
     message.status = OutboundEmailStatus.SENT
     message.sent_at = timezone.now()
     message.last_error = ""
-    message.save(update_fields=["status", "sent_at", "last_error", "updated_at"])
+    if message.template.startswith(REDACTED_TEMPLATE_PREFIXES):
+        message.body_text = REDACTED_BODY
+        message.body_html = ""
+    message.save(
+        update_fields=["status", "sent_at", "last_error", "body_text", "body_html", "updated_at"]
+    )
     return message
 
 

@@ -75,6 +75,18 @@ class OutboundEmailViewSet(SnippetViewSet):
     list_filter = ["status", "template"]
     search_fields = ["recipient", "subject"]
     inspect_view_enabled = True
+    # Delivery facts only: bodies may hold one-time links until they are sent.
+    inspect_view_fields = [
+        "recipient",
+        "template",
+        "language",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
 
 
 register_snippet(TaxonomyGroup)

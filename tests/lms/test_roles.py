@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from wagtail.models import GroupPagePermission, Page
 
 from lms import roles
+from lms.models import OutboundEmail
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,23 @@ def test_outgoing_email_log_is_visible_to_coordinators_but_not_content_editors(
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == "/admin/"  # Wagtail's "permission denied" bounce
+
+
+def test_outgoing_email_inspect_view_shows_delivery_facts_not_bodies(client, db, home_page):
+    message = OutboundEmail.objects.create(
+        recipient="someone@example.jp",
+        template="account/email/password_reset_key",
+        subject="パスワードの再設定",
+        body_text="http://testserver/accounts/password/reset/key/secret-token/",
+        status="queued",
+    )
+    coordinator = UserFactory(is_staff=True)
+    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
+    client.force_login(coordinator)
+
+    response = client.get(f"/admin/snippets/lms/outboundemail/inspect/{message.pk}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "someone@example.jp" in page
+    assert "secret-token" not in page

@@ -197,6 +197,8 @@ def test_password_reset_sends_a_recorded_email_with_a_working_link(
     assert len(mail.outbox) == 1
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
     assert link
+    # The delivered one-time link does not stay readable in the mail log.
+    assert "/accounts/password/reset/key/" not in outbound.body_text + outbound.body_html
 
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200
