@@ -401,6 +401,13 @@ def load_demo_content() -> list[DemoAccount]:
         intro="Organisations taking part in the platform and their connection-making activities.",
     )
     _translate(studies_index, locale_en, title="Case studies")
+    _translate(
+        StandardPage.objects.child_of(home).get(slug="privacy"),
+        locale_en,
+        title="How we handle personal information",
+        intro="The platform office handles personal information under Japan's Act on the Protection "
+        "of Personal Information. The Japanese version of this policy is authoritative.",
+    )
     del news_en
     return _demo_accounts()
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
 
+from lms.links import privacy_policy_url
+
 
 def _menu_pages(request) -> list:
     from wagtail.models import Site
@@ -21,6 +23,7 @@ def site_chrome(request) -> dict:
     path = request.get_full_path()
     return {
         "site_name": settings.WAGTAIL_SITE_NAME,
+        "privacy_url": privacy_policy_url(),
         "nav_pages": SimpleLazyObject(lambda: _menu_pages(request)),
         "language_links": [
             {"code": code, "name": name, "url": translate_url(path, code)}

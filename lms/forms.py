@@ -4,8 +4,12 @@ import re
 import unicodedata
 
 from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from lms.links import privacy_policy_url
 from lms.models import Municipality, Profession, User
 
 # Hiragana, katakana (incl. prolonged sound mark), and separators people type between names.
@@ -64,15 +68,41 @@ class NameFieldsMixin(forms.Form):
 
 
 class SignupForm(NameFieldsMixin):
-    """Extra sign-up fields for django-allauth (email and password come from allauth)."""
+    """Extra sign-up fields for django-allauth (email and password come from allauth).
+
+    Consent to the privacy policy is required and recorded with the policy's version and time
+    (APPI: personal information is collected only for a stated purpose, with consent)."""
+
+    accept_privacy = forms.BooleanField(
+        label=_(
+            "I have read the privacy policy and agree to how my personal information is handled."
+        ),
+        error_messages={"required": _("To sign up, please agree to the privacy policy.")},
+    )
 
     field_order = ["full_name", "full_name_kana"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accept_privacy"].help_text = format_html(
+            '<a href="{}">{}</a>', privacy_policy_url(), _("Read the privacy policy")
+        )
 
     def signup(self, request, user: User) -> None:
         user.full_name = self.cleaned_data["full_name"]
         user.full_name_kana = self.cleaned_data["full_name_kana"]
         user.preferred_language = (request.LANGUAGE_CODE or "ja")[:2]
-        user.save(update_fields=["full_name", "full_name_kana", "preferred_language"])
+        user.privacy_policy_version = settings.PRIVACY_POLICY_VERSION
+        user.privacy_consented_at = timezone.now()
+        user.save(
+            update_fields=[
+                "full_name",
+                "full_name_kana",
+                "preferred_language",
+                "privacy_policy_version",
+                "privacy_consented_at",
+            ]
+        )
 
 
 class ProfileForm(NameFieldsMixin, forms.ModelForm):

@@ -207,6 +207,12 @@ class User(AbstractUser):
         choices=PreferredLanguage.choices,
         default=PreferredLanguage.JA,
     )
+    privacy_policy_version = models.CharField(
+        _("privacy policy version agreed to"), max_length=20, blank=True
+    )
+    privacy_consented_at = models.DateTimeField(
+        _("privacy consent given at"), null=True, blank=True
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("wagtailimages", f"{action}_image") for action in ("add", "change", "choose")],
         *[("wagtaildocs", f"{action}_document") for action in ("add", "change", "choose")],
         *[("cms", f"{action}_organisation") for action in ("add", "change", "view")],
+        ("simple_translation", "submit_translation"),
     ],
     COORDINATORS: [
         ("wagtailadmin", "access_admin"),

@@ -169,6 +169,8 @@ ACCOUNT_ADAPTER = "lms.adapters.AccountAdapter"
 # Sign-up with a registered address looks like any sign-up; the owner is emailed instead (APPI:
 # the site never reveals who has an account).
 ACCOUNT_PREVENT_ENUMERATION = True
+# The version people agree to at sign-up; change it when the policy page changes materially.
+PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-04")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ひょうごつながりアカデミー] "
 
 # --- Internationalisation -------------------------------------------------------------------

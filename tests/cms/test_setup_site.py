@@ -19,6 +19,9 @@ def test_setup_site_replaces_wagtails_welcome_page_with_our_home_page(client):
     assert home.hero_title == "すべての人に居場所がある、兵庫へ"
     assert len(home.pillars) == 3
     assert not Page.objects.filter(depth=2).exclude(pk=home.pk).exists()
+    privacy = home.get_children().live().get(slug="privacy")
+    assert privacy.title == "個人情報の取扱いについて"
+    assert client.get("/privacy/").status_code == 200
     # Only the structure: no demo organisations or accounts.
     assert not Organisation.objects.exists()
     assert not User.objects.exists()

@@ -11,8 +11,9 @@ import re
 
 from playwright.sync_api import expect
 
-from cms.demo import PILLARS, PILLARS_EN
+from cms.demo import PILLARS_EN
 from cms.models import SLOGAN
+from cms.services import PILLARS
 
 ORGANISATION = "ひょうご防災つながりネット"
 ACTIVITY = "地域防災リーダー養成講座"
@@ -80,6 +81,7 @@ def fill_signup_form(page, *, email: str) -> None:
     page.locator("input[name=full_name_kana]").fill("たかはし さきこ")
     page.locator("input[name=password1]").fill(NEW_PASSWORD)
     page.locator("input[name=password2]").fill(NEW_PASSWORD)
+    page.locator("input[name=accept_privacy]").check()
 
 
 def submit(page, form_selector: str = "main form") -> None:

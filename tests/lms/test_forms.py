@@ -7,7 +7,7 @@ from lms.forms import ProfileForm, SignupForm, clean_kana, normalise_name
 from lms.models import Municipality, Profession
 
 KANA_MESSAGE = "Please write your name in hiragana or katakana (for example: ひょうご はなこ)."
-VALID = {"full_name": "兵庫 花子", "full_name_kana": "ひょうご はなこ"}
+VALID = {"full_name": "兵庫 花子", "full_name_kana": "ひょうご はなこ", "accept_privacy": "on"}
 
 
 def signup_form(**overrides) -> SignupForm:

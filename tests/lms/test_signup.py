@@ -20,6 +20,7 @@ GOOD = {
     "password2": PASSWORD,
     "full_name": "兵庫　花子",
     "full_name_kana": "ひょうご はなこ",
+    "accept_privacy": "on",
 }
 CONFIRM_LINK = re.compile(r"http://testserver(/(?:en/)?accounts/confirm-email/[^/\s]+/)")
 
@@ -43,6 +44,8 @@ def test_signup_creates_unverified_user_and_sends_verification_email(
         "ja",
     )
     assert user.check_password(PASSWORD)
+    assert user.privacy_policy_version == "2026-04"
+    assert user.privacy_consented_at is not None
     assert EmailAddress.objects.get(user=user).verified is False
     assert "_auth_user_id" not in client.session  # not logged in until the address is verified
 
@@ -225,3 +228,23 @@ def test_password_reset_for_unknown_email_reveals_nothing(
     outbound = OutboundEmail.objects.get()
     assert outbound.template == "account/email/unknown_account"
     assert "/accounts/password/reset/key/" not in mail.outbox[0].body
+
+
+def test_signup_without_privacy_consent_is_refused_and_saves_nothing(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    data = {key: value for key, value in GOOD.items() if key != "accept_privacy"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SIGNUP_URL, data)
+
+    assert response.status_code == 200
+    assert "accept_privacy" in response.context["form"].errors
+    assert "プライバシーポリシーに同意" in response.content.decode()
+    assert not User.objects.exists()
+    assert not OutboundEmail.objects.exists()
+
+
+def test_signup_form_links_to_the_privacy_policy_page(client, home_page):
+    page = client.get(SIGNUP_URL).content.decode()
+    assert 'href="/privacy/"' in page
+    assert 'href="/en/privacy/"' in Client().get("/en" + SIGNUP_URL).content.decode()
