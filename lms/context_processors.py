@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
 
 from lms.links import privacy_policy_url
@@ -19,14 +18,9 @@ def _menu_pages(request) -> list:
 
 
 def site_chrome(request) -> dict:
-    """Values every page template needs: the site name, the menu and this page in each language."""
-    path = request.get_full_path()
+    """Values every page template needs: the site name, the menu and the privacy policy link."""
     return {
         "site_name": settings.WAGTAIL_SITE_NAME,
         "privacy_url": privacy_policy_url(),
         "nav_pages": SimpleLazyObject(lambda: _menu_pages(request)),
-        "language_links": [
-            {"code": code, "name": name, "url": translate_url(path, code)}
-            for code, name in settings.LANGUAGES
-        ],
     }

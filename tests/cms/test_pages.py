@@ -30,7 +30,7 @@ def test_home_page_renders_the_slogan_in_japanese(client, home_page):
     assert SLOGAN == "すべての人に居場所がある、兵庫へ"
     assert f'<h1 class="hero-title">{SLOGAN}</h1>' in html
     assert "ようこそ" in html  # hero_text
-    assert 'hreflang="en" href="/en/"' in html
+    assert 'hreflang="en" href="http://testserver/en/"' in html
     assert response["X-Frame-Options"] == "DENY"
 
 
@@ -153,3 +153,23 @@ def test_unknown_url_renders_the_sites_404_page(client, home_page):
 
     assert response.status_code == 404
     assert '<html lang="ja">' in response.content.decode()
+
+
+def test_language_switcher_links_to_the_real_translation_even_with_another_slug(
+    client, home_page, locales
+):
+    about = StandardPage(title="このサイトについて", slug="kono-site")
+    home_page.add_child(instance=about)
+    about.save_revision().publish()
+    home_en = home_page.copy_for_translation(locales["en"])
+    home_en.save_revision().publish()
+    about_en = about.copy_for_translation(locales["en"])
+    about_en.title, about_en.slug = "About this site", "about-this-site"
+    about_en.save_revision().publish()
+
+    japanese = client.get("/kono-site/").content.decode()
+    english = client.get("/en/about-this-site/").content.decode()
+
+    assert 'href="/en/about-this-site/" lang="en"' in japanese
+    assert 'href="/kono-site/" lang="ja"' in english
+    assert 'hreflang="en" href="http://testserver/en/about-this-site/"' in japanese
