@@ -80,7 +80,14 @@ class SignupForm(NameFieldsMixin):
         error_messages={"required": _("To sign up, please agree to the privacy policy.")},
     )
 
-    field_order = ["full_name", "full_name_kana"]
+    field_order = [
+        "email",
+        "full_name",
+        "full_name_kana",
+        "password1",
+        "password2",
+        "accept_privacy",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
