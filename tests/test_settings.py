@@ -94,3 +94,29 @@ def test_settings_reject_an_unknown_environment_name(tmp_path):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_ENV" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "expected"),
+    [
+        (None, {"orm": "default", "redis": None}),
+        ("redis://127.0.0.1:6379/0", {"orm": None, "redis": "redis://127.0.0.1:6379/0"}),
+    ],
+)
+def test_settings_task_broker_is_the_database_unless_redis_is_configured(
+    tmp_path, redis_url, expected
+):
+    code = (
+        "from django.conf import settings as s; q = s.Q_CLUSTER; "
+        "print(q.get('orm'), q.get('redis'), q['retry'] > q['timeout'], q['catch_up'], q['max_attempts'])"
+    )
+    env = {"REDIS_URL": redis_url} if redis_url else {}
+    result = _manage(tmp_path, "shell", "-c", code, **env)
+
+    assert result.returncode == 0, result.stderr
+    # The last line: `shell` may print a note about automatic imports first.
+    orm, redis, retry_above_timeout, catch_up, max_attempts = result.stdout.splitlines()[-1].split()
+    assert orm == str(expected["orm"])
+    assert redis == str(expected["redis"])
+    assert (retry_above_timeout, catch_up) == ("True", "False")
+    assert int(max_attempts) > 0

@@ -242,3 +242,28 @@ def test_site_search_finds_japanese_words(page, live_server, demo, axe):
 
     result.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(NEWS_TITLE)
+
+
+def test_every_public_page_type_passes_axe_on_a_phone(page, live_server, demo, axe):
+    """Each kind of public page, in both languages, has no serious or critical axe violation."""
+    paths = [
+        "/news/",
+        "/news/news-2026-05-20/",
+        "/case-studies/",
+        "/case-studies/case-1/",
+        "/about/",
+        "/privacy/",
+        "/organisations/?field=no-such-field",
+        "/search/?q=つながり",
+        "/accounts/login/",
+        "/accounts/password/reset/",
+        "/en/news/",
+        "/en/organisations/",
+        "/en/accounts/signup/",
+    ]
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        expected_lang = "en" if path.startswith("/en/") else "ja"
+        expect(page.locator("html")).to_have_attribute("lang", expected_lang)
+        axe(page, path)
