@@ -3,28 +3,55 @@ from types import SimpleNamespace
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from lms.models import User
 from lms.notifications import notification_queue
+
+EMAIL_MAX_LENGTH = 254
+
+
+def site_display_name() -> str:
+    """The platform's name in the active language (ひょうごつながりアカデミー in Japanese)."""
+    return gettext("Hyogo Tsunagari Academy")
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Sends allauth's mails (verification, password reset) through our notifications service,
-    so they are recorded, sent by the worker and retried like every other message."""
+    so they are recorded, sent by the worker and retried like every other message, in the
+    recipient's preferred language rather than the language of the page they happened to use."""
+
+    def clean_email(self, email: str) -> str:
+        # The address column holds 254 characters (RFC 5321); refuse longer input rather than
+        # let it be cut short into an address that no longer works.
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise ValidationError(
+                _("An email address can be at most %(limit)d characters long."),
+                params={"limit": EMAIL_MAX_LENGTH},
+            )
+        return super().clean_email(email)
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{site_display_name()}] {subject}"
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
-        # The context allauth's own send_mail builds: its templates greet with current_site.name.
-        ctx = {
-            "request": request,
-            "email": email,
-            "current_site": SimpleNamespace(
-                name=settings.WAGTAIL_SITE_NAME,
-                domain=request.get_host() if request is not None else "",
-            ),
-            **context,
-        }
-        message = self.render_mail(template_prefix, email, ctx)
+        language = self.recipient_language(email)
+        with translation.override(language):
+            # The context allauth's own send_mail builds: its templates greet with current_site.name.
+            ctx = {
+                "request": request,
+                "email": email,
+                "current_site": SimpleNamespace(
+                    name=site_display_name(),
+                    domain=request.get_host() if request is not None else "",
+                ),
+                **context,
+            }
+            message = self.render_mail(template_prefix, email, ctx)
         body_html = ""
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":
@@ -35,5 +62,12 @@ class AccountAdapter(DefaultAccountAdapter):
             body_text=message.body,
             body_html=body_html,
             template=template_prefix,
-            language=translation.get_language() or "ja",
+            language=language,
         )
+
+    @staticmethod
+    def recipient_language(email: str) -> str:
+        user = User.objects.filter(email__iexact=email).only("preferred_language").first()
+        if user and user.preferred_language:
+            return user.preferred_language
+        return translation.get_language() or settings.LANGUAGE_CODE

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class LmsConfig(AppConfig):
+    default = True  # this module also holds UsersAppConfig
     name = "lms"
     verbose_name = _("Platform core")
 
@@ -12,3 +14,9 @@ class LmsConfig(AppConfig):
 
         # Permissions only exist after migrate, so role groups are synced here (idempotent).
         post_migrate.connect(ensure_role_groups, dispatch_uid="lms.ensure_role_groups")
+
+
+class UsersAppConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin, with forms for our user model (see lms.admin_users)."""
+
+    user_viewset = "lms.admin_users.UserViewSet"

@@ -32,6 +32,19 @@ def normalise_name(value: str) -> str:
     return " ".join(value.split())
 
 
+# Zero-width joiners are part of some scripts' spelling; other format characters (zero-width
+# space, bidi overrides) only hide or disguise text.
+_ALLOWED_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
+
+
+def has_invisible_characters(value: str) -> bool:
+    """True if ``value`` holds control or invisible format characters (Cc, Cf)."""
+    return any(
+        unicodedata.category(ch) in {"Cc", "Cf"} and ch not in _ALLOWED_FORMAT_CHARACTERS
+        for ch in value
+    )
+
+
 def clean_kana(value: str) -> str:
     value = normalise_name(value)
     if value and not _KANA_RE.match(value):
@@ -59,7 +72,7 @@ class NameFieldsMixin(forms.Form):
         value = normalise_name(self.cleaned_data["full_name"])
         if not value:
             raise forms.ValidationError(_("Please enter your name."))
-        if any(unicodedata.category(ch) == "Cc" for ch in value):
+        if has_invisible_characters(value):
             raise forms.ValidationError(_("Your name contains characters that cannot be used."))
         return value
 
@@ -124,6 +137,12 @@ class ProfileForm(NameFieldsMixin, forms.ModelForm):
             "preferred_language",
         ]
         labels = {"organisation_name": _("Organisation you belong to (if any)")}
+
+    def clean_organisation_name(self) -> str:
+        value = " ".join(self.cleaned_data["organisation_name"].split())
+        if has_invisible_characters(value):
+            raise forms.ValidationError(_("This contains characters that cannot be used."))
+        return value
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,5 @@
 """The platform core: the custom user, shared taxonomies and the outgoing-mail record."""
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import translation
@@ -236,6 +235,7 @@ class User(AbstractUser):
 
 class OutboundEmailStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
@@ -261,6 +261,7 @@ class OutboundEmail(TimeStampedModel):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed by a worker at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
@@ -271,10 +272,3 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject}"
-
-    @property
-    def can_retry(self) -> bool:
-        return (
-            self.status == OutboundEmailStatus.FAILED
-            and self.attempts < settings.EMAIL_MAX_ATTEMPTS
-        )

@@ -2,19 +2,21 @@
 
 A message is rendered once, in the recipient's language, stored as an ``OutboundEmail`` row
 and handed to a django-q2 worker after the surrounding transaction commits.  The worker
-records every attempt; failed messages are retried by a schedule up to ``EMAIL_MAX_ATTEMPTS``
-and stay visible to staff in the Wagtail admin.
+records every attempt; failed or lost messages are queued again by a periodic job up to
+``EMAIL_MAX_ATTEMPTS`` and stay visible to staff in the Wagtail admin.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_q.tasks import async_task
@@ -28,6 +30,8 @@ DELIVER_TASK = "lms.tasks.deliver_email"
 # their bodies are removed so nobody reading the log or a database copy can reuse the link.
 REDACTED_TEMPLATE_PREFIXES = ("account/",)
 REDACTED_BODY = "[removed after delivery: this message contained a one-time link]"
+# A message queued or claimed this long ago without an outcome is considered lost.
+STALE_AFTER = timedelta(minutes=15)
 
 
 def notification_queue(
@@ -48,9 +52,7 @@ def notification_queue(
         template=template,
         language=language,
     )
-    transaction.on_commit(
-        partial(async_task, DELIVER_TASK, message.pk, task_name=f"email-{message.pk}")
-    )
+    transaction.on_commit(partial(_enqueue, message.pk))
     return message
 
 
@@ -65,7 +67,7 @@ def notification_send(
         body_text = render_to_string(f"{template}_message.txt", context)
         try:
             body_html = render_to_string(f"{template}_message.html", context)
-        except Exception:  # noqa: BLE001 - the HTML part is optional
+        except TemplateDoesNotExist:  # the HTML part is optional
             body_html = ""
     return notification_queue(
         recipient=recipient,
@@ -78,14 +80,22 @@ def notification_send(
 
 
 def email_deliver(*, message_id: int) -> OutboundEmail:
-    """Send one queued message and record the outcome. Safe to run twice: a sent message is
-    never sent again, and the row is claimed with a conditional update so two workers cannot
-    both send it."""
+    """Send one message and record the outcome.
+
+    Safe to run twice and from several workers at once: the row is claimed by a conditional
+    UPDATE that moves it to ``sending``, so only one worker ever sends it, and a sent message
+    is never sent again.  A failure is recorded (``failed``, last error) for the retry job.
+    """
     claimed = OutboundEmail.objects.filter(
         pk=message_id,
         status__in=[OutboundEmailStatus.QUEUED, OutboundEmailStatus.FAILED],
         attempts__lt=settings.EMAIL_MAX_ATTEMPTS,
-    ).update(attempts=F("attempts") + 1, updated_at=timezone.now())
+    ).update(
+        status=OutboundEmailStatus.SENDING,
+        attempts=F("attempts") + 1,
+        claimed_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     message = OutboundEmail.objects.get(pk=message_id)
     if not claimed:
         return message
@@ -117,13 +127,32 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
     return message
 
 
-def email_retry_failed() -> int:
-    """Queue every failed message that still has attempts left; returns how many."""
-    ids = list(
+def email_requeue_undelivered(*, stale_after: timedelta = STALE_AFTER) -> int:
+    """Queue again every message that should have gone out and has attempts left: failed ones,
+    queued ones whose task was lost (broker restart, enqueue error), and ones a worker claimed
+    but never finished (it died mid-send).  Returns how many were queued."""
+    stale = timezone.now() - stale_after
+    with transaction.atomic():
         OutboundEmail.objects.filter(
-            status=OutboundEmailStatus.FAILED, attempts__lt=settings.EMAIL_MAX_ATTEMPTS
-        ).values_list("pk", flat=True)
+            status=OutboundEmailStatus.SENDING, claimed_at__lt=stale
+        ).update(status=OutboundEmailStatus.FAILED, last_error="worker stopped while sending")
+    ids = list(
+        OutboundEmail.objects.filter(attempts__lt=settings.EMAIL_MAX_ATTEMPTS)
+        .filter(
+            Q(status=OutboundEmailStatus.FAILED)
+            | Q(status=OutboundEmailStatus.QUEUED, created_at__lt=stale)
+        )
+        .values_list("pk", flat=True)
     )
     for message_id in ids:
-        async_task(DELIVER_TASK, message_id, task_name=f"email-{message_id}-retry")
+        _enqueue(message_id)
     return len(ids)
+
+
+def _enqueue(message_id: int) -> None:
+    """Hand a message to the worker; if the broker is down the row stays queued and the
+    periodic requeue job sends it later, so the caller never fails because of mail."""
+    try:
+        async_task(DELIVER_TASK, message_id, task_name=f"email-{message_id}")
+    except Exception:  # noqa: BLE001 - broker errors must not break the user's action
+        logger.exception("Could not queue email %s; the requeue job will retry it", message_id)

@@ -4,12 +4,15 @@ from django_q.models import Schedule
 
 PERIODIC_JOBS = [
     # (name, task path, minutes between runs)
-    ("retry-failed-emails", "lms.tasks.retry_failed_emails", 10),
+    ("requeue-undelivered-emails", "lms.tasks.requeue_undelivered_emails", 10),
 ]
 
 
 def schedules_ensure() -> list[Schedule]:
-    """Create or update every periodic job; safe to run on every deploy."""
+    """Create or update every periodic job and remove ones we no longer run; safe on every deploy."""
+    Schedule.objects.filter(func__startswith="lms.tasks.").exclude(
+        name__in=[name for name, _func, _minutes in PERIODIC_JOBS]
+    ).delete()
     schedules = []
     for name, func, minutes in PERIODIC_JOBS:
         schedule, _created = Schedule.objects.update_or_create(

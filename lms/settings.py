@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "lms.apps.UsersAppConfig",
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -155,6 +155,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+# One login page for everyone, with allauth's rate limits, also for the Wagtail admin.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+# A signed-in person without admin rights sent to the login page sees it (with Wagtail's
+# "no permission" message) instead of bouncing back to /admin/ in a loop.
+ACCOUNT_AUTHENTICATED_LOGIN_REDIRECTS = False
 LOGIN_REDIRECT_URL = "profile"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -171,7 +176,6 @@ ACCOUNT_ADAPTER = "lms.adapters.AccountAdapter"
 ACCOUNT_PREVENT_ENUMERATION = True
 # The version people agree to at sign-up; change it when the policy page changes materially.
 PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-04")
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ひょうごつながりアカデミー] "
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

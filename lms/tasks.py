@@ -7,5 +7,5 @@ def deliver_email(message_id: int) -> str:
     return notifications.email_deliver(message_id=message_id).status
 
 
-def retry_failed_emails() -> int:
-    return notifications.email_retry_failed()
+def requeue_undelivered_emails() -> int:
+    return notifications.email_requeue_undelivered()

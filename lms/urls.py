@@ -1,7 +1,10 @@
+from allauth.account.views import SignupView
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
@@ -11,6 +14,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import views as cms_views
 from lms import views as lms_views
 
+# The Django admin (django-q2's task queue) signs in through the same rate-limited login page.
+admin.site.login = login_required(admin.site.login)
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
@@ -19,6 +25,8 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    # Sign-up writes a user, an email address and a queued message: all or nothing.
+    path("accounts/signup/", transaction.atomic(SignupView.as_view()), name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("profile/", lms_views.ProfileView.as_view(), name="profile"),
     path("search/", cms_views.search, name="search"),

@@ -1,9 +1,14 @@
 """Staff edit the shared taxonomies and watch outgoing email from the Wagtail admin."""
 
+from django.contrib import messages
+from django.db.models import ProtectedError, RestrictedError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
 from lms.models import (
     Field,
@@ -15,34 +20,67 @@ from lms.models import (
 )
 
 
-class FieldViewSet(SnippetViewSet):
+class ProtectedDeleteView(DeleteView):
+    """Deleting a term that is still in use is refused with a message instead of an error page."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except (ProtectedError, RestrictedError):
+            messages.error(
+                self.request,
+                _(
+                    "“%(object)s” is still in use, so it cannot be deleted. Reassign what uses it first."
+                )
+                % {"object": self.object},
+            )
+            return redirect(self.get_success_url())
+
+
+class TaxonomyViewSet(SnippetViewSet):
+    delete_view_class = ProtectedDeleteView
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Records written only by the platform itself: staff may look, nobody may add or edit."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete", "publish", "lock", "unlock"}:
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+class FieldViewSet(TaxonomyViewSet):
     model = Field
     icon = "tag"
     list_display = ["name", "name_en", "slug", "sort_order"]
     search_fields = ["name", "name_en"]
 
 
-class ProfessionViewSet(SnippetViewSet):
+class ProfessionViewSet(TaxonomyViewSet):
     model = Profession
     icon = "user"
     list_display = ["name", "name_en", "sort_order"]
     search_fields = ["name", "name_en"]
 
 
-class OrganisationGroupViewSet(SnippetViewSet):
+class OrganisationGroupViewSet(TaxonomyViewSet):
     model = OrganisationGroup
     icon = "group"
     list_display = ["name", "name_en", "sort_order"]
 
 
-class OrganisationTypeViewSet(SnippetViewSet):
+class OrganisationTypeViewSet(TaxonomyViewSet):
     model = OrganisationType
     icon = "group"
     list_display = ["name", "group", "sort_order"]
     list_filter = ["group"]
 
 
-class MunicipalityViewSet(SnippetViewSet):
+class MunicipalityViewSet(TaxonomyViewSet):
     model = Municipality
     icon = "site"
     list_display = ["name", "code", "kind", "parent"]
@@ -75,6 +113,8 @@ class OutboundEmailViewSet(SnippetViewSet):
     list_filter = ["status", "template"]
     search_fields = ["recipient", "subject"]
     inspect_view_enabled = True
+    copy_view_enabled = False
+
     # Delivery facts only: bodies may hold one-time links until they are sent.
     inspect_view_fields = [
         "recipient",
@@ -90,4 +130,5 @@ class OutboundEmailViewSet(SnippetViewSet):
 
 
 register_snippet(TaxonomyGroup)
+register_permission_policy(OutboundEmail, ReadOnlyPermissionPolicy(OutboundEmail))
 register_snippet(OutboundEmailViewSet)

@@ -80,3 +80,13 @@ def role_user(db):
         return person
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in Japanese: a request to /en/ leaves English active in the thread."""
+    from django.utils import translation
+
+    translation.activate("ja")
+    yield
+    translation.deactivate()

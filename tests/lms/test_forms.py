@@ -117,3 +117,19 @@ def test_profile_form_offers_kobe_wards_and_leaves_profession_optional(user):
 def test_normalise_name_keeps_compatibility_kanji_people_use_in_their_names():
     # 塚 (U+FA10) would become 塚 under plain NFKC; a name must stay as the person wrote it.
     assert normalise_name("\ufa10本　ﾊﾅｺ") == "\ufa10本 ハナコ"
+
+
+@pytest.mark.parametrize("name", ["\u200b", "兵庫\u202e花子", "兵庫\u200b花子"])
+def test_signup_form_rejects_invisible_characters_in_names(name):
+    form = signup_form(full_name=name)
+    assert not form.is_valid()
+    assert "full_name" in form.errors
+
+
+def test_profile_form_rejects_control_characters_in_the_organisation_name(user):
+    form = ProfileForm(
+        data={**VALID, "organisation_name": "社協\x1b[31m", "preferred_language": "ja"},
+        instance=user,
+    )
+    assert not form.is_valid()
+    assert "organisation_name" in form.errors

@@ -1,8 +1,11 @@
 """lms.notifications: render in the recipient's language, record, deliver, retry."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
 
 from lms import notifications, tasks
 from lms.models import OutboundEmail, OutboundEmailStatus
@@ -141,30 +144,29 @@ def test_email_deliver_records_a_failure_with_the_error(settings):
     assert result.attempts == 1
     assert result.sent_at is None
     assert result.last_error == "ConnectionRefusedError: SMTP server unavailable"
-    assert result.can_retry is True
     assert mail.outbox == []
 
 
-def test_email_retry_failed_requeues_and_a_later_success_marks_sent(settings):
+def test_email_requeue_undelivered_retries_failures_and_a_later_success_marks_sent(settings):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     failed = _queued()
     notifications.email_deliver(message_id=failed.pk)
     already_sent = _queued(recipient="other@example.jp")
     OutboundEmail.objects.filter(pk=already_sent.pk).update(status=OutboundEmailStatus.SENT)
 
-    assert notifications.email_retry_failed() == 1  # still failing: retried, failed again
+    assert notifications.email_requeue_undelivered() == 1  # still failing: retried, failed again
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (OutboundEmailStatus.FAILED, 2)
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
-    assert tasks.retry_failed_emails() == 1
+    assert tasks.requeue_undelivered_emails() == 1
 
     failed.refresh_from_db()
     assert failed.status == OutboundEmailStatus.SENT
     assert failed.attempts == 3
     assert failed.last_error == ""
     assert [m.to for m in mail.outbox] == [["hanako@example.jp"]]
-    assert notifications.email_retry_failed() == 0
+    assert notifications.email_requeue_undelivered() == 0
 
 
 def test_email_deliver_respects_max_attempts(settings):
@@ -174,15 +176,77 @@ def test_email_deliver_respects_max_attempts(settings):
     notifications.email_deliver(message_id=message.pk)
     notifications.email_deliver(message_id=message.pk)
     message.refresh_from_db()
-    assert (message.status, message.attempts, message.can_retry) == (
-        OutboundEmailStatus.FAILED,
-        2,
-        False,
-    )
+    assert (message.status, message.attempts) == (OutboundEmailStatus.FAILED, 2)
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
-    assert notifications.email_retry_failed() == 0
+    assert notifications.email_requeue_undelivered() == 0
     result = notifications.email_deliver(message_id=message.pk)
 
     assert (result.status, result.attempts) == (OutboundEmailStatus.FAILED, 2)
+    assert mail.outbox == []
+
+
+def test_email_deliver_claims_the_row_so_a_second_worker_sends_nothing():
+    """Two workers handed the same message: the second finds it already claimed."""
+    message = _queued()
+    OutboundEmail.objects.filter(pk=message.pk).update(
+        status=OutboundEmailStatus.SENDING, attempts=1, claimed_at=timezone.now()
+    )
+
+    result = notifications.email_deliver(message_id=message.pk)
+
+    assert result.status == OutboundEmailStatus.SENDING
+    assert result.attempts == 1
+    assert mail.outbox == []
+
+
+def test_email_requeue_undelivered_sends_messages_whose_task_was_lost():
+    lost = _queued()
+    fresh = _queued(recipient="fresh@example.jp")
+    long_ago = timezone.now() - timedelta(hours=1)
+    OutboundEmail.objects.filter(pk=lost.pk).update(created_at=long_ago)
+
+    assert notifications.email_requeue_undelivered() == 1
+
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.status == OutboundEmailStatus.SENT
+    assert fresh.status == OutboundEmailStatus.QUEUED  # its own task may still be on the way
+    assert [m.to for m in mail.outbox] == [["hanako@example.jp"]]
+
+
+def test_email_requeue_undelivered_recovers_a_message_whose_worker_died_mid_send():
+    stuck = _queued()
+    OutboundEmail.objects.filter(pk=stuck.pk).update(
+        status=OutboundEmailStatus.SENDING,
+        attempts=1,
+        claimed_at=timezone.now() - timedelta(hours=1),
+    )
+
+    assert notifications.email_requeue_undelivered() == 1
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attempts) == (OutboundEmailStatus.SENT, 2)
+
+
+def test_notification_queue_survives_a_broker_outage(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """If the task cannot be queued, the user's action still succeeds and the row waits."""
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unavailable")
+
+    monkeypatch.setattr(notifications, "async_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = notifications.notification_queue(
+            recipient="hanako@example.jp",
+            subject="件名",
+            body_text="本文",
+            template="tests/outage",
+            language="ja",
+        )
+
+    message.refresh_from_db()
+    assert message.status == OutboundEmailStatus.QUEUED
     assert mail.outbox == []

@@ -81,14 +81,14 @@ def test_admin_redirects_supporters_and_mentors_away(client, home_page, role_use
     response = client.get("/admin/")
 
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_admin_redirects_anonymous_visitors_to_login(client, home_page):
     response = client.get("/admin/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/login/?next=/admin/"
+    assert response["Location"] == "/accounts/login/?next=/admin/"
 
 
 def test_outgoing_email_log_is_visible_to_coordinators_but_not_content_editors(
@@ -122,3 +122,12 @@ def test_outgoing_email_inspect_view_shows_delivery_facts_not_bodies(client, db,
     page = response.content.decode()
     assert "someone@example.jp" in page
     assert "secret-token" not in page
+
+
+def test_signed_in_person_without_admin_rights_sees_a_japanese_explanation(client, home_page):
+    client.force_login(UserFactory())
+
+    response = client.get("/admin/", follow=True)
+
+    assert response.redirect_chain == [("/accounts/login/?next=/admin/", 302)]
+    assert "管理画面にアクセスする権限がありません" in response.content.decode()

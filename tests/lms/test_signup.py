@@ -248,3 +248,46 @@ def test_signup_form_links_to_the_privacy_policy_page(client, home_page):
     page = client.get(SIGNUP_URL).content.decode()
     assert 'href="/privacy/"' in page
     assert 'href="/en/privacy/"' in Client().get("/en" + SIGNUP_URL).content.decode()
+
+
+def test_signup_refuses_an_email_address_longer_than_254_characters(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    too_long = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "jp"  # 311 characters
+    response = _sign_up(client, django_capture_on_commit_callbacks, email=too_long)
+
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert "254" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_is_all_or_nothing_when_a_step_fails(
+    client, home_page, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A failure after the user row is written leaves no half-made account behind."""
+
+    def fail_after_user_saved(self, request, user):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("lms.forms.SignupForm.signup", fail_after_user_saved)
+    client.raise_request_exception = False
+    response = _sign_up(client, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 500
+    assert not User.objects.exists()
+    assert not EmailAddress.objects.exists()
+    assert not OutboundEmail.objects.exists()
+
+
+def test_account_mail_uses_the_recipients_preferred_language(
+    client, home_page, django_capture_on_commit_callbacks
+):
+    UserFactory(email="english@example.jp", preferred_language="en")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "english@example.jp"})  # a Japanese page
+
+    outbound = OutboundEmail.objects.get()
+    assert outbound.language == "en"
+    assert mail.outbox[0].subject.startswith("[Hyogo Tsunagari Academy] ")
