@@ -5,15 +5,15 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup venv system-deps migrate messages demo lint format makemessages clean
+.PHONY: run test setup venv system-deps system-deps-test migrate messages demo lint format makemessages clean
 
 run: setup demo
 	@PORT=$(PORT) bash scripts/run.sh
 
-test: venv system-deps messages
+test: system-deps-test venv messages
 	@bash scripts/test.sh
 
-setup: venv system-deps migrate messages
+setup: system-deps venv migrate messages
 
 venv: $(VENV)/.installed
 
@@ -24,7 +24,10 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 system-deps:
-	@bash scripts/system-deps.sh
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh run
+
+system-deps-test:
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh test
 
 migrate: venv
 	@$(PY) manage.py migrate --noinput -v 0
