@@ -150,3 +150,28 @@ class ProfileForm(NameFieldsMixin, forms.ModelForm):
         self.fields["municipality"].queryset = Municipality.objects.select_related("parent")
         self.fields["profession"].required = False
         self.fields["municipality"].required = False
+
+
+class WithdrawForm(forms.Form):
+    """Confirms a person really wants their account deleted: they type their password."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that my account and personal information will be deleted and cannot be restored."
+        ),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."))
+        return password

@@ -5,6 +5,7 @@ from django_q.models import Schedule
 PERIODIC_JOBS = [
     # (name, task path, minutes between runs)
     ("requeue-undelivered-emails", "lms.tasks.requeue_undelivered_emails", 10),
+    ("purge-old-emails", "lms.tasks.purge_old_emails", 24 * 60),
 ]
 
 

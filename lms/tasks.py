@@ -1,6 +1,6 @@
 """django-q2 entry points for the core. Each task takes primary keys and calls one service."""
 
-from lms import notifications
+from lms import notifications, services
 
 
 def deliver_email(message_id: int) -> str:
@@ -9,3 +9,7 @@ def deliver_email(message_id: int) -> str:
 
 def requeue_undelivered_emails() -> int:
     return notifications.email_requeue_undelivered()
+
+
+def purge_old_emails() -> int:
+    return services.outbound_email_purge_old()

@@ -29,6 +29,8 @@ urlpatterns += i18n_patterns(
     path("accounts/signup/", transaction.atomic(SignupView.as_view()), name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("profile/", lms_views.ProfileView.as_view(), name="profile"),
+    path("profile/my-data/", lms_views.PersonalDataDownloadView.as_view(), name="profile_data"),
+    path("profile/withdraw/", lms_views.WithdrawView.as_view(), name="profile_withdraw"),
     path("search/", cms_views.search, name="search"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.

@@ -1,0 +1,42 @@
+"""Write-side operations for people's own accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.models import OutboundEmail, OutboundEmailStatus, User
+
+WITHDRAWN_RECIPIENT = "withdrawn@invalid"
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be carried out; the message is for the user."""
+
+
+@transaction.atomic
+def user_withdraw(*, user: User) -> None:
+    """Delete a person's account at their request (APPI: stop using and erase their data).
+
+    Their email log entries are kept for delivery statistics but no longer say who they were.
+    Administrators cannot remove themselves here, so the site is never left without one.
+    """
+    if user.is_superuser:
+        raise AccountError(_("Administrator accounts are removed by another administrator."))
+    OutboundEmail.objects.filter(recipient__iexact=user.email).update(
+        recipient=WITHDRAWN_RECIPIENT, subject="", body_text="", body_html=""
+    )
+    user.delete()
+
+
+def outbound_email_purge_old() -> int:
+    """Delete delivered email log entries older than EMAIL_RETENTION_DAYS; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.EMAIL_RETENTION_DAYS)
+    deleted, _per_model = OutboundEmail.objects.filter(
+        status=OutboundEmailStatus.SENT, created_at__lt=cutoff
+    ).delete()
+    return deleted
