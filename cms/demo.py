@@ -390,7 +390,7 @@ def load_demo_content() -> list[DemoAccount]:
         title="About the platform",
         intro="A platform where public and private partners connect across areas and fields.",
     )
-    news_en = _translate(news_index, locale_en, title="News")
+    _translate(news_index, locale_en, title="News")
     for date, _title, _summary, title_en in NEWS:
         page = NewsPage.objects.child_of(news_index).get(slug=f"news-{date}")
         _translate(page, locale_en, title=title_en, summary="")
@@ -408,7 +408,6 @@ def load_demo_content() -> list[DemoAccount]:
         intro="The platform office handles personal information under Japan's Act on the Protection "
         "of Personal Information. The Japanese version of this policy is authoritative.",
     )
-    del news_en
     return _demo_accounts()
 
 

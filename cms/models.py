@@ -82,7 +82,7 @@ class HomePage(JapaneseSearchMixin, Page):
         from cms.selectors import news_list_latest, pages_for_featured
 
         context = super().get_context(request, *args, **kwargs)
-        context["featured_pages"] = pages_for_featured(self.featured)
+        context["featured_pages"] = pages_for_featured(self.featured, locale=self.locale)
         context["latest_news"] = news_list_latest(locale=self.locale, limit=3)
         return context
 
@@ -93,6 +93,7 @@ class StandardPage(JapaneseSearchMixin, Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("intro")] + NGRAM_SEARCH_FIELDS
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
     subpage_types = ["cms.StandardPage"]
 
     class Meta:
@@ -111,14 +112,10 @@ class NewsIndexPage(JapaneseSearchMixin, Page):
         verbose_name = _("news index page")
 
     def get_context(self, request, *args, **kwargs):
+        from cms.selectors import news_list_for_index
+
         context = super().get_context(request, *args, **kwargs)
-        news = (
-            NewsPage.objects.child_of(self)
-            .live()
-            .public()
-            .order_by("-date", "-pk")
-            .prefetch_related("fields")
-        )
+        news = news_list_for_index(parent=self)
         context["news_page"] = Paginator(news, 10).get_page(request.GET.get("page"))
         return context
 
@@ -157,15 +154,15 @@ class CaseStudyIndexPage(JapaneseSearchMixin, Page):
         verbose_name = _("case study index page")
 
     def get_context(self, request, *args, **kwargs):
+        from cms.forms import CaseStudyFilterForm
         from cms.selectors import case_study_list
-        from lms.models import Field
 
         context = super().get_context(request, *args, **kwargs)
-        field_slug = request.GET.get("field", "")
-        studies = case_study_list(parent=self, field_slug=field_slug)
+        form = CaseStudyFilterForm(request.GET or None)
+        studies = case_study_list(parent=self, **form.valid_filters())
+        context["filter_form"] = form
+        context["filter_query_string"] = form.query_string()
         context["case_studies"] = Paginator(studies, 12).get_page(request.GET.get("page"))
-        context["all_fields"] = Field.objects.all()
-        context["selected_field"] = field_slug
         return context
 
 
@@ -219,10 +216,10 @@ class OrganisationDirectoryPage(RoutablePageMixin, JapaneseSearchMixin, Page):
         from cms.selectors import organisation_list_listed
 
         form = DirectoryFilterForm(request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
-        organisations = organisation_list_listed(**filters)
+        organisations = organisation_list_listed(**form.valid_filters())
         context = self.get_context(request)
         context["filter_form"] = form
+        context["filter_query_string"] = form.query_string()
         context["organisations"] = Paginator(organisations, 20).get_page(request.GET.get("page"))
         return TemplateResponse(request, "cms/organisation_directory_page.html", context)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
-from wagtail.models import Locale, Page
+from django.db.models import F, Prefetch, Q, QuerySet
+from wagtail.models import Locale, Page, Site
 from wagtail.search.backends import get_search_backend
 
 from cms.models import Activity, CaseStudyPage, NewsPage, Organisation
@@ -17,18 +17,51 @@ def news_list_latest(*, locale: Locale, limit: int = 3) -> list[NewsPage]:
     )
 
 
-def pages_for_featured(featured) -> list[Page]:
-    """The live pages an editor featured, in the editor's order, in one query."""
+def pages_for_featured(featured, *, locale: Locale) -> list[Page]:
+    """The live pages an editor featured, in the editor's order, each swapped for its live
+    translation in ``locale`` when there is one (a translated home page keeps the chooser's
+    original pages).  One query for the originals and translations together, plus one per
+    page type; each page carries ``language_code``, the language of its content."""
     ids = [
         block["value"]
         for block in featured.raw_data
         if block.get("type") == "page" and block.get("value")
     ]
-    pages = {page.pk: page for page in Page.objects.live().public().filter(pk__in=ids).specific()}
-    return [pages[pk] for pk in ids if pk in pages]
+    if not ids:
+        return []
+    chosen_keys = Page.objects.filter(pk__in=ids).values("translation_key")
+    pages = (
+        Page.objects.live()
+        .public()
+        .filter(Q(pk__in=ids) | Q(translation_key__in=chosen_keys, locale=locale))
+        .annotate(language_code=F("locale__language_code"))
+        .specific()
+    )
+    originals, translations = {}, {}
+    for page in pages:
+        if page.pk in ids:
+            originals[page.pk] = page
+        if page.locale_id == locale.pk:
+            translations[page.translation_key] = page
+    return [
+        translations.get(originals[pk].translation_key, originals[pk])
+        for pk in ids
+        if pk in originals
+    ]
 
 
-def case_study_list(*, parent: Page, field_slug: str = "") -> QuerySet[CaseStudyPage]:
+def news_list_for_index(*, parent: Page) -> QuerySet[NewsPage]:
+    """The live news under ``parent``, newest first, with their fields."""
+    return (
+        NewsPage.objects.child_of(parent)
+        .live()
+        .public()
+        .prefetch_related("fields")
+        .order_by("-date", "-pk")
+    )
+
+
+def case_study_list(*, parent: Page, field: Field | None = None) -> QuerySet[CaseStudyPage]:
     studies = (
         CaseStudyPage.objects.child_of(parent)
         .live()
@@ -37,8 +70,8 @@ def case_study_list(*, parent: Page, field_slug: str = "") -> QuerySet[CaseStudy
         .prefetch_related("fields")
         .order_by("-first_published_at", "-pk")
     )
-    if field_slug:
-        studies = studies.filter(fields__slug=field_slug)
+    if field:
+        studies = studies.filter(fields=field)
     return studies
 
 
@@ -102,4 +135,21 @@ def organisation_search(*, query: str):
         return Organisation.objects.none()
     return get_search_backend().search(
         terms, Organisation.objects.filter(is_listed=True), operator="and"
+    )
+
+
+def page_list_for_sitemap(*, site: Site):
+    """Every live public page of ``site`` in every language: the site root's tree and the trees
+    of its translations (Wagtail's own sitemap lists only the default language's tree)."""
+    roots = Page.objects.filter(translation_key=site.root_page.translation_key)
+    in_a_tree = Q()
+    for root in roots:
+        in_a_tree |= Q(path__startswith=root.path)
+    return (
+        Page.objects.live()
+        .public()
+        .filter(in_a_tree)
+        .order_by("path")
+        .defer_streamfields()
+        .specific()
     )

@@ -1,9 +1,11 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Locale
 
 from cms.forms import SearchForm
 from cms.selectors import directory_page_for_locale, organisation_search, site_search
+from cms.sitemaps import LocalizedSitemap
 
 
 def directory_url_for(directory, organisation, request) -> str:
@@ -34,6 +36,11 @@ def search(request):
         "cms/search.html",
         {"form": form, "query": query, "pages": pages, "organisations": organisations},
     )
+
+
+def sitemap(request):
+    """/sitemap.xml: every live public page, in every language."""
+    return wagtail_sitemap(request, sitemaps={"pages": LocalizedSitemap})
 
 
 def page_not_found(request, exception=None):

@@ -22,6 +22,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("sitemap.xml", cms_views.sitemap, name="sitemap"),
 ]
 
 urlpatterns += i18n_patterns(

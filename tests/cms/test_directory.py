@@ -140,12 +140,89 @@ def test_directory_invalid_filters_show_an_error_and_do_not_crash(client, organi
     assert len(_names(response)) == 3  # the bad filter is ignored, nothing is hidden
 
 
-def test_directory_wards_are_not_offered_as_filters(client, organisations):
-    ward = Municipality.objects.get(code="281107")
+def test_directory_offers_kobes_wards_right_after_kobe(client, organisations):
+    kobe = Municipality.objects.get(code="281000")
+    chuo = Municipality.objects.get(code="281107")
 
-    response = client.get(URL, {"municipality": ward.pk})
+    response = client.get(URL, {"municipality": chuo.pk})
 
-    assert "municipality" in response.context["filter_form"].errors
+    assert not response.context["filter_form"].errors
+    assert _names(response) == ["神戸市中央区社会福祉協議会"]
+    assert (
+        _names(client.get(URL, {"municipality": Municipality.objects.get(code="281018").pk})) == []
+    )
+    options = [
+        label for _value, label in response.context["filter_form"].fields["municipality"].choices
+    ]
+    wards = list(Municipality.objects.filter(parent=kobe).order_by("sort_order", "code"))
+    start = options.index("神戸市")
+    assert options[start + 1 : start + 1 + len(wards)] == [f"神戸市 {w.name}" for w in wards]
+    assert "神戸市 中央区" in options and options[start + len(wards) + 1] == "姫路市"
+    assert f'<option value="{chuo.pk}" selected>神戸市 中央区</option>' in response.content.decode()
+
+
+def test_directory_ward_options_cost_no_query_per_ward(organisations, django_assert_num_queries):
+    from cms.forms import DirectoryFilterForm
+
+    form = DirectoryFilterForm()
+    with django_assert_num_queries(1):
+        labels = [label for _value, label in form.fields["municipality"].choices]
+    assert "神戸市 中央区" in labels
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ({"group": "no-such-group"}, ["ひょうご防災つながりネット"]),
+        ({"municipality": "abc"}, ["ひょうご防災つながりネット"]),
+        ({"q": "\x00"}, ["ひょうご防災つながりネット"]),
+    ],
+)
+def test_directory_applies_the_valid_filters_when_another_is_invalid(
+    client, organisations, bad, expected
+):
+    response = client.get(URL, {"field": "disaster-prevention", **bad})
+
+    assert set(response.context["filter_form"].errors) == set(bad)
+    assert _names(response) == expected
+    assert 'class="form-error-summary"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "\x00"},
+        {"q": "見守り\x00"},
+        {"q": "a\x07b"},
+        {"field": "\x00"},
+        {"group": "\x00"},
+        {"municipality": "\x00"},
+    ],
+)
+def test_directory_control_characters_are_a_form_error_not_a_query(
+    client, organisations, params, django_assert_max_num_queries
+):
+    """NUL in a query string would make PostgreSQL fail the request; it never gets that far."""
+    response = client.get(URL, params)
+
+    assert response.status_code == 200
+    errors = response.context["filter_form"].errors
+    assert set(errors) == set(params)
+    assert len(_names(response)) == 3
+    assert 'class="form-error-summary"' in response.content.decode()
+    if "q" in params:
+        with translation.override("en"):
+            assert errors["q"][0] == "Remove the invisible control characters from this text."
+
+
+def test_directory_pagination_keeps_the_valid_filters_only(client, directory_page):
+    for n in range(21):
+        OrganisationFactory(name=f"防災団体{n:02}", name_kana=f"ぼうさい{n:02}")
+
+    response = client.get(URL, {"q": "防災", "group": "no-such-group", "page": "1"})
+
+    assert response.context["filter_query_string"] == "q=%E9%98%B2%E7%81%BD"
+    assert 'href="?q=%E9%98%B2%E7%81%BD&amp;page=2" rel="next"' in response.content.decode()
 
 
 def test_unlisted_organisation_is_hidden_and_its_detail_url_404s(client, organisations):
@@ -161,13 +238,13 @@ def test_organisation_detail_shows_its_facts_and_activities(client, organisation
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1>神戸市中央区社会福祉協議会</h1>" in html
+    assert '<h1 lang="ja">神戸市中央区社会福祉協議会</h1>' in html
     assert "当事者支援を行う民間団体" in html
     assert "神戸市 中央区" in html
     assert '<span class="tag">地域共生社会</span>' in html
-    assert "<h3>ふれあい・いきいきサロン</h3>" in html
+    assert '<h3 lang="ja">ふれあい・いきいきサロン</h3>' in html
     assert "毎月第2・第4水曜日 13:30〜15:00" in html
-    assert "地域福祉センター（神戸市 中央区）" in html
+    assert '<span lang="ja">地域福祉センター</span>（神戸市 中央区）' in html
     assert "どなたでも" in html
 
 
@@ -181,3 +258,28 @@ def test_organisation_detail_without_activities_says_so(client, organisations):
     assert response.status_code == 200
     assert "activity-list" not in html
     assert expected in html  # in Japanese once the catalogue is compiled
+
+
+def test_organisation_data_is_marked_japanese_under_en(client, organisations):
+    """Organisations are described in Japanese only: under /en/ their names, descriptions and
+    activities carry lang="ja", while the interface and taxonomy names are English."""
+    listing = client.get(f"/en{URL}").content.decode()
+    detail = client.get(f"/en{URL}kobe-chuo-shakyo/").content.decode()
+
+    assert '<html lang="en">' in listing
+    assert '<h2 class="card-title" lang="ja"><a href="/organisations/kobe-chuo-shakyo/">' in listing
+    assert '<p lang="ja">地域の見守り活動やサロン運営を行っています。</p>' in listing
+    assert '<h1 lang="ja">神戸市中央区社会福祉協議会</h1>' in detail
+    assert '<div class="description" lang="ja">' in detail
+    assert '<h3 lang="ja">ふれあい・いきいきサロン</h3>' in detail
+    assert '<dd lang="ja">毎月第2・第4水曜日 13:30〜15:00</dd>' in detail
+    assert '<dd lang="ja">どなたでも</dd>' in detail
+
+
+def test_activity_municipality_uses_the_languages_own_parentheses(client, organisations):
+    japanese = client.get(f"{URL}kobe-chuo-shakyo/").content.decode()
+    english = client.get(f"/en{URL}kobe-chuo-shakyo/").content.decode()
+
+    assert '<span lang="ja">地域福祉センター</span>（神戸市 中央区）</dd>' in japanese
+    assert '<span lang="ja">地域福祉センター</span> (Kobe Chuo)</dd>' in english
+    assert "（" not in english.split("<main", 1)[1].split("</main>", 1)[0]

@@ -76,7 +76,7 @@ def test_search_finds_listed_organisations_but_not_hidden_ones(client, home_page
         {"name": "ひょうご防災つながりネット", "url": "/organisations/bosai-net/"}
     ]
     assert (
-        '<a href="/organisations/bosai-net/">ひょうご防災つながりネット</a>'
+        '<a href="/organisations/bosai-net/" lang="ja">ひょうご防災つながりネット</a>'
         in response.content.decode()
     )
     assert "非公開の防災団体" not in response.content.decode()
@@ -113,3 +113,31 @@ def test_search_only_returns_pages_in_the_visitors_language(client, bosai_page, 
 
     assert [p.locale.language_code for p in ja.context["pages"]] == ["ja"]
     assert [p.locale.language_code for p in en.context["pages"]] == ["en"]
+
+
+@pytest.mark.parametrize("query", ["\x00", "防災\x00", "防\x01災", "\x7f"])
+def test_search_control_characters_are_a_form_error_not_a_query(
+    client, bosai_page, query, django_assert_max_num_queries
+):
+    """NUL would make PostgreSQL fail the request; no control character reaches the database."""
+    with django_assert_max_num_queries(0):
+        from cms.forms import SearchForm
+
+        form = SearchForm({"q": query})
+        assert not form.is_valid()
+
+    response = client.get("/search/", {"q": query})
+
+    assert response.status_code == 200
+    assert "q" in response.context["form"].errors
+    assert response.context["query"] == ""
+    assert response.context["pages"] is None
+    assert 'class="form-error-summary"' in response.content.decode()
+
+
+def test_search_marks_organisation_names_as_japanese(client, home_page, directory_page):
+    OrganisationFactory(name="ひょうご防災つながりネット", slug="bosai-net")
+
+    html = client.get("/en/search/", {"q": "防災"}).content.decode()
+
+    assert 'lang="ja">ひょうご防災つながりネット</a>' in html
