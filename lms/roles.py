@@ -58,6 +58,28 @@ def ensure_role_groups(sender=None, **kwargs) -> None:
         ]
         group.permissions.add(*wanted)
     _grant_page_permissions()
+    _grant_collection_permissions()
+
+
+def _grant_collection_permissions() -> None:
+    """Images and documents are permitted per collection in Wagtail, not by model permissions
+    alone: content editors get them on the root collection (so on every collection)."""
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    if root is None:
+        return
+    editors = Group.objects.get(name=CONTENT_EDITORS)
+    for app_label, codename in ROLE_PERMISSIONS[CONTENT_EDITORS]:
+        if app_label not in {"wagtailimages", "wagtaildocs"}:
+            continue
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission:
+            GroupCollectionPermission.objects.get_or_create(
+                group=editors, collection=root, permission=permission
+            )
 
 
 def _grant_page_permissions() -> None:

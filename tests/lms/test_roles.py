@@ -131,3 +131,20 @@ def test_signed_in_person_without_admin_rights_sees_a_japanese_explanation(clien
 
     assert response.redirect_chain == [("/accounts/login/?next=/admin/", 302)]
     assert "管理画面にアクセスする権限がありません" in response.content.decode()
+
+
+def test_content_editors_can_upload_images_and_documents(client, home_page, role_user):
+    editor = role_user(roles.CONTENT_EDITORS)
+    client.force_login(editor)
+
+    assert client.get("/admin/images/multiple/add/").status_code == 200
+    assert client.get("/admin/documents/multiple/add/").status_code == 200
+
+
+def test_content_editors_can_add_pages_under_the_home_page(client, home_page, role_user):
+    editor = role_user(roles.CONTENT_EDITORS)
+    client.force_login(editor)
+
+    response = client.get(f"/admin/pages/add/cms/standardpage/{home_page.pk}/")
+
+    assert response.status_code == 200
