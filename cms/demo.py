@@ -8,8 +8,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from wagtail.models import Locale, Page
 from wagtail.rich_text import RichText
 
@@ -425,6 +427,8 @@ def _demo_accounts() -> list[DemoAccount]:
                 is_superuser=account.is_superuser,
                 profession=Profession.objects.filter(slug=account.profession_slug).first(),
                 municipality=Municipality.objects.filter(code="281107").first(),
+                privacy_policy_version=settings.PRIVACY_POLICY_VERSION,
+                privacy_consented_at=timezone.now(),
             )
         if account.group:
             user.groups.add(Group.objects.get(name=account.group))
