@@ -63,6 +63,17 @@ class FilterForm(forms.Form):
         return urlencode({name: self[name].value() for name in self.valid_filters()})
 
 
+def field_filter() -> FilterChoiceField:
+    """A choice of field (分野) by slug, shared by the directory and case-study filters."""
+    return FilterChoiceField(
+        label=_("Field"),
+        queryset=Field.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All fields"),
+    )
+
+
 class DirectoryFilterForm(FilterForm):
     """Filters for the organisation directory."""
 
@@ -74,13 +85,7 @@ class DirectoryFilterForm(FilterForm):
         required=False,
         empty_label=_("All groups"),
     )
-    field = FilterChoiceField(
-        label=_("Field"),
-        queryset=Field.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All fields"),
-    )
+    field = field_filter()
     # Cities and towns in the prefecture's order, Kobe's wards ("神戸市 中央区") right after
     # Kobe; choosing Kobe also finds organisations in its wards.
     municipality = FilterChoiceField(
@@ -97,13 +102,7 @@ class DirectoryFilterForm(FilterForm):
 
 
 class CaseStudyFilterForm(FilterForm):
-    field = FilterChoiceField(
-        label=_("Field"),
-        queryset=Field.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All fields"),
-    )
+    field = field_filter()
 
 
 class SearchForm(forms.Form):

@@ -6,16 +6,7 @@ empty; staff need the fields people actually have (and see on certificates)."""
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
-from lms.forms import NameFieldsMixin
-
-PROFILE_FIELDS = [
-    "full_name",
-    "full_name_kana",
-    "profession",
-    "organisation_name",
-    "municipality",
-    "preferred_language",
-]
+from lms.forms import PROFILE_FIELDS, NameFieldsMixin
 
 
 class StaffUserCreationForm(NameFieldsMixin, UserCreationForm):

@@ -125,17 +125,21 @@ class SignupForm(NameFieldsMixin):
         )
 
 
+# What a person can edit about themselves; staff edit the same in the Wagtail admin.
+PROFILE_FIELDS = [
+    "full_name",
+    "full_name_kana",
+    "profession",
+    "organisation_name",
+    "municipality",
+    "preferred_language",
+]
+
+
 class ProfileForm(NameFieldsMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = [
-            "full_name",
-            "full_name_kana",
-            "profession",
-            "organisation_name",
-            "municipality",
-            "preferred_language",
-        ]
+        fields = PROFILE_FIELDS
         labels = {"organisation_name": _("Organisation you belong to (if any)")}
 
     def clean_organisation_name(self) -> str:
