@@ -23,6 +23,7 @@ from cms.models import (
     NewsPage,
     Organisation,
     OrganisationDirectoryPage,
+    PlatformOffice,
     StandardPage,
 )
 from cms.services import site_home_ensure
@@ -410,6 +411,14 @@ def load_demo_content() -> list[DemoAccount]:
         intro="The platform office handles personal information under Japan's Act on the Protection "
         "of Personal Information. The Japanese version of this policy is authoritative.",
     )
+    office = PlatformOffice.load()
+    if not office.name:
+        office.name = "ひょうごつながりアカデミー事務局（デモ）"
+        office.email = "office@demo.hyogo.example"
+        office.phone = "078-000-0000"
+        office.address = "神戸市中央区（デモ用の住所です）"
+        office.hours = "平日 9:00〜17:30"
+        office.save()
     return _demo_accounts()
 
 

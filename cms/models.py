@@ -15,6 +15,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.blocks import PageChooserBlock
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -352,3 +353,31 @@ class Activity(Orderable):
 
     def __str__(self) -> str:
         return self.title
+
+
+@register_setting(icon="mail")
+class PlatformOffice(BaseGenericSetting):
+    """The platform office (県PF事務局) people contact about the site and their personal data;
+    shown in every page's footer.  Edited by staff under Settings in the Wagtail admin."""
+
+    name = models.CharField(_("office name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    hours = models.CharField(
+        _("opening hours"), max_length=150, blank=True, help_text=_("e.g. 平日 9:00〜17:30")
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("email"),
+        FieldPanel("phone"),
+        FieldPanel("address"),
+        FieldPanel("hours"),
+    ]
+
+    class Meta:
+        verbose_name = _("platform office")
+
+    def __str__(self) -> str:
+        return self.name or str(self._meta.verbose_name)

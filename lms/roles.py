@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ],
         *[("cms", f"{action}_organisation") for action in ("add", "change", "view")],
         ("lms", "view_outboundemail"),
+        ("cms", "change_platformoffice"),
     ],
     MENTORS: [],
 }
