@@ -1,5 +1,3 @@
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -8,10 +6,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import Field, Municipality, OrganisationGroup
-
-# C0 controls other than tab, newline and carriage return, DEL and the C1 controls.  NUL in
-# particular must never reach the database: PostgreSQL refuses it in text and the request fails.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+from lms.text import has_invisible_characters
 
 
 class SearchTextField(forms.CharField):
@@ -24,7 +19,7 @@ class SearchTextField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
-        if CONTROL_CHARACTERS.search(value):
+        if has_invisible_characters(value):
             raise ValidationError(
                 self.error_messages["control_characters"], code="control_characters"
             )
@@ -35,7 +30,7 @@ class FilterChoiceField(forms.ModelChoiceField):
     (control characters included) is "not one of the available choices" and never queried."""
 
     def to_python(self, value):
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        if isinstance(value, str) and has_invisible_characters(value):
             raise ValidationError(
                 self.error_messages["invalid_choice"],
                 code="invalid_choice",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.links import privacy_policy_url
 from lms.models import Municipality, Profession, User
+from lms.text import has_invisible_characters
 
 # Hiragana, katakana (incl. prolonged sound mark), and separators people type between names.
 _KANA_RE = re.compile(r"^[\u3041-\u3096\u309D\u309F\u30A1-\u30FA\u30FC-\u30FF\s・]+$")
@@ -30,19 +31,6 @@ def normalise_name(value: str) -> str:
         for index, part in enumerate(parts)
     )
     return " ".join(value.split())
-
-
-# Zero-width joiners are part of some scripts' spelling; other format characters (zero-width
-# space, bidi overrides) only hide or disguise text.
-_ALLOWED_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
-
-
-def has_invisible_characters(value: str) -> bool:
-    """True if ``value`` holds control or invisible format characters (Cc, Cf)."""
-    return any(
-        unicodedata.category(ch) in {"Cc", "Cf"} and ch not in _ALLOWED_FORMAT_CHARACTERS
-        for ch in value
-    )
 
 
 def clean_kana(value: str) -> str:

@@ -1,0 +1,14 @@
+"""Checks on text people type, shared by every form."""
+
+import unicodedata
+
+# Ordinary whitespace is normalised elsewhere; zero-width (non-)joiners are part of the
+# spelling in some scripts.  Every other control (Cc) or invisible format (Cf) character, such
+# as NUL, escape sequences, zero-width spaces or bidi overrides, only hides or disguises text,
+# and PostgreSQL refuses NUL outright.
+_ALLOWED = {"\t", "\n", "\r", "\u200c", "\u200d"}
+
+
+def has_invisible_characters(value: str) -> bool:
+    """True if ``value`` holds control or invisible format characters."""
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in _ALLOWED for ch in value)
