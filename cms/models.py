@@ -70,6 +70,7 @@ class HomePage(JapaneseSearchMixin, Page):
         "cms.NewsIndexPage",
         "cms.CaseStudyIndexPage",
         "cms.OrganisationDirectoryPage",
+        "courses.CourseIndexPage",
     ]
     parent_page_types = ["wagtailcore.Page"]
 

@@ -1,0 +1,388 @@
+"""Training: course and programme pages (Wagtail), and the plain models behind enrolment —
+venues, runs (cohorts), sessions and enrolments.
+
+Capacity and dates live on the run, never on the page: a page is content that editors version
+and publish, a run is an operational record that people's enrolments point at.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.forms import CheckboxSelectMultiple
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.blocks import BaseStreamBlock
+from cms.models import NGRAM_SEARCH_FIELDS, JapaneseSearchMixin
+from lms.models import TimeStampedModel
+
+
+class CourseFormat(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("Hybrid (in person and online)")
+
+
+class CourseKind(models.TextChoices):
+    JOINT_TRAINING = "joint_training", _("Multi-profession joint training")
+    LEADER_MODULE = "leader_module", _("Leader programme module")
+    ORIENTATION = "orientation", _("Volunteer orientation")
+    EXCHANGE = "exchange", _("Information-exchange meeting")
+    GENERAL = "general", _("General")
+
+
+class CourseIndexPage(JapaneseSearchMixin, Page):
+    """The public training catalogue: every live course and programme below it."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + NGRAM_SEARCH_FIELDS
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["courses.CoursePage", "courses.ProgramPage"]
+
+    class Meta:
+        verbose_name = _("course catalogue page")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.forms import CatalogueFilterForm
+        from courses.selectors import course_list_for_catalogue
+
+        context = super().get_context(request, *args, **kwargs)
+        form = CatalogueFilterForm(request.GET or None)
+        filters = form.valid_filters()
+        courses = course_list_for_catalogue(parent=self, **filters)
+        from django.core.paginator import Paginator
+
+        context["filter_form"] = form
+        context["courses"] = Paginator(courses, 20).get_page(request.GET.get("page"))
+        context["query_string"] = form.query_string()
+        return context
+
+
+class CoursePage(JapaneseSearchMixin, Page):
+    """A training course (研修) as staff describe it; its runs hold dates and seats."""
+
+    summary = models.TextField(_("summary"), max_length=400)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=CourseKind.choices, default=CourseKind.JOINT_TRAINING
+    )
+    format = models.CharField(
+        _("format"), max_length=10, choices=CourseFormat.choices, default=CourseFormat.IN_PERSON
+    )
+    fields = ParentalManyToManyField(
+        "lms.Field", blank=True, related_name="+", verbose_name=_("fields")
+    )
+    target_professions = ParentalManyToManyField(
+        "lms.Profession",
+        blank=True,
+        related_name="+",
+        verbose_name=_("target professions"),
+        help_text=_("Leave empty if the course is open to every profession."),
+    )
+    total_hours = models.DecimalField(
+        _("total hours"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    min_attendance_percent = models.PositiveSmallIntegerField(
+        _("attendance needed to complete (%)"),
+        default=80,
+        help_text=_("Share of the sessions a participant must attend to complete the course."),
+    )
+    certificate_wording = models.TextField(
+        _("certificate wording"),
+        blank=True,
+        help_text=_("The sentence printed on completion certificates."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldPanel("kind"), FieldPanel("format"), FieldPanel("total_hours")],
+            heading=_("Course facts"),
+        ),
+        FieldPanel("fields", widget=CheckboxSelectMultiple),
+        FieldPanel("target_professions", widget=CheckboxSelectMultiple),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("min_attendance_percent"), FieldPanel("certificate_wording")],
+            heading=_("Completion and certificate"),
+        ),
+        HelpPanel(
+            content=_(
+                "Dates, seats and sessions are kept on the course's runs: "
+                "see “Course runs” in the admin menu."
+            )
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary")] + NGRAM_SEARCH_FIELDS
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("course page")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import run_list_upcoming_for_course
+
+        context = super().get_context(request, *args, **kwargs)
+        context["runs"] = run_list_upcoming_for_course(course=self, user=request.user)
+        return context
+
+
+class ProgramPage(JapaneseSearchMixin, Page):
+    """A next-generation community-leader programme (次世代リーダー育成): a cohort that runs for
+    months, made of course modules, mentoring and a practice project (地域づくり実践)."""
+
+    summary = models.TextField(_("summary"), max_length=400)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("description"))
+    mentoring = models.TextField(_("mentoring component"), blank=True)
+    practice_project = models.TextField(_("practice project (地域づくり実践)"), blank=True)
+    fields = ParentalManyToManyField(
+        "lms.Field", blank=True, related_name="+", verbose_name=_("fields")
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("fields", widget=CheckboxSelectMultiple),
+        FieldPanel("body"),
+        InlinePanel("modules", label=_("Course modules")),
+        FieldPanel("mentoring"),
+        FieldPanel("practice_project"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary")] + NGRAM_SEARCH_FIELDS
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("leader programme page")
+
+
+class ProgramModule(Orderable):
+    """A course that is part of a leader programme, in programme order."""
+
+    program = ParentalKey(ProgramPage, on_delete=models.CASCADE, related_name="modules")
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.PROTECT, related_name="+", verbose_name=_("course")
+    )
+
+    panels = [FieldPanel("course")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("programme module")
+        verbose_name_plural = _("programme modules")
+
+    def __str__(self) -> str:
+        return str(self.course)
+
+
+class Venue(models.Model):
+    """A reusable place where in-person sessions happen."""
+
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("address"), max_length=255)
+    municipality = models.ForeignKey(
+        "lms.Municipality",
+        on_delete=models.PROTECT,
+        related_name="venues",
+        verbose_name=_("municipality"),
+    )
+    map_url = models.URLField(_("map link"), blank=True)
+    access_notes = models.TextField(_("how to get there"), blank=True)
+    accessibility_notes = models.TextField(
+        _("accessibility"), blank=True, help_text=_("Step-free access, toilets, hearing loops…")
+    )
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CourseRun(TimeStampedModel):
+    """One cohort or term of a course: its seats, enrolment window and sessions."""
+
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.PROTECT, related_name="runs", verbose_name=_("course")
+    )
+    title = models.CharField(
+        _("name of the run"), max_length=120, help_text=_("e.g. 2026年度 第1期")
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    capacity = models.PositiveIntegerField(_("seats"))
+    enrolment_opens_at = models.DateTimeField(_("enrolment opens"), default=timezone.now)
+    enrolment_closes_at = models.DateTimeField(_("enrolment closes"))
+    cancellation_deadline = models.DateTimeField(
+        _("cancellation deadline"),
+        null=True,
+        blank=True,
+        help_text=_("After this, participants ask staff to cancel."),
+    )
+    requires_approval = models.BooleanField(
+        _("needs approval"),
+        default=False,
+        help_text=_("Staff approve each request before a seat is given."),
+    )
+    offer_hours = models.PositiveSmallIntegerField(_("hours to accept a freed seat"), default=48)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.SCHEDULED
+    )
+
+    class Meta:
+        verbose_name = _("course run")
+        verbose_name_plural = _("course runs")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="courses_courserun_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolment_closes_at__gt=models.F("enrolment_opens_at")),
+                name="courses_courserun_window_is_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} {self.title}"
+
+    def is_open_at(self, moment) -> bool:
+        return (
+            self.status == RunStatus.SCHEDULED
+            and self.enrolment_opens_at <= moment < self.enrolment_closes_at
+        )
+
+
+class SessionModality(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CHANGED = "changed", _("Changed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Session(TimeStampedModel):
+    """One meeting of a run, in Asia/Tokyo time, at a venue and/or online."""
+
+    run = models.ForeignKey(
+        CourseRun, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("run")
+    )
+    title = models.CharField(_("title"), max_length=150)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    modality = models.CharField(
+        _("modality"),
+        max_length=10,
+        choices=SessionModality.choices,
+        default=SessionModality.IN_PERSON,
+    )
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("venue"),
+    )
+    online_url = models.URLField(
+        _("online meeting link"),
+        blank=True,
+        help_text=_("Shown only to people enrolled in the run."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SessionStatus.choices,
+        default=SessionStatus.SCHEDULED,
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="courses_session_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EnrolmentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    ENROLLED = "enrolled", _("Enrolled")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    OFFERED = "offered", _("Seat offered")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Not accepted")
+    COMPLETED = "completed", _("Completed")
+
+
+# Statuses that hold (or claim) a place in the run; one per person and run at most.
+ACTIVE_STATUSES = [
+    EnrolmentStatus.PENDING,
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.OFFERED,
+    EnrolmentStatus.COMPLETED,
+]
+# Statuses that take a seat out of the run's capacity.
+SEAT_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED, EnrolmentStatus.COMPLETED]
+
+
+class Enrolment(TimeStampedModel):
+    """A person's place in a run: a seat, a pending request, or a waiting-list position
+    (the waiting list is ordered by ``waitlisted_at``)."""
+
+    run = models.ForeignKey(
+        CourseRun, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("run")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("participant"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=EnrolmentStatus.choices)
+    waitlisted_at = models.DateTimeField(_("joined the waiting list at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason given to the participant"), blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "user"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="courses_enrolment_one_active_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "status"], name="courses_enrolment_run_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.run} ({self.get_status_display()})"

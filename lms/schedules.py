@@ -6,12 +6,13 @@ PERIODIC_JOBS = [
     # (name, task path, minutes between runs)
     ("requeue-undelivered-emails", "lms.tasks.requeue_undelivered_emails", 10),
     ("purge-old-emails", "lms.tasks.purge_old_emails", 24 * 60),
+    ("expire-seat-offers", "courses.tasks.expire_offers", 5),
 ]
 
 
 def schedules_ensure() -> list[Schedule]:
     """Create or update every periodic job and remove ones we no longer run; safe on every deploy."""
-    Schedule.objects.filter(func__startswith="lms.tasks.").exclude(
+    Schedule.objects.filter(func__regex=r"^(lms|courses)\.tasks\.").exclude(
         name__in=[name for name, _func, _minutes in PERIODIC_JOBS]
     ).delete()
     schedules = []

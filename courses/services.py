@@ -1,0 +1,229 @@
+"""Write-side rules for enrolment.
+
+Locking rule (see STYLE.md C5, after pretix's locking.rst): every operation that takes or frees
+a seat of a run locks that run's row first (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
+IMMEDIATE transaction mode serialises writers at BEGIN), and only then counts seats.  One lock
+per transaction, always the run.  Side effects (mail) wait for the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+)
+from lms.models import User
+from lms.notifications import notification_send
+
+
+class EnrolmentError(Exception):
+    """An enrolment request that cannot be carried out; the message is for the person."""
+
+
+def _lock_run(run_id: int) -> CourseRun:
+    return CourseRun.objects.select_for_update().select_related("course").get(pk=run_id)
+
+
+def _seats_taken(run: CourseRun) -> int:
+    return Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).count()
+
+
+def _queue(run: CourseRun) -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(run=run, status=EnrolmentStatus.WAITLISTED).order_by(
+        "waitlisted_at", "pk"
+    )
+
+
+def _notify(enrolment: Enrolment, template: str) -> None:
+    """Tell the participant, in their language, once the transaction has committed."""
+
+    def send() -> None:
+        notification_send(
+            recipient=enrolment.user.email,
+            template=f"courses/email/{template}",
+            context={"enrolment": enrolment, "run": enrolment.run, "course": enrolment.run.course},
+            language=enrolment.user.preferred_language,
+        )
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def enrolment_create(*, run: CourseRun, user: User, now: datetime | None = None) -> Enrolment:
+    """Enrol ``user`` in ``run``: a seat if one is free and nobody is waiting, otherwise a place
+    on the waiting list; a pending request if the run needs approval.
+
+    Raises EnrolmentError if enrolment is closed or the person already has a place.
+    """
+    now = now or timezone.now()
+    run = _lock_run(run.pk)
+    if not run.is_open_at(now):
+        raise EnrolmentError(_("Enrolment for this course run is not open."))
+    if Enrolment.objects.filter(run=run, user=user, status__in=ACTIVE_STATUSES).exists():
+        raise EnrolmentError(_("You already have a place in this course run."))
+
+    enrolment = Enrolment(run=run, user=user)
+    if run.requires_approval:
+        enrolment.status = EnrolmentStatus.PENDING
+    elif _seats_taken(run) < run.capacity and not _queue(run).exists():
+        enrolment.status = EnrolmentStatus.ENROLLED
+    else:
+        enrolment.status = EnrolmentStatus.WAITLISTED
+        enrolment.waitlisted_at = now
+    enrolment.save()
+    _notify(enrolment, enrolment.status)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_cancel(
+    *, enrolment: Enrolment, by_staff: bool = False, now: datetime | None = None
+) -> Enrolment:
+    """Cancel a place.  A freed seat is offered to the next person waiting."""
+    now = now or timezone.now()
+    run = _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    cancellable = [
+        EnrolmentStatus.PENDING,
+        EnrolmentStatus.ENROLLED,
+        EnrolmentStatus.WAITLISTED,
+        EnrolmentStatus.OFFERED,
+    ]
+    if enrolment.status not in cancellable:
+        raise EnrolmentError(_("This place cannot be cancelled."))
+    if (
+        not by_staff
+        and enrolment.status == EnrolmentStatus.ENROLLED
+        and run.cancellation_deadline
+        and now > run.cancellation_deadline
+    ):
+        raise EnrolmentError(
+            _("The cancellation deadline has passed. Please contact the organisers.")
+        )
+    held_seat = enrolment.status in SEAT_STATUSES
+    enrolment.status = EnrolmentStatus.CANCELLED
+    enrolment.offer_expires_at = None
+    enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+    _notify(enrolment, "cancelled")
+    if held_seat:
+        _offer_free_seats(run, now)
+    return enrolment
+
+
+def _offer_free_seats(run: CourseRun, now: datetime) -> list[Enrolment]:
+    """Offer every free seat to the longest-waiting people.  Caller holds the run lock."""
+    offered = []
+    free = run.capacity - _seats_taken(run)
+    for enrolment in _queue(run).select_related("user")[: max(free, 0)]:
+        enrolment.status = EnrolmentStatus.OFFERED
+        enrolment.offer_expires_at = now + timedelta(hours=run.offer_hours)
+        enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        _notify(enrolment, "offered")
+        offered.append(enrolment)
+    return offered
+
+
+@transaction.atomic
+def offer_accept(*, enrolment: Enrolment, user: User, now: datetime | None = None) -> Enrolment:
+    """Take an offered seat before the offer expires."""
+    now = now or timezone.now()
+    _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if enrolment.user_id != user.pk or enrolment.status != EnrolmentStatus.OFFERED:
+        raise EnrolmentError(_("There is no seat on offer for you here."))
+    if enrolment.offer_expires_at and now >= enrolment.offer_expires_at:
+        raise EnrolmentError(_("This offer has expired and has passed to the next person."))
+    enrolment.status = EnrolmentStatus.ENROLLED
+    enrolment.offer_expires_at = None
+    enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+    _notify(enrolment, "enrolled")
+    return enrolment
+
+
+@transaction.atomic
+def offer_decline(*, enrolment: Enrolment, user: User, now: datetime | None = None) -> Enrolment:
+    """Turn an offer down; the seat goes to the next person waiting."""
+    if enrolment.user_id != user.pk or enrolment.status != EnrolmentStatus.OFFERED:
+        raise EnrolmentError(_("There is no seat on offer for you here."))
+    return enrolment_cancel(enrolment=enrolment, now=now)
+
+
+def offers_expire(*, now: datetime | None = None) -> int:
+    """Pass every expired offer to the next person waiting.  Safe to run twice or
+    concurrently: each run is handled under its own lock and re-read there."""
+    now = now or timezone.now()
+    run_ids = set(
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
+        ).values_list("run_id", flat=True)
+    )
+    expired = 0
+    for run_id in run_ids:
+        with transaction.atomic():
+            run = _lock_run(run_id)
+            for enrolment in Enrolment.objects.filter(
+                run=run, status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
+            ).select_related("user"):
+                enrolment.status = EnrolmentStatus.CANCELLED
+                enrolment.decision_reason = _("The offer was not accepted in time.")
+                enrolment.save(update_fields=["status", "decision_reason", "updated_at"])
+                _notify(enrolment, "offer_expired")
+                expired += 1
+            _offer_free_seats(run, now)
+    return expired
+
+
+@transaction.atomic
+def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
+    """Staff accept a pending request: a seat if free, otherwise the waiting list."""
+    now = now or timezone.now()
+    run = _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.PENDING:
+        raise EnrolmentError(_("Only pending requests can be approved."))
+    if _seats_taken(run) < run.capacity and not _queue(run).exists():
+        enrolment.status = EnrolmentStatus.ENROLLED
+    else:
+        enrolment.status = EnrolmentStatus.WAITLISTED
+        enrolment.waitlisted_at = now
+    enrolment.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    _notify(enrolment, enrolment.status)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_reject(*, enrolment: Enrolment, reason: str) -> Enrolment:
+    """Staff turn a pending request down, with a reason the person sees."""
+    _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.PENDING:
+        raise EnrolmentError(_("Only pending requests can be rejected."))
+    if not reason.strip():
+        raise EnrolmentError(_("Please give the person a reason."))
+    enrolment.status = EnrolmentStatus.REJECTED
+    enrolment.decision_reason = reason.strip()
+    enrolment.save(update_fields=["status", "decision_reason", "updated_at"])
+    _notify(enrolment, "rejected")
+    return enrolment
+
+
+__all__ = [
+    "EnrolmentError",
+    "enrolment_approve",
+    "enrolment_cancel",
+    "enrolment_create",
+    "enrolment_reject",
+    "offer_accept",
+    "offer_decline",
+    "offers_expire",
+]
