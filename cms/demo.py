@@ -27,6 +27,7 @@ from cms.models import (
     StandardPage,
 )
 from cms.services import site_home_ensure
+from courses.demo import load_demo_courses
 from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
 
@@ -411,6 +412,7 @@ def load_demo_content() -> list[DemoAccount]:
         intro="The platform office handles personal information under Japan's Act on the Protection "
         "of Personal Information. The Japanese version of this policy is authoritative.",
     )
+    load_demo_courses(home=home)
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

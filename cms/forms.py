@@ -69,6 +69,22 @@ def field_filter() -> FilterChoiceField:
     )
 
 
+def municipality_filter(*, label=None) -> FilterChoiceField:
+    """A choice of municipality by id: cities and towns in the prefecture's order, with Kobe's
+    wards ("神戸市 中央区") right after Kobe.  Selectors treat choosing Kobe as Kobe and its wards."""
+    return FilterChoiceField(
+        label=label or _("Municipality"),
+        queryset=Municipality.objects.select_related("parent").order_by(
+            Coalesce("parent__sort_order", "sort_order"),
+            F("parent").asc(nulls_first=True),
+            "sort_order",
+            "code",
+        ),
+        required=False,
+        empty_label=_("Anywhere in Hyogo"),
+    )
+
+
 class DirectoryFilterForm(FilterForm):
     """Filters for the organisation directory."""
 
@@ -81,19 +97,7 @@ class DirectoryFilterForm(FilterForm):
         empty_label=_("All groups"),
     )
     field = field_filter()
-    # Cities and towns in the prefecture's order, Kobe's wards ("神戸市 中央区") right after
-    # Kobe; choosing Kobe also finds organisations in its wards.
-    municipality = FilterChoiceField(
-        label=_("Municipality"),
-        queryset=Municipality.objects.select_related("parent").order_by(
-            Coalesce("parent__sort_order", "sort_order"),
-            F("parent").asc(nulls_first=True),
-            "sort_order",
-            "code",
-        ),
-        required=False,
-        empty_label=_("Anywhere in Hyogo"),
-    )
+    municipality = municipality_filter()
 
 
 class CaseStudyFilterForm(FilterForm):

@@ -8,12 +8,14 @@ and publish, a run is an operational record that people's enrolments point at.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.forms import CheckboxSelectMultiple
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
@@ -164,6 +166,11 @@ class ProgramPage(JapaneseSearchMixin, Page):
     class Meta:
         verbose_name = _("leader programme page")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["modules"] = self.modules.select_related("course")
+        return context
+
 
 class ProgramModule(Orderable):
     """A course that is part of a leader programme, in programme order."""
@@ -214,7 +221,7 @@ class RunStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class CourseRun(TimeStampedModel):
+class CourseRun(ClusterableModel, TimeStampedModel):
     """One cohort or term of a course: its seats, enrolment window and sessions."""
 
     course = models.ForeignKey(
@@ -243,6 +250,27 @@ class CourseRun(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.SCHEDULED
     )
+
+    panels = [
+        FieldPanel("course"),
+        FieldPanel("title"),
+        MultiFieldPanel(
+            [FieldPanel("starts_on"), FieldPanel("ends_on"), FieldPanel("capacity")],
+            heading=_("Dates and seats"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("enrolment_opens_at"),
+                FieldPanel("enrolment_closes_at"),
+                FieldPanel("cancellation_deadline"),
+                FieldPanel("requires_approval"),
+                FieldPanel("offer_hours"),
+            ],
+            heading=_("Enrolment"),
+        ),
+        FieldPanel("status"),
+        InlinePanel("sessions", label=_("Sessions"), min_num=1),
+    ]
 
     class Meta:
         verbose_name = _("course run")
@@ -284,7 +312,7 @@ class SessionStatus(models.TextChoices):
 class Session(TimeStampedModel):
     """One meeting of a run, in Asia/Tokyo time, at a venue and/or online."""
 
-    run = models.ForeignKey(
+    run = ParentalKey(
         CourseRun, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("run")
     )
     title = models.CharField(_("title"), max_length=150)
@@ -316,6 +344,16 @@ class Session(TimeStampedModel):
         default=SessionStatus.SCHEDULED,
     )
 
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("starts_at"),
+        FieldPanel("ends_at"),
+        FieldPanel("modality"),
+        FieldPanel("venue"),
+        FieldPanel("online_url"),
+        FieldPanel("status"),
+    ]
+
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
@@ -329,6 +367,23 @@ class Session(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if (
+            self.modality in (SessionModality.IN_PERSON, SessionModality.HYBRID)
+            and not self.venue_id
+        ):
+            errors["venue"] = _("Choose the venue for a session held in person.")
+        if (
+            self.modality in (SessionModality.ONLINE, SessionModality.HYBRID)
+            and not self.online_url
+        ):
+            errors["online_url"] = _("Add the meeting link for a session held online.")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The session must end after it starts.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class EnrolmentStatus(models.TextChoices):

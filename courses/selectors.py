@@ -3,28 +3,47 @@ bounded number of queries whatever the number of courses, runs and sessions."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import datetime as dt
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
 
 from courses.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
+    CoursePage,
     CourseRun,
     Enrolment,
     EnrolmentStatus,
     RunStatus,
     Session,
+    SessionStatus,
 )
-from lms.models import User
+from lms.models import Field, Municipality, Profession, User
+from lms.search import ngram_query
 
 
 def runs_with_counts(queryset: QuerySet[CourseRun]) -> QuerySet[CourseRun]:
     """Annotate seats taken and the waiting-list length."""
     return queryset.annotate(
         seats_taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)),
-        waiting_count=Count(
-            "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITLISTED)
-        ),
+        waiting_count=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITLISTED)),
     )
 
 
@@ -48,7 +67,7 @@ def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun
             enrolment.run_id: enrolment
             for enrolment in Enrolment.objects.filter(
                 user=user, run__in=runs, status__in=ACTIVE_STATUSES
-            )
+            ).annotate(waiting_ahead=_waiting_ahead())
         }
     now = timezone.now()
     for run in runs:
@@ -56,20 +75,35 @@ def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun
         run.my_enrolment = mine.get(run.pk)
         run.is_open = run.is_open_at(now)
         run.my_position = None
-    for run in runs:
         if run.my_enrolment and run.my_enrolment.status == EnrolmentStatus.WAITLISTED:
-            run.my_position = waiting_position(enrolment=run.my_enrolment)
+            run.my_position = run.my_enrolment.waiting_ahead + 1
     return runs
+
+
+def _waiting_ahead() -> Coalesce:
+    """How many people wait ahead of the outer enrolment in its run, in the order seats are
+    offered (``waitlisted_at``, then arrival): one subquery, however many enrolments."""
+    ahead = (
+        Enrolment.objects.filter(run=OuterRef("run"), status=EnrolmentStatus.WAITLISTED)
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("run")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(ahead), 0, output_field=IntegerField())
 
 
 def waiting_position(*, enrolment: Enrolment) -> int:
     """1 for the first person waiting."""
     return (
-        Enrolment.objects.filter(
-            run_id=enrolment.run_id,
-            status=EnrolmentStatus.WAITLISTED,
-            waitlisted_at__lt=enrolment.waitlisted_at,
-        ).count()
+        Enrolment.objects.filter(pk=enrolment.pk)
+        .annotate(waiting_ahead=_waiting_ahead())
+        .values_list("waiting_ahead", flat=True)
+        .get()
         + 1
     )
 
@@ -79,6 +113,7 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
     enrolments = list(
         Enrolment.objects.filter(user=user)
         .exclude(status=EnrolmentStatus.CANCELLED)
+        .annotate(waiting_ahead=_waiting_ahead())
         .select_related("run__course")
         .prefetch_related(
             Prefetch(
@@ -94,6 +129,134 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
     current, past = [], []
     for enrolment in enrolments:
         (past if enrolment.run.ends_on < today else current).append(enrolment)
+        enrolment.has_seat = enrolment.status in (
+            EnrolmentStatus.ENROLLED,
+            EnrolmentStatus.COMPLETED,
+        )
+        enrolment.can_cancel = enrolment.status in (
+            EnrolmentStatus.PENDING,
+            EnrolmentStatus.ENROLLED,
+            EnrolmentStatus.WAITLISTED,
+        )
         if enrolment.status == EnrolmentStatus.WAITLISTED:
-            enrolment.position = waiting_position(enrolment=enrolment)
+            enrolment.position = enrolment.waiting_ahead + 1
     return {"current": current, "past": past}
+
+
+def course_list_for_catalogue(
+    *,
+    parent: Page,
+    q: str = "",
+    field: Field | None = None,
+    profession: Profession | None = None,
+    format: str = "",
+    kind: str = "",
+    municipality: Municipality | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    has_seats: bool = False,
+) -> QuerySet[CoursePage]:
+    """The live public courses under ``parent``, filtered, for the catalogue.
+
+    Each course is annotated with its next run, the earliest scheduled run that has not ended
+    (all ``None`` without one): ``next_run_starts_on``, ``next_run_ends_on``, ``next_run_title``,
+    ``next_run_seats_left``, ``next_run_enrolment`` ("open", "not_yet" or "closed") and
+    ``next_run_enrolment_opens_at``.  Ordered by the next run's first day, courses without an
+    upcoming run last, then by title.  The annotations are subqueries and fields and target
+    professions are prefetched, so a page of results costs the same few queries whatever the
+    number of courses, runs and sessions (a keyword adds one query for the matching ids).
+
+    :param q: keyword, matched as Japanese n-grams (防災 finds 地域防災リーダー養成講座).
+    :param profession: courses aimed at it, and courses open to every profession.
+    :param municipality: courses with a session of an upcoming run at a venue there;
+        a city includes its wards.
+    :param date_from: the next run starts on or after this day.
+    :param date_to: the next run starts on or before this day.
+    :param has_seats: the next run has seats left.
+    """
+    today, now = timezone.localdate(), timezone.now()
+    upcoming_runs = CourseRun.objects.filter(status=RunStatus.SCHEDULED, ends_on__gte=today)
+    seats_taken = (
+        Enrolment.objects.filter(run=OuterRef("pk"), status__in=SEAT_STATUSES)
+        .order_by()
+        .values("run")
+        .annotate(taken=Count("pk"))
+        .values("taken")
+    )
+    next_run = (
+        upcoming_runs.filter(course=OuterRef("pk"))
+        .annotate(
+            seats_left=Greatest(
+                F("capacity") - Coalesce(Subquery(seats_taken), 0),
+                0,
+                output_field=IntegerField(),
+            ),
+            enrolment=Case(
+                When(enrolment_opens_at__gt=now, then=Value("not_yet")),
+                When(enrolment_closes_at__lte=now, then=Value("closed")),
+                default=Value("open"),
+            ),
+        )
+        .order_by("starts_on", "pk")
+    )
+
+    def next_run_value(name: str) -> Subquery:
+        return Subquery(next_run.values(name)[:1])
+
+    courses = (
+        CoursePage.objects.child_of(parent)
+        .live()
+        .public()
+        .defer_streamfields()
+        .annotate(
+            next_run_starts_on=next_run_value("starts_on"),
+            next_run_ends_on=next_run_value("ends_on"),
+            next_run_title=next_run_value("title"),
+            next_run_seats_left=next_run_value("seats_left"),
+            next_run_enrolment=next_run_value("enrolment"),
+            next_run_enrolment_opens_at=next_run_value("enrolment_opens_at"),
+        )
+        .prefetch_related("fields", "target_professions")
+        .order_by(F("next_run_starts_on").asc(nulls_last=True), "title", "pk")
+    )
+    if q:
+        # Search results are not a queryset to filter further: take the matching ids.
+        terms = ngram_query(q)
+        matches = (
+            get_search_backend().search(
+                terms,
+                CoursePage.objects.child_of(parent),
+                operator="and",
+                order_by_relevance=False,
+            )
+            if terms
+            else []
+        )
+        courses = courses.filter(pk__in=[page.pk for page in matches])
+    if field:
+        courses = courses.filter(fields=field)
+    if profession:
+        targets = CoursePage.target_professions.through.objects.filter(coursepage=OuterRef("pk"))
+        courses = courses.filter(Exists(targets.filter(profession=profession)) | ~Exists(targets))
+    if format:
+        courses = courses.filter(format=format)
+    if kind:
+        courses = courses.filter(kind=kind)
+    if municipality:
+        sessions_there = (
+            Session.objects.filter(
+                run__course=OuterRef("pk"), run__status=RunStatus.SCHEDULED, run__ends_on__gte=today
+            )
+            .exclude(status=SessionStatus.CANCELLED)
+            .filter(
+                Q(venue__municipality=municipality) | Q(venue__municipality__parent=municipality)
+            )
+        )
+        courses = courses.filter(Exists(sessions_there))
+    if date_from:
+        courses = courses.filter(next_run_starts_on__gte=date_from)
+    if date_to:
+        courses = courses.filter(next_run_starts_on__lte=date_to)
+    if has_seats:
+        courses = courses.filter(next_run_seats_left__gt=0)
+    return courses

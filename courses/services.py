@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courses.models import (
@@ -48,10 +50,17 @@ def _notify(enrolment: Enrolment, template: str) -> None:
     """Tell the participant, in their language, once the transaction has committed."""
 
     def send() -> None:
+        with translation.override(enrolment.user.preferred_language):
+            my_learning_url = settings.SITE_URL + reverse("courses:my_learning")
         notification_send(
             recipient=enrolment.user.email,
             template=f"courses/email/{template}",
-            context={"enrolment": enrolment, "run": enrolment.run, "course": enrolment.run.course},
+            context={
+                "enrolment": enrolment,
+                "run": enrolment.run,
+                "course": enrolment.run.course,
+                "my_learning_url": my_learning_url,
+            },
             language=enrolment.user.preferred_language,
         )
 
@@ -65,8 +74,9 @@ def enrolment_create(*, run: CourseRun, user: User, now: datetime | None = None)
 
     Raises EnrolmentError if enrolment is closed or the person already has a place.
     """
-    now = now or timezone.now()
     run = _lock_run(run.pk)
+    # Read the clock under the lock: the waiting list is then in the order places were given.
+    now = now or timezone.now()
     if not run.is_open_at(now):
         raise EnrolmentError(_("Enrolment for this course run is not open."))
     if Enrolment.objects.filter(run=run, user=user, status__in=ACTIVE_STATUSES).exists():
@@ -153,6 +163,9 @@ def offer_accept(*, enrolment: Enrolment, user: User, now: datetime | None = Non
 @transaction.atomic
 def offer_decline(*, enrolment: Enrolment, user: User, now: datetime | None = None) -> Enrolment:
     """Turn an offer down; the seat goes to the next person waiting."""
+    # Check under the lock: an offer accepted meanwhile (another tab) must not be cancelled.
+    _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.get(pk=enrolment.pk)
     if enrolment.user_id != user.pk or enrolment.status != EnrolmentStatus.OFFERED:
         raise EnrolmentError(_("There is no seat on offer for you here."))
     return enrolment_cancel(enrolment=enrolment, now=now)
@@ -186,8 +199,8 @@ def offers_expire(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
     """Staff accept a pending request: a seat if free, otherwise the waiting list."""
-    now = now or timezone.now()
     run = _lock_run(enrolment.run_id)
+    now = now or timezone.now()  # under the lock, as in enrolment_create
     enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
     if enrolment.status != EnrolmentStatus.PENDING:
         raise EnrolmentError(_("Only pending requests can be approved."))

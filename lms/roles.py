@@ -33,6 +33,13 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("cms", f"{action}_organisation") for action in ("add", "change", "view")],
         ("lms", "view_outboundemail"),
         ("cms", "change_platformoffice"),
+        *[
+            ("courses", f"{action}_{model}")
+            for model in ("courserun", "venue")
+            for action in ("add", "change", "view")
+        ],
+        ("courses", "view_enrolment"),
+        ("courses", "change_enrolment"),
     ],
     MENTORS: [],
 }

@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("profile/my-data/", lms_views.PersonalDataDownloadView.as_view(), name="profile_data"),
     path("profile/withdraw/", lms_views.WithdrawView.as_view(), name="profile_withdraw"),
     path("search/", cms_views.search, name="search"),
+    path("", include("courses.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.
     path("", include(wagtail_urls)),

@@ -1,9 +1,21 @@
 """factory_boy factories for the core and site content."""
 
+import datetime as dt
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from cms.models import Activity, Organisation
+from cms.models import Activity, HomePage, Organisation
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    Session,
+    Venue,
+)
 from lms.models import Municipality, OrganisationType, User
 
 
@@ -57,3 +69,112 @@ def add_page(parent, page, *, publish: bool = True):
         page.save_revision().publish()
         page.refresh_from_db()
     return page
+
+
+class _PageFactory(factory.django.DjangoModelFactory):
+    """Pages go into the tree and are published: ``XFactory(parent=page, publish=False)``."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def default_parent(cls):
+        raise NotImplementedError
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, publish=True, **kwargs):
+        return add_page(
+            parent or cls.default_parent(), model_class(*args, **kwargs), publish=publish
+        )
+
+
+class CourseIndexPageFactory(_PageFactory):
+    class Meta:
+        model = CourseIndexPage
+
+    title = "研修・講座"
+    slug = "courses"
+
+    @classmethod
+    def default_parent(cls):
+        home = HomePage.objects.first()
+        if home is None:
+            raise ValueError("Build the site first (the home_page fixture) or pass parent=.")
+        return home
+
+
+class CoursePageFactory(_PageFactory):
+    """A published course; without ``parent`` it goes under the existing catalogue page (made
+    under the home page if there is none).  Pass ``fields=[...]``/``target_professions=[...]``."""
+
+    class Meta:
+        model = CoursePage
+
+    title = factory.Sequence(lambda n: f"多職種合同研修 第{n}回")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    summary = "福祉・医療・地域の支援者が職種を越えて学び合う研修です。"
+
+    @classmethod
+    def default_parent(cls):
+        return CourseIndexPage.objects.first() or CourseIndexPageFactory()
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    name = factory.Sequence(lambda n: f"つながりセンター{n}")
+    address = "兵庫県姫路市安田4丁目1番地"
+    municipality = factory.LazyFunction(lambda: Municipality.objects.get(code="282014"))
+
+
+class CourseRunFactory(factory.django.DjangoModelFactory):
+    """A scheduled run open for enrolment now: the window opened yesterday and closes in two
+    weeks, the run starts after that and ends in a month; 20 seats."""
+
+    class Meta:
+        model = CourseRun
+
+    course = factory.SubFactory(CoursePageFactory)
+    title = factory.Sequence(lambda n: f"2026年度 第{n}期")
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=15))
+    ends_on = factory.LazyAttribute(lambda run: run.starts_on + dt.timedelta(days=15))
+    capacity = 20
+    enrolment_opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    enrolment_closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """An in-person session from 10:00 to 12:00 (Asia/Tokyo) on the run's first day."""
+
+    class Meta:
+        model = Session
+
+    run = factory.SubFactory(CourseRunFactory)
+    title = factory.Sequence(lambda n: f"第{n}回 講義とグループワーク")
+    starts_at = factory.LazyAttribute(
+        lambda session: timezone.make_aware(dt.datetime.combine(session.run.starts_on, dt.time(10)))
+    )
+    ends_at = factory.LazyAttribute(lambda session: session.starts_at + dt.timedelta(hours=2))
+    venue = factory.SubFactory(VenueFactory)
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    """A confirmed seat; waiting-list and offered places get their timestamps."""
+
+    class Meta:
+        model = Enrolment
+
+    run = factory.SubFactory(CourseRunFactory)
+    user = factory.SubFactory(UserFactory)
+    status = EnrolmentStatus.ENROLLED
+    waitlisted_at = factory.LazyAttribute(
+        lambda e: timezone.now() if e.status == EnrolmentStatus.WAITLISTED else None
+    )
+    offer_expires_at = factory.LazyAttribute(
+        lambda e: (
+            timezone.now() + dt.timedelta(hours=e.run.offer_hours)
+            if e.status == EnrolmentStatus.OFFERED
+            else None
+        )
+    )

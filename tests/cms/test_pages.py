@@ -15,6 +15,7 @@ from cms.models import (
     OrganisationDirectoryPage,
     StandardPage,
 )
+from courses.models import CourseIndexPage
 from lms.models import Field
 from tests.factories import OrganisationFactory, add_page
 
@@ -77,6 +78,7 @@ def test_page_types_can_only_be_created_where_they_belong():
         NewsIndexPage,
         CaseStudyIndexPage,
         OrganisationDirectoryPage,
+        CourseIndexPage,
     }
     assert HomePage.allowed_parent_page_models() == [Page]
     assert NewsIndexPage.allowed_subpage_models() == [NewsPage]

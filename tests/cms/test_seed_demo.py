@@ -44,7 +44,8 @@ def test_seed_demo_runs_twice_without_duplicating_anything():
     assert first["home"] == 2  # Japanese and its English translation
     assert first["organisations"] == 6
     assert first["news"] == 6  # three items, each in two languages
-    assert first["users"] == len(DEMO_ACCOUNTS)
+    # One account per role, plus the demo course's participants (courses.demo).
+    assert first["users"] == len(DEMO_ACCOUNTS) + 5
 
 
 def test_seed_demo_creates_one_verified_account_per_role(client):

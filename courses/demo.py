@@ -1,0 +1,196 @@
+"""Demo training for local use: a catalogue with joint-training courses, a volunteer
+orientation and a leader programme, runs in the coming months, one of them full with a
+waiting list.  Enrolments go through the services, so they obey the same rules as real ones.
+Idempotent: every step looks up before it creates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from wagtail.models import Page
+from wagtail.rich_text import RichText
+
+from courses import services
+from courses.models import (
+    CourseFormat,
+    CourseIndexPage,
+    CourseKind,
+    CoursePage,
+    CourseRun,
+    Enrolment,
+    ProgramModule,
+    ProgramPage,
+    Session,
+    SessionModality,
+    Venue,
+)
+from lms.models import Field, Municipality, Profession, User
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+COURSES = [
+    # slug, title, kind, format, summary, field slugs, profession slugs, hours, capacity
+    (
+        "joint-training-basic",
+        "支援者向け多職種合同研修（基礎編）",
+        CourseKind.JOINT_TRAINING,
+        CourseFormat.IN_PERSON,
+        "福祉・医療・教育・行政の支援者が、孤独・孤立の事例をもとに分野を超えて学び合う基礎研修です。",
+        ["welfare-general", "inclusive-community"],
+        [],
+        6,
+        30,
+    ),
+    (
+        "bosai-leader",
+        "地域防災リーダー養成講座",
+        CourseKind.LEADER_MODULE,
+        CourseFormat.HYBRID,
+        "避難所運営や要配慮者の支援を通じて、防災をきっかけにした地域のつながりづくりを学びます。",
+        ["disaster-prevention", "volunteering"],
+        [],
+        12,
+        3,
+    ),
+    (
+        "volunteer-orientation",
+        "はじめてのボランティア・オリエンテーション",
+        CourseKind.ORIENTATION,
+        CourseFormat.ONLINE,
+        "ボランティア活動を始めたい方のための入門講座です。活動の探し方や保険について説明します。",
+        ["volunteering"],
+        [],
+        2,
+        100,
+    ),
+    (
+        "hikikomori-support",
+        "ひきこもり支援の連携を考える事例検討会",
+        CourseKind.EXCHANGE,
+        CourseFormat.IN_PERSON,
+        "相談支援専門員や保健師、社協職員が事例を持ち寄り、支援の連携を検討します。",
+        ["hikikomori"],
+        ["support-consultant", "public-health-nurse", "social-welfare-council-staff"],
+        3,
+        20,
+    ),
+]
+
+
+def _publish(page: Page) -> Page:
+    page.save_revision().publish()
+    return page
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TOKYO)
+
+
+def load_demo_courses(*, home: Page) -> CourseIndexPage:
+    catalogue = CourseIndexPage.objects.child_of(home).filter(slug="courses").first()
+    if catalogue is None:
+        catalogue = CourseIndexPage(
+            title="研修をさがす",
+            slug="courses",
+            show_in_menus=True,
+            intro="支援者向け多職種合同研修や、次世代リーダー育成のための講座を探せます。",
+        )
+        home.add_child(instance=catalogue)
+        _publish(catalogue)
+
+    venue, _ = Venue.objects.get_or_create(
+        name="兵庫県民会館",
+        defaults={
+            "address": "神戸市中央区下山手通4-16-3",
+            "municipality": Municipality.objects.get(code="281107"),
+            "access_notes": "JR・阪神「元町」駅から北へ徒歩約7分",
+            "accessibility_notes": "エレベーター、多目的トイレあり。車いすでご来場の方はお知らせください。",
+        },
+    )
+    today = timezone.localdate()
+    courses = {}
+    for index, (slug, title, kind, fmt, summary, fields, professions, hours, capacity) in enumerate(
+        COURSES
+    ):
+        course = CoursePage.objects.child_of(catalogue).filter(slug=slug).first()
+        if course is None:
+            course = CoursePage(
+                title=title,
+                slug=slug,
+                kind=kind,
+                format=fmt,
+                summary=summary,
+                total_hours=hours,
+                body=[("paragraph", RichText(f"<p>{summary}</p>"))],
+                certificate_wording=f"あなたは「{title}」の全課程を修了したことを証します。",
+            )
+            catalogue.add_child(instance=course)
+            course.fields.set(Field.objects.filter(slug__in=fields))
+            course.target_professions.set(Profession.objects.filter(slug__in=professions))
+            _publish(course)
+        courses[slug] = course
+        if not course.runs.exists():
+            first_day = today + dt.timedelta(days=21 + 14 * index)
+            run = CourseRun(
+                course=course,
+                title="2026年度 第1期",
+                starts_on=first_day,
+                ends_on=first_day + dt.timedelta(days=7),
+                capacity=capacity,
+                enrolment_opens_at=timezone.now() - dt.timedelta(days=7),
+                enrolment_closes_at=_at(first_day - dt.timedelta(days=3), 17),
+                cancellation_deadline=_at(first_day - dt.timedelta(days=3), 17),
+                requires_approval=(kind == CourseKind.EXCHANGE),
+            )
+            online = fmt in (CourseFormat.ONLINE, CourseFormat.HYBRID)
+            in_person = fmt in (CourseFormat.IN_PERSON, CourseFormat.HYBRID)
+            modality = {
+                CourseFormat.ONLINE: SessionModality.ONLINE,
+                CourseFormat.HYBRID: SessionModality.HYBRID,
+            }.get(fmt, SessionModality.IN_PERSON)
+            run.sessions = [
+                Session(
+                    title=f"第{number}回",
+                    starts_at=_at(day, 13, 30),
+                    ends_at=_at(day, 16, 30),
+                    modality=modality,
+                    venue=venue if in_person else None,
+                    online_url="https://meet.example.jp/hyogo-demo" if online else "",
+                )
+                for number, day in enumerate([first_day, first_day + dt.timedelta(days=7)], start=1)
+            ]
+            run.save()
+
+    program = ProgramPage.objects.child_of(catalogue).filter(slug="next-leaders").first()
+    if program is None:
+        program = ProgramPage(
+            title="地域づくり次世代リーダー育成プログラム",
+            slug="next-leaders",
+            summary="半年間の講座、メンターとの対話、地域での実践を通して、つながりづくりの担い手を育てます。",
+            mentoring="経験豊かな地域活動者がメンターとして月1回の面談で伴走します。",
+            practice_project="自分の地域で小さな「居場所」づくりを企画・実践し、最終回で発表します。",
+        )
+        program.modules = [
+            ProgramModule(course=courses["bosai-leader"]),
+            ProgramModule(course=courses["joint-training-basic"]),
+        ]
+        catalogue.add_child(instance=program)
+        _publish(program)
+
+    _demo_enrolments(courses)
+    return catalogue
+
+
+def _demo_enrolments(courses: dict[str, CoursePage]) -> None:
+    """Fill the small leader course so the demo shows a full run with a waiting list."""
+    run = courses["bosai-leader"].runs.first()
+    if run is None or Enrolment.objects.filter(run=run).exists():
+        return
+    for number in range(1, 6):
+        person, _ = User.objects.get_or_create(
+            email=f"participant{number}@demo.hyogo.example",
+            defaults={"full_name": f"受講 者{number}", "full_name_kana": f"じゅこう しゃ{number}"},
+        )
+        services.enrolment_create(run=run, user=person)

@@ -1,0 +1,63 @@
+"""Forms for the public side of courses."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cms.forms import (
+    FilterChoiceField,
+    FilterForm,
+    SearchTextField,
+    field_filter,
+    municipality_filter,
+)
+from courses.models import CourseFormat, CourseKind
+from lms.models import Profession
+
+
+def _date_filter(label) -> forms.DateField:
+    # The browser's date picker submits and expects ISO dates, whatever the language.
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class CatalogueFilterForm(FilterForm):
+    """Filters for the training catalogue, submitted with GET so a search can be shared.  The
+    dates and "seats left" apply to each course's next run."""
+
+    q = SearchTextField(label=_("Keyword"), max_length=100, required=False)
+    field = field_filter()
+    profession = FilterChoiceField(
+        label=_("Profession"),
+        queryset=Profession.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All professions"),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("", _("All formats")), *CourseFormat.choices],
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Type of course"),
+        choices=[("", _("All types")), *CourseKind.choices],
+        required=False,
+    )
+    municipality = municipality_filter(label=_("Venue location"))
+    date_from = _date_filter(_("Starts on or after"))
+    date_to = _date_filter(_("Starts on or before"))
+    has_seats = forms.BooleanField(label=_("Only courses with seats left"), required=False)
+
+    def clean_has_seats(self) -> bool | None:
+        # Unticked is "no filter", not a filter for full courses, and stays out of the URL.
+        return self.cleaned_data["has_seats"] or None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        date_from, date_to = cleaned_data.get("date_from"), cleaned_data.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", _("Choose a date on or after the “Starts on or after” date."))
+        return cleaned_data

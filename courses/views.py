@@ -1,0 +1,95 @@
+"""Participant actions on enrolment.  Each view checks the request, calls one service and turns
+a domain error into a message; the rules live in courses.services."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from courses import selectors, services
+from courses.models import CourseRun, Enrolment, EnrolmentStatus
+
+SUCCESS_MESSAGES = {
+    EnrolmentStatus.ENROLLED: gettext_lazy("You are enrolled. The sessions are on My learning."),
+    EnrolmentStatus.WAITLISTED: gettext_lazy(
+        "This run is full, so you are on the waiting list. We will email you if a seat frees up."
+    ),
+    EnrolmentStatus.PENDING: gettext_lazy(
+        "Your request has been sent. The organisers will let you know."
+    ),
+}
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+class EnrolView(LoginRequiredMixin, View):
+    def post(self, request, run_id: int):
+        run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+        try:
+            enrolment = services.enrolment_create(run=run, user=request.user)
+        except services.EnrolmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, str(SUCCESS_MESSAGES[enrolment.status]))
+        return _back(request, run.course.url or "courses:my_learning")
+
+
+class _OwnEnrolmentView(LoginRequiredMixin, View):
+    """Acts on one of the signed-in person's own enrolments; anyone else's is a 404."""
+
+    def get_enrolment(self, request, enrolment_id: int) -> Enrolment:
+        return get_object_or_404(Enrolment, pk=enrolment_id, user=request.user)
+
+
+class CancelView(_OwnEnrolmentView):
+    def post(self, request, enrolment_id: int):
+        enrolment = self.get_enrolment(request, enrolment_id)
+        try:
+            services.enrolment_cancel(enrolment=enrolment)
+        except services.EnrolmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your place has been cancelled."))
+        return _back(request, "courses:my_learning")
+
+
+class OfferAcceptView(_OwnEnrolmentView):
+    def post(self, request, enrolment_id: int):
+        enrolment = self.get_enrolment(request, enrolment_id)
+        try:
+            services.offer_accept(enrolment=enrolment, user=request.user)
+        except services.EnrolmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The seat is yours. You are enrolled."))
+        return redirect("courses:my_learning")
+
+
+class OfferDeclineView(_OwnEnrolmentView):
+    def post(self, request, enrolment_id: int):
+        enrolment = self.get_enrolment(request, enrolment_id)
+        try:
+            services.offer_decline(enrolment=enrolment, user=request.user)
+        except services.EnrolmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("You declined the seat. It goes to the next person."))
+        return redirect("courses:my_learning")
+
+
+class MyLearningView(LoginRequiredMixin, TemplateView):
+    template_name = "courses/my_learning.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.enrolment_list_for_learner(user=self.request.user))
+        return context

@@ -1,0 +1,81 @@
+"""Staff manage venues, runs (with their sessions) and enrolments in the Wagtail admin."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from courses import admin_views
+from courses.models import CourseRun, Enrolment, Venue
+from lms.wagtail_hooks import ProtectedDeleteView, ReadOnlyPermissionPolicy
+
+
+class VenueViewSet(SnippetViewSet):
+    model = Venue
+    icon = "site"
+    list_display = ["name", "municipality", "address"]
+    search_fields = ["name", "address"]
+    delete_view_class = ProtectedDeleteView
+
+
+class CourseRunViewSet(SnippetViewSet):
+    model = CourseRun
+    icon = "date"
+    list_display = ["course", "title", "starts_on", "capacity", "requires_approval", "status"]
+    list_filter = ["status", "requires_approval"]
+    search_fields = ["title", "course__title"]
+    delete_view_class = ProtectedDeleteView
+
+
+class EnrolmentViewSet(SnippetViewSet):
+    """Enrolments change only through the enrolment rules (services), never by editing rows."""
+
+    model = Enrolment
+    icon = "user"
+    list_display = ["user", "run", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["user__full_name", "user__full_name_kana", "user__email"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+
+class TrainingGroup(ViewSetGroup):
+    menu_label = _("Training")
+    menu_icon = "date"
+    menu_order = 150
+    items = (CourseRunViewSet, VenueViewSet, EnrolmentViewSet)
+
+
+register_permission_policy(Enrolment, ReadOnlyPermissionPolicy(Enrolment))
+register_snippet(TrainingGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_enrolment_admin_urls():
+    return [
+        path("courses/requests/", admin_views.pending_requests, name="courses_pending_requests"),
+        path(
+            "courses/requests/<int:enrolment_id>/approve/",
+            admin_views.approve_request,
+            name="courses_approve_request",
+        ),
+        path(
+            "courses/requests/<int:enrolment_id>/reject/",
+            admin_views.reject_request,
+            name="courses_reject_request",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_pending_requests_menu_item():
+    return MenuItem(
+        _("Enrolment requests"),
+        reverse("courses_pending_requests"),
+        icon_name="tasks",
+        order=151,
+    )

@@ -1,0 +1,307 @@
+"""Enrolment under real concurrency, on PostgreSQL (STYLE.md C5/C10).
+
+Each test starts its threads behind a barrier so their transactions collide, lets every thread
+use its own database connection (closed at the end), and checks the committed result: capacity
+never exceeded, nobody enrolled twice, nobody lost from the waiting list, every freed seat
+offered exactly once.  SQLite serialises writers at BEGIN instead and is not raced here.
+"""
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from courses import services
+from courses.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    CourseIndexPage,
+    CoursePage,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+)
+from courses.services import EnrolmentError
+from lms.models import OutboundEmail
+from tests.factories import CourseRunFactory, EnrolmentFactory, UserFactory
+
+logger = logging.getLogger(__name__)
+
+# serialized_rollback: the flush after a transactional test would otherwise also remove the
+# rows the data migrations load (municipalities, professions, role groups) for later tests.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ENROLLED = EnrolmentStatus.ENROLLED
+WAITLISTED = EnrolmentStatus.WAITLISTED
+OFFERED = EnrolmentStatus.OFFERED
+CANCELLED = EnrolmentStatus.CANCELLED
+
+
+@pytest.fixture
+def course(home_page) -> CoursePage:
+    index = CourseIndexPage(title="研修・講座", slug="courses")
+    home_page.add_child(instance=index)
+    index.save_revision().publish()
+    page = CoursePage(
+        title="多職種合同研修 地域包括ケア", slug="joint-care", summary="多職種の合同研修です。"
+    )
+    index.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def race(calls: list[Callable[[], object]]) -> list[object]:
+    """Run every call in its own thread, all released at once; return each call's result or
+    the exception it raised, in the order given."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def work(index: int, call: Callable[[], object]) -> None:
+        try:
+            connection.ensure_connection()  # connect first, so the race is the transactions
+            barrier.wait(timeout=30)
+            outcomes[index] = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return outcomes
+
+
+class SeatWatcher:
+    """Counts a run's taken seats over and over while a race runs, to catch any moment
+    (any committed state) in which the run holds more people than it has seats."""
+
+    def __init__(self, run: CourseRun):
+        self.run_id = run.pk
+        self.counts: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch)
+
+    def _watch(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self.counts.append(
+                    Enrolment.objects.filter(run_id=self.run_id, status__in=SEAT_STATUSES).count()
+                )
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "SeatWatcher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def by_status(run: CourseRun) -> Counter:
+    return Counter(Enrolment.objects.filter(run=run).values_list("status", flat=True))
+
+
+def mails(template: str) -> Counter:
+    """How many messages of ``courses/email/<template>`` each recipient got."""
+    return Counter(
+        OutboundEmail.objects.filter(template=f"courses/email/{template}").values_list(
+            "recipient", flat=True
+        )
+    )
+
+
+def test_enrolment_create_race_of_24_people_for_5_seats_never_overbooks(course):
+    run = CourseRunFactory(course=course, capacity=5)
+    people = UserFactory.create_batch(24)
+
+    started = time.monotonic()
+    outcomes = race(
+        [lambda person=person: services.enrolment_create(run=run, user=person) for person in people]
+    )
+    elapsed = time.monotonic() - started
+
+    assert [o for o in outcomes if not isinstance(o, Enrolment)] == []
+    assert by_status(run) == {ENROLLED: 5, WAITLISTED: 19}
+    rows = Enrolment.objects.filter(run=run)
+    assert sorted(rows.values_list("user_id", flat=True)) == sorted(p.pk for p in people)
+    queue = list(rows.filter(status=WAITLISTED).order_by("waitlisted_at", "pk"))
+    assert len({e.waitlisted_at for e in queue}) == 19
+    # The queue follows the order in which the run's lock let people in (their insert order).
+    assert [e.pk for e in queue] == sorted(e.pk for e in queue)
+    assert max(e.pk for e in rows.filter(status=ENROLLED)) < min(e.pk for e in queue)
+    # One email each, sent after the commit that decided it.
+    assert sum(mails("enrolled").values()) == 5
+    assert sum(mails("waitlisted").values()) == 19
+    assert set(mails("enrolled")) | set(mails("waitlisted")) == {p.email for p in people}
+    logger.info("24 threads for 5 seats: %s in %.2fs", dict(by_status(run)), elapsed)
+
+
+def test_enrolment_create_race_for_the_same_person_makes_one_active_place(course):
+    run = CourseRunFactory(course=course, capacity=5)
+    rounds = 10
+    people = UserFactory.create_batch(rounds)
+
+    refusals = 0
+    for person in people:
+        outcomes = race([lambda person=person: services.enrolment_create(run=run, user=person)] * 2)
+        assert sorted(type(o).__name__ for o in outcomes) == ["Enrolment", "EnrolmentError"]
+        refusals += sum(isinstance(o, EnrolmentError) for o in outcomes)
+
+    for person in people:
+        assert Enrolment.objects.filter(run=run, user=person).count() == 1
+    assert Enrolment.objects.filter(run=run, status__in=ACTIVE_STATUSES).count() == rounds
+    assert by_status(run) == {ENROLLED: 5, WAITLISTED: 5}
+    logger.info("same person twice, %d rounds: %d refused, none doubled", rounds, refusals)
+
+
+def test_cancel_and_accept_race_never_overbooks_and_offers_each_freed_seat_once(course):
+    """10 seats: 5 enrolled people cancel while 5 people holding offers accept them, with 5
+    more waiting.  The 5 freed seats go to the 5 waiting people, one offer each."""
+    run = CourseRunFactory(course=course, capacity=10, offer_hours=48)
+    earlier = timezone.now() - timedelta(hours=3)
+    seated = EnrolmentFactory.create_batch(5, run=run, status=ENROLLED)
+    offers = [
+        EnrolmentFactory(run=run, status=OFFERED, waitlisted_at=earlier - timedelta(minutes=n))
+        for n in range(5)
+    ]
+    queue = [
+        EnrolmentFactory(run=run, status=WAITLISTED, waitlisted_at=earlier + timedelta(minutes=n))
+        for n in range(5)
+    ]
+    calls = [lambda e=e: services.enrolment_cancel(enrolment=e) for e in seated] + [
+        lambda e=e: services.offer_accept(enrolment=e, user=e.user) for e in offers
+    ]
+
+    with SeatWatcher(run) as watcher:
+        outcomes = race(calls)
+
+    assert [o for o in outcomes if not isinstance(o, Enrolment)] == []
+    assert max(watcher.counts) <= run.capacity
+    assert by_status(run) == {CANCELLED: 5, ENROLLED: 5, OFFERED: 5}
+    assert set(Enrolment.objects.filter(run=run, status=ENROLLED)) == set(offers)
+    assert set(Enrolment.objects.filter(run=run, status=OFFERED)) == set(queue)
+    assert mails("offered") == Counter({e.user.email: 1 for e in queue})
+    logger.info(
+        "5 cancel + 5 accept, capacity 10: %s; seats seen %d..%d over %d samples",
+        dict(by_status(run)),
+        min(watcher.counts),
+        max(watcher.counts),
+        len(watcher.counts),
+    )
+
+
+def test_mixed_race_keeps_the_queue_fair_and_offers_each_freed_seat_once(course):
+    """5 seats: 3 enrolled cancel, one offer is accepted and one declined, and 5 newcomers
+    enrol, all at once.  4 seats are freed; they go to the first 4 of the 5 people already
+    waiting, and every newcomer queues behind the fifth."""
+    run = CourseRunFactory(course=course, capacity=5, offer_hours=48)
+    earlier = timezone.now() - timedelta(hours=3)
+    seated = EnrolmentFactory.create_batch(3, run=run, status=ENROLLED)
+    accepter, decliner = (
+        EnrolmentFactory(run=run, status=OFFERED, waitlisted_at=earlier - timedelta(minutes=n))
+        for n in (2, 1)
+    )
+    queue = [
+        EnrolmentFactory(run=run, status=WAITLISTED, waitlisted_at=earlier + timedelta(minutes=n))
+        for n in range(5)
+    ]
+    newcomers = UserFactory.create_batch(5)
+    calls = (
+        [lambda e=e: services.enrolment_cancel(enrolment=e) for e in seated]
+        + [
+            lambda: services.offer_accept(enrolment=accepter, user=accepter.user),
+            lambda: services.offer_decline(enrolment=decliner, user=decliner.user),
+        ]
+        + [lambda u=u: services.enrolment_create(run=run, user=u) for u in newcomers]
+    )
+
+    with SeatWatcher(run) as watcher:
+        outcomes = race(calls)
+
+    assert [o for o in outcomes if not isinstance(o, Enrolment)] == []
+    assert max(watcher.counts) <= run.capacity
+    assert by_status(run) == {CANCELLED: 4, ENROLLED: 1, OFFERED: 4, WAITLISTED: 6}
+    assert Enrolment.objects.get(pk=accepter.pk).status == ENROLLED
+    assert set(Enrolment.objects.filter(run=run, status=OFFERED)) == set(queue[:4])
+    still_waiting = list(
+        Enrolment.objects.filter(run=run, status=WAITLISTED).order_by("waitlisted_at", "pk")
+    )
+    assert still_waiting[0] == queue[4]
+    assert {e.user_id for e in still_waiting[1:]} == {u.pk for u in newcomers}
+    assert mails("offered") == Counter({e.user.email: 1 for e in queue[:4]})
+    logger.info("mixed race, capacity 5: %s", dict(by_status(run)))
+
+
+def test_offers_expire_run_by_several_workers_at_once_passes_each_offer_on_once(course):
+    run = CourseRunFactory(course=course, capacity=3, offer_hours=48)
+    now = timezone.now()
+    lapsed = [
+        EnrolmentFactory(
+            run=run,
+            status=OFFERED,
+            waitlisted_at=now - timedelta(days=3, minutes=n),
+            offer_expires_at=now - timedelta(minutes=1),
+        )
+        for n in range(3)
+    ]
+    queue = [
+        EnrolmentFactory(run=run, status=WAITLISTED, waitlisted_at=now - timedelta(hours=5 - n))
+        for n in range(5)
+    ]
+
+    outcomes = race([lambda: services.offers_expire(now=now)] * 4)
+
+    assert sum(outcomes) == 3
+    assert by_status(run) == {CANCELLED: 3, OFFERED: 3, WAITLISTED: 2}
+    assert set(Enrolment.objects.filter(run=run, status=CANCELLED)) == set(lapsed)
+    assert set(Enrolment.objects.filter(run=run, status=OFFERED)) == set(queue[:3])
+    assert mails("offer_expired") == Counter({e.user.email: 1 for e in lapsed})
+    assert mails("offered") == Counter({e.user.email: 1 for e in queue[:3]})
+    logger.info("4 workers expiring 3 offers: each returned %s", outcomes)
+
+
+def test_accept_and_decline_of_one_offer_at_once_have_exactly_one_winner(course):
+    """Two tabs: the same person accepts and declines the same offer at the same moment.
+    Exactly one wins, and the run ends consistent with it (never a lost, accepted seat)."""
+    winners = Counter()
+    for n in range(10):
+        run = CourseRunFactory(course=course, title=f"第{n}期", capacity=1)
+        offer = EnrolmentFactory(run=run, status=OFFERED)
+        nxt = EnrolmentFactory(run=run, status=WAITLISTED)
+
+        accepted, declined = race(
+            [
+                lambda offer=offer: services.offer_accept(enrolment=offer, user=offer.user),
+                lambda offer=offer: services.offer_decline(enrolment=offer, user=offer.user),
+            ]
+        )
+
+        assert sorted(type(o).__name__ for o in (accepted, declined)) == [
+            "Enrolment",
+            "EnrolmentError",
+        ]
+        offer.refresh_from_db()
+        nxt.refresh_from_db()
+        if isinstance(accepted, Enrolment):
+            winners["accept"] += 1
+            assert (offer.status, nxt.status) == (ENROLLED, WAITLISTED)
+        else:
+            winners["decline"] += 1
+            assert (offer.status, nxt.status) == (CANCELLED, OFFERED)
+        assert Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).count() == 1
+    logger.info("accept vs decline, 10 rounds: %s", dict(winners))
