@@ -10,7 +10,7 @@ from cms.forms import (
     field_filter,
     municipality_filter,
 )
-from courses.models import CourseFormat, CourseKind
+from courses.models import CourseFormat, CourseKind, EnrolmentStatus
 from lms.models import Profession
 
 
@@ -61,3 +61,20 @@ class CatalogueFilterForm(FilterForm):
         if date_from and date_to and date_to < date_from:
             self.add_error("date_to", _("Choose a date on or after the “Starts on or after” date."))
         return cleaned_data
+
+
+class ParticipantFilterForm(FilterForm):
+    """Staff filters on a run's participant list."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All except cancelled")), *EnrolmentStatus.choices],
+        required=False,
+    )
+    profession = FilterChoiceField(
+        label=_("Profession"),
+        queryset=Profession.objects.all(),
+        required=False,
+        empty_label=_("All professions"),
+    )
+    municipality = municipality_filter()

@@ -260,3 +260,47 @@ def course_list_for_catalogue(
     if has_seats:
         courses = courses.filter(next_run_seats_left__gt=0)
     return courses
+
+
+def participant_list_for_run(
+    *, run: CourseRun, status: str = "", profession=None, municipality=None
+) -> QuerySet[Enrolment]:
+    """Everyone with a place or request in ``run`` (cancelled ones only when asked for),
+    with what staff need to see, in one query."""
+    enrolments = Enrolment.objects.filter(run=run).select_related(
+        "user__profession", "user__municipality__parent"
+    )
+    if status:
+        enrolments = enrolments.filter(status=status)
+    else:
+        enrolments = enrolments.exclude(status=EnrolmentStatus.CANCELLED)
+    if profession is not None:
+        enrolments = enrolments.filter(user__profession=profession)
+    if municipality is not None:
+        enrolments = enrolments.filter(
+            Q(user__municipality=municipality) | Q(user__municipality__parent=municipality)
+        )
+    return enrolments.order_by("status", "user__full_name_kana", "pk")
+
+
+def run_numbers(*, run: CourseRun) -> dict:
+    """Numbers at a glance: seats, enrolled, waiting, pending, and enrolled by profession."""
+    counts = dict(
+        Enrolment.objects.filter(run=run)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    by_profession = list(
+        Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES)
+        .values("user__profession__name", "user__profession__name_en")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "user__profession__name")
+    )
+    return {
+        "capacity": run.capacity,
+        "enrolled": sum(counts.get(status, 0) for status in SEAT_STATUSES),
+        "waiting": counts.get(EnrolmentStatus.WAITLISTED, 0),
+        "pending": counts.get(EnrolmentStatus.PENDING, 0),
+        "by_profession": by_profession,
+    }

@@ -4,6 +4,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -22,10 +23,32 @@ class VenueViewSet(SnippetViewSet):
     delete_view_class = ProtectedDeleteView
 
 
+class ParticipantsColumn(Column):
+    """A link from each run to its participant list (with the numbers and CSV export)."""
+
+    def get_value(self, instance):
+        return _("Participants")
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["url"] = reverse("courses_run_participants", args=[instance.pk])
+        return context
+
+    cell_template_name = "courses/admin/participants_link_cell.html"
+
+
 class CourseRunViewSet(SnippetViewSet):
     model = CourseRun
     icon = "date"
-    list_display = ["course", "title", "starts_on", "capacity", "requires_approval", "status"]
+    list_display = [
+        "course",
+        "title",
+        "starts_on",
+        "capacity",
+        "requires_approval",
+        "status",
+        ParticipantsColumn("participants", label=_("Participants")),
+    ]
     list_filter = ["status", "requires_approval"]
     search_fields = ["title", "course__title"]
     delete_view_class = ProtectedDeleteView
@@ -62,6 +85,11 @@ def register_enrolment_admin_urls():
             "courses/requests/<int:enrolment_id>/approve/",
             admin_views.approve_request,
             name="courses_approve_request",
+        ),
+        path(
+            "courses/runs/<int:run_id>/participants/",
+            admin_views.run_participants,
+            name="courses_run_participants",
         ),
         path(
             "courses/requests/<int:enrolment_id>/reject/",

@@ -13,6 +13,10 @@ ADMIN_LIST_URLS = [
     "wagtailsnippets_lms_organisationtype:list",
     "wagtailsnippets_lms_municipality:list",
     "wagtailsnippets_lms_outboundemail:list",
+    "wagtailsnippets_courses_courserun:list",
+    "wagtailsnippets_courses_venue:list",
+    "wagtailsnippets_courses_enrolment:list",
+    "courses_pending_requests",
 ]
 
 
@@ -137,3 +141,14 @@ def test_admin_user_edit_form_refuses_kanji_in_the_kana_field(client, superuser,
 def test_admin_sign_in_goes_through_the_rate_limited_site_login(client, db, url):
     response = client.get(url, follow=True)
     assert response.redirect_chain[-1][0].startswith("/accounts/login/")
+
+
+def test_admin_run_list_links_each_run_to_its_participants(client, superuser, home_page):
+    from tests.factories import CourseRunFactory
+
+    run = CourseRunFactory()
+    client.force_login(superuser)
+
+    response = client.get(reverse("wagtailsnippets_courses_courserun:list"))
+
+    assert f'href="/admin/courses/runs/{run.pk}/participants/"' in response.content.decode()

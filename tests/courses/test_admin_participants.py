@@ -1,0 +1,105 @@
+"""Staff see each run's participants with numbers at a glance and export them as CSV."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from courses import services
+from courses.models import EnrolmentStatus
+from lms import roles
+from lms.models import Municipality, Profession
+from tests.factories import CourseRunFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator(client, home_page):
+    person = UserFactory(is_staff=True)
+    person.groups.add(Group.objects.get(name=roles.COORDINATORS))
+    client.force_login(person)
+    return person
+
+
+def _fill(run, count, **user_fields):
+    return [
+        services.enrolment_create(run=run, user=UserFactory(**user_fields)) for _ in range(count)
+    ]
+
+
+def test_participant_list_shows_names_and_numbers(client, coordinator):
+    run = CourseRunFactory(capacity=2)
+    nurse = Profession.objects.get(slug="public-health-nurse")
+    _fill(run, 2, profession=nurse, full_name="保健 花子")
+    _fill(run, 1, full_name="待機 太郎")
+
+    page = client.get(f"/admin/courses/runs/{run.pk}/participants/")
+
+    assert page.status_code == 200
+    numbers = page.context["numbers"]
+    assert (numbers["capacity"], numbers["enrolled"], numbers["waiting"]) == (2, 2, 1)
+    assert numbers["by_profession"][0]["n"] == 2
+    html = page.content.decode()
+    assert "保健 花子" in html and "待機 太郎" in html
+
+
+def test_participant_list_filters_by_status_profession_and_municipality(client, coordinator):
+    run = CourseRunFactory(capacity=1)
+    chuo = Municipality.objects.get(code="281107")  # 神戸市中央区
+    kobe = Municipality.objects.get(code="281000")
+    services.enrolment_create(run=run, user=UserFactory(full_name="中央区 在住", municipality=chuo))
+    services.enrolment_create(run=run, user=UserFactory(full_name="姫路 在住"))
+
+    waiting = client.get(
+        f"/admin/courses/runs/{run.pk}/participants/", {"status": EnrolmentStatus.WAITLISTED}
+    )
+    in_kobe = client.get(f"/admin/courses/runs/{run.pk}/participants/", {"municipality": kobe.pk})
+
+    assert [e.user.full_name for e in waiting.context["participants"]] == ["姫路 在住"]
+    assert [e.user.full_name for e in in_kobe.context["participants"]] == ["中央区 在住"]
+
+
+def test_csv_export_has_a_bom_japanese_names_and_no_formulas(client, coordinator):
+    run = CourseRunFactory()
+    services.enrolment_create(run=run, user=UserFactory(full_name="髙橋 﨑子"))
+    services.enrolment_create(
+        run=run, user=UserFactory(full_name="悪意 太郎", organisation_name="=HYPERLINK(1)")
+    )
+
+    response = client.get(f"/admin/courses/runs/{run.pk}/participants/", {"format": "csv"})
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][0] == "氏名"
+    names = {row[0] for row in rows[1:]}
+    assert names == {"髙橋 﨑子", "悪意 太郎"}
+    assert "'=HYPERLINK(1)" in body
+
+
+def test_participant_list_is_for_staff_with_the_permission_only(client, home_page):
+    run = CourseRunFactory()
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name=roles.CONTENT_EDITORS))
+    client.force_login(editor)
+
+    response = client.get(f"/admin/courses/runs/{run.pk}/participants/", {"format": "csv"})
+
+    assert response.status_code in (302, 403)
+    assert not response.get("Content-Disposition")
+
+
+def test_participant_list_costs_the_same_queries_for_5_and_40_people(client, coordinator):
+    def count(people):
+        run = CourseRunFactory(capacity=people)
+        _fill(run, people)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(f"/admin/courses/runs/{run.pk}/participants/")
+        return len(queries)
+
+    assert count(5) == count(40)
