@@ -343,6 +343,10 @@ class Session(TimeStampedModel):
         choices=SessionStatus.choices,
         default=SessionStatus.SCHEDULED,
     )
+    # Bumped on every announced change of time, place or status (the iCalendar SEQUENCE).
+    sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    # The time, place and status participants were last told about (see services).
+    announced_state = models.CharField(max_length=600, blank=True, editable=False)
 
     panels = [
         FieldPanel("title"),
@@ -367,6 +371,18 @@ class Session(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def current_state(self) -> str:
+        """What participants care about (time, place, link, status) as one comparable string."""
+        return "|".join(
+            [
+                self.starts_at.isoformat() if self.starts_at else "",
+                self.ends_at.isoformat() if self.ends_at else "",
+                str(self.venue_id or ""),
+                self.online_url,
+                self.status,
+            ]
+        )
 
     def clean(self) -> None:
         errors = {}

@@ -23,6 +23,8 @@ from courses.models import (
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    Session,
+    SessionStatus,
 )
 from lms.models import User
 from lms.notifications import notification_send
@@ -46,7 +48,7 @@ def _queue(run: CourseRun) -> QuerySet[Enrolment]:
     )
 
 
-def _notify(enrolment: Enrolment, template: str) -> None:
+def _notify(enrolment: Enrolment, template: str, **extra) -> None:
     """Tell the participant, in their language, once the transaction has committed."""
 
     def send() -> None:
@@ -60,6 +62,7 @@ def _notify(enrolment: Enrolment, template: str) -> None:
                 "run": enrolment.run,
                 "course": enrolment.run.course,
                 "my_learning_url": my_learning_url,
+                **extra,
             },
             language=enrolment.user.preferred_language,
         )
@@ -240,3 +243,43 @@ __all__ = [
     "offer_decline",
     "offers_expire",
 ]
+
+
+@transaction.atomic
+def session_changes_announce(*, run: CourseRun) -> int:
+    """Tell everyone with a seat about each session of ``run`` whose time, place, link or status
+    changed since they were last told, and bump that session's revision (``sequence``).
+
+    Called after staff save a run in the admin; safe to call any number of times, because a
+    session is announced only when its state differs from the one recorded at the last notice.
+    New sessions are recorded without a notice.  Returns how many sessions were announced.
+    """
+    _lock_run(run.pk)
+    sessions = list(Session.objects.filter(run=run).select_for_update())
+    participants = list(
+        Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).select_related(
+            "user", "run__course"
+        )
+    )
+    announced = 0
+    for session in sessions:
+        state = session.current_state()
+        if state == session.announced_state:
+            continue
+        is_new = not session.announced_state
+        session.announced_state = state
+        if not is_new:
+            session.sequence += 1
+            if session.status == SessionStatus.SCHEDULED:
+                session.status = SessionStatus.CHANGED
+                session.announced_state = session.current_state()
+        session.save(update_fields=["announced_state", "sequence", "status", "updated_at"])
+        if is_new:
+            continue
+        announced += 1
+        template = (
+            "session_cancelled" if session.status == SessionStatus.CANCELLED else "session_changed"
+        )
+        for enrolment in participants:
+            _notify(enrolment, template, session=session)
+    return announced

@@ -10,7 +10,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from courses import admin_views
+from courses import admin_views, services
 from courses.models import CourseRun, Enrolment, Venue
 from lms.wagtail_hooks import ProtectedDeleteView, ReadOnlyPermissionPolicy
 
@@ -107,3 +107,11 @@ def register_pending_requests_menu_item():
         icon_name="tasks",
         order=151,
     )
+
+
+@hooks.register("after_edit_snippet")
+@hooks.register("after_create_snippet")
+def announce_session_changes(request, instance):
+    """After staff save a run, tell its participants about changed or cancelled sessions."""
+    if isinstance(instance, CourseRun):
+        services.session_changes_announce(run=instance)

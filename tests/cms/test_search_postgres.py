@@ -7,7 +7,9 @@ from tests.factories import add_page
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: put the migrations' data back afterwards, and keep the flush from
+# re-running post_migrate, so later transactional tests restore cleanly (see test_concurrency).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_search_on_postgres_finds_a_japanese_word_inside_a_longer_title(client, home_page):
     add_page(home_page, StandardPage(title="地域防災リーダー養成講座", slug="bosai-leader"))
 
