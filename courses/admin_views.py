@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from courses import selectors, services
-from courses.forms import ParticipantFilterForm
-from courses.models import CourseRun, Enrolment, EnrolmentStatus
+from courses.forms import ParticipantFilterForm, ParticipantMessageForm
+from courses.models import SEAT_STATUSES, CourseRun, Enrolment, EnrolmentStatus
 
 can_decide = permission_required("courses.change_enrolment", raise_exception=True)
 
@@ -96,8 +96,38 @@ def run_participants(request, run_id: int):
             "participants": participants,
             "numbers": selectors.run_numbers(run=run),
             "csv_query": form.query_string(),
+            "message_form": ParticipantMessageForm(),
         },
     )
+
+
+@require_POST
+@permission_required("courses.change_enrolment", raise_exception=True)
+def message_participants(request, run_id: int):
+    run = get_object_or_404(CourseRun, pk=run_id)
+    form = ParticipantMessageForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("courses_run_participants", run_id=run.pk)
+    statuses = (
+        SEAT_STATUSES if form.cleaned_data["audience"] == "seats" else [EnrolmentStatus.WAITLISTED]
+    )
+    try:
+        sent = services.run_message_participants(
+            run=run,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            statuses=statuses,
+        )
+    except services.EnrolmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("The message is on its way to %(count)d people.") % {"count": sent}
+        )
+    return redirect("courses_run_participants", run_id=run.pk)
 
 
 def _participants_csv(run: CourseRun, participants) -> HttpResponse:

@@ -12,6 +12,7 @@ from cms.forms import (
 )
 from courses.models import CourseFormat, CourseKind, EnrolmentStatus
 from lms.models import Profession
+from lms.text import has_invisible_characters
 
 
 def _date_filter(label) -> forms.DateField:
@@ -78,3 +79,26 @@ class ParticipantFilterForm(FilterForm):
         empty_label=_("All professions"),
     )
     municipality = municipality_filter()
+
+
+class ParticipantMessageForm(forms.Form):
+    """Staff write one message to a run's participants."""
+
+    audience = forms.ChoiceField(
+        label=_("Send to"),
+        choices=[
+            ("seats", _("Everyone with a seat")),
+            ("waiting", _("Everyone on the waiting list")),
+        ],
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("subject", "body"):
+            if has_invisible_characters(cleaned.get(name, "")):
+                self.add_error(name, _("Remove the invisible control characters from this text."))
+        return cleaned

@@ -92,6 +92,11 @@ def register_enrolment_admin_urls():
             name="courses_run_participants",
         ),
         path(
+            "courses/runs/<int:run_id>/message/",
+            admin_views.message_participants,
+            name="courses_message_participants",
+        ),
+        path(
             "courses/requests/<int:enrolment_id>/reject/",
             admin_views.reject_request,
             name="courses_reject_request",

@@ -103,3 +103,51 @@ def test_participant_list_costs_the_same_queries_for_5_and_40_people(client, coo
         return len(queries)
 
     assert count(5) == count(40)
+
+
+def test_staff_write_one_message_to_everyone_with_a_seat(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    from lms.models import OutboundEmail
+
+    run = CourseRunFactory(capacity=2)
+    seated = _fill(run, 2)
+    _fill(run, 1)  # waiting: not addressed
+    OutboundEmail.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/courses/runs/{run.pk}/message/",
+            {
+                "audience": "seats",
+                "subject": "持ち物のご案内",
+                "body": "筆記用具をお持ちください。",
+            },
+        )
+
+    assert response.status_code == 302
+    sent = OutboundEmail.objects.filter(template="courses/email/staff_message")
+    assert sorted(sent.values_list("recipient", flat=True)) == sorted(e.user.email for e in seated)
+    assert set(sent.values_list("subject", flat=True)) == {"持ち物のご案内"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"audience": "seats", "subject": "", "body": "本文"},
+        {"audience": "seats", "subject": "件名", "body": "   "},
+        {"audience": "everyone", "subject": "件名", "body": "本文"},
+        {"audience": "seats", "subject": "件名\x00", "body": "本文"},
+    ],
+)
+def test_a_message_without_subject_body_or_audience_sends_nothing(client, coordinator, data):
+    from lms.models import OutboundEmail
+
+    run = CourseRunFactory()
+    _fill(run, 1)
+    OutboundEmail.objects.all().delete()
+
+    response = client.post(f"/admin/courses/runs/{run.pk}/message/", data, follow=True)
+
+    assert response.status_code == 200
+    assert not OutboundEmail.objects.exists()
