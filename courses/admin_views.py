@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from courses import selectors, services
 from courses.forms import ParticipantFilterForm, ParticipantMessageForm
 from courses.models import SEAT_STATUSES, CourseRun, Enrolment, EnrolmentStatus
+from lms.models import User
 
 can_decide = permission_required("courses.change_enrolment", raise_exception=True)
 
@@ -97,8 +98,63 @@ def run_participants(request, run_id: int):
             "numbers": selectors.run_numbers(run=run),
             "csv_query": form.query_string(),
             "message_form": ParticipantMessageForm(),
+            "other_runs": selectors.run_list_to_move_to(run=run),
         },
     )
+
+
+@require_POST
+@permission_required("courses.change_enrolment", raise_exception=True)
+def add_participant(request, run_id: int):
+    """Staff add a registered person to a run (a seat if free, else the waiting list)."""
+    run = get_object_or_404(CourseRun, pk=run_id)
+    email = request.POST.get("email", "").strip()
+    person = User.objects.filter(email__iexact=email).first() if email else None
+    if person is None:
+        messages.error(request, _("Nobody is registered with that email address."))
+        return redirect("courses_run_participants", run_id=run.pk)
+    try:
+        enrolment = services.enrolment_create(run=run, user=person, by_staff=True)
+    except services.EnrolmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(name)s: %(status)s")
+            % {"name": person.get_full_name(), "status": enrolment.get_status_display()},
+        )
+    return redirect("courses_run_participants", run_id=run.pk)
+
+
+@require_POST
+@permission_required("courses.change_enrolment", raise_exception=True)
+def move_participant(request, enrolment_id: int):
+    """Staff move a person to another run of the same course."""
+    enrolment = get_object_or_404(Enrolment.objects.select_related("run"), pk=enrolment_id)
+    to_run_id = request.POST.get("to_run", "")
+    to_run = (
+        CourseRun.objects.filter(pk=int(to_run_id), course_id=enrolment.run.course_id).first()
+        if to_run_id.isdigit()
+        else None
+    )
+    if to_run is None:
+        messages.error(request, _("Choose another scheduled run to move the person to."))
+        return redirect("courses_run_participants", run_id=enrolment.run_id)
+    try:
+        moved = services.enrolment_move(enrolment=enrolment, to_run=to_run)
+    except services.EnrolmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(name)s moved to %(run)s: %(status)s")
+            % {
+                "name": moved.user.get_full_name(),
+                "run": to_run.title,
+                "status": moved.get_status_display(),
+            },
+        )
+    return redirect("courses_run_participants", run_id=enrolment.run_id)
 
 
 @require_POST

@@ -304,3 +304,16 @@ def run_numbers(*, run: CourseRun) -> dict:
         "pending": counts.get(EnrolmentStatus.PENDING, 0),
         "by_profession": by_profession,
     }
+
+
+def run_list_to_move_to(*, run: CourseRun) -> QuerySet[CourseRun]:
+    """Other scheduled, not yet ended runs of the same course."""
+    return (
+        CourseRun.objects.filter(
+            course_id=run.course_id,
+            status=RunStatus.SCHEDULED,
+            ends_on__gte=timezone.localdate(),
+        )
+        .exclude(pk=run.pk)
+        .order_by("starts_on", "pk")
+    )

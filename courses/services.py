@@ -23,6 +23,7 @@ from courses.models import (
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    RunStatus,
     Session,
     SessionStatus,
 )
@@ -71,31 +72,92 @@ def _notify(enrolment: Enrolment, template: str, **extra) -> None:
 
 
 @transaction.atomic
-def enrolment_create(*, run: CourseRun, user: User, now: datetime | None = None) -> Enrolment:
+def enrolment_create(
+    *, run: CourseRun, user: User, by_staff: bool = False, now: datetime | None = None
+) -> Enrolment:
     """Enrol ``user`` in ``run``: a seat if one is free and nobody is waiting, otherwise a place
     on the waiting list; a pending request if the run needs approval.
 
+    Staff (``by_staff``) may add someone outside the enrolment window and without the approval
+    step, but never past the seats: a full run still puts the person on the waiting list.
     Raises EnrolmentError if enrolment is closed or the person already has a place.
     """
     run = _lock_run(run.pk)
     # Read the clock under the lock: the waiting list is then in the order places were given.
     now = now or timezone.now()
-    if not run.is_open_at(now):
+    if run.status != RunStatus.SCHEDULED or (not by_staff and not run.is_open_at(now)):
         raise EnrolmentError(_("Enrolment for this course run is not open."))
     if Enrolment.objects.filter(run=run, user=user, status__in=ACTIVE_STATUSES).exists():
         raise EnrolmentError(_("You already have a place in this course run."))
 
     enrolment = Enrolment(run=run, user=user)
-    if run.requires_approval:
+    if run.requires_approval and not by_staff:
         enrolment.status = EnrolmentStatus.PENDING
-    elif _seats_taken(run) < run.capacity and not _queue(run).exists():
-        enrolment.status = EnrolmentStatus.ENROLLED
     else:
-        enrolment.status = EnrolmentStatus.WAITLISTED
-        enrolment.waitlisted_at = now
+        _give_seat_or_queue(run, enrolment, now)
     enrolment.save()
     _notify(enrolment, enrolment.status)
     return enrolment
+
+
+def _give_seat_or_queue(run: CourseRun, enrolment: Enrolment, now: datetime) -> None:
+    """A seat if one is free and nobody is waiting, else the end of the waiting list.
+    Caller holds the run lock."""
+    if _seats_taken(run) < run.capacity and not _queue(run).exists():
+        enrolment.status = EnrolmentStatus.ENROLLED
+        enrolment.waitlisted_at = None
+    else:
+        enrolment.status = EnrolmentStatus.WAITLISTED
+        enrolment.waitlisted_at = now
+
+
+@transaction.atomic
+def enrolment_move(
+    *, enrolment: Enrolment, to_run: CourseRun, now: datetime | None = None
+) -> Enrolment:
+    """Staff move a person to another run: they get a seat there if one is free (otherwise the
+    end of its waiting list), and the place they leave is offered to the next person waiting.
+
+    Two runs change, so both rows are locked, always in primary-key order so two moves in
+    opposite directions cannot deadlock.  Returns the new enrolment.
+    """
+    locked = {
+        run.pk: run
+        for run in CourseRun.objects.select_for_update()
+        .select_related("course")
+        .filter(pk__in=[enrolment.run_id, to_run.pk])
+        .order_by("pk")
+    }
+    now = now or timezone.now()
+    from_run, target = locked[enrolment.run_id], locked.get(to_run.pk)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if target is None or target.pk == from_run.pk or target.status != RunStatus.SCHEDULED:
+        raise EnrolmentError(_("Choose another scheduled run to move the person to."))
+    if enrolment.status not in (
+        EnrolmentStatus.PENDING,
+        EnrolmentStatus.ENROLLED,
+        EnrolmentStatus.WAITLISTED,
+        EnrolmentStatus.OFFERED,
+    ):
+        raise EnrolmentError(_("Only current places can be moved."))
+    if Enrolment.objects.filter(
+        run=target, user=enrolment.user, status__in=ACTIVE_STATUSES
+    ).exists():
+        raise EnrolmentError(_("This person already has a place in that run."))
+
+    held_seat = enrolment.status in SEAT_STATUSES
+    enrolment.status = EnrolmentStatus.CANCELLED
+    enrolment.offer_expires_at = None
+    enrolment.decision_reason = _("Moved to %(run)s.") % {"run": target.title}
+    enrolment.save(update_fields=["status", "offer_expires_at", "decision_reason", "updated_at"])
+
+    moved = Enrolment(run=target, user=enrolment.user)
+    _give_seat_or_queue(target, moved, now)
+    moved.save()
+    _notify(moved, moved.status)
+    if held_seat:
+        _offer_free_seats(from_run, now)
+    return moved
 
 
 @transaction.atomic
@@ -207,11 +269,7 @@ def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> E
     enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
     if enrolment.status != EnrolmentStatus.PENDING:
         raise EnrolmentError(_("Only pending requests can be approved."))
-    if _seats_taken(run) < run.capacity and not _queue(run).exists():
-        enrolment.status = EnrolmentStatus.ENROLLED
-    else:
-        enrolment.status = EnrolmentStatus.WAITLISTED
-        enrolment.waitlisted_at = now
+    _give_seat_or_queue(run, enrolment, now)
     enrolment.save(update_fields=["status", "waitlisted_at", "updated_at"])
     _notify(enrolment, enrolment.status)
     return enrolment

@@ -92,6 +92,16 @@ def register_enrolment_admin_urls():
             name="courses_run_participants",
         ),
         path(
+            "courses/runs/<int:run_id>/add/",
+            admin_views.add_participant,
+            name="courses_add_participant",
+        ),
+        path(
+            "courses/enrolments/<int:enrolment_id>/move/",
+            admin_views.move_participant,
+            name="courses_move_participant",
+        ),
+        path(
             "courses/runs/<int:run_id>/message/",
             admin_views.message_participants,
             name="courses_message_participants",

@@ -151,3 +151,55 @@ def test_a_message_without_subject_body_or_audience_sends_nothing(client, coordi
 
     assert response.status_code == 200
     assert not OutboundEmail.objects.exists()
+
+
+def test_staff_add_a_registered_person_even_after_the_window(client, coordinator):
+    from django.utils import timezone
+
+    run = CourseRunFactory(
+        capacity=1,
+        requires_approval=True,
+        enrolment_opens_at=timezone.now() - timezone.timedelta(days=10),
+        enrolment_closes_at=timezone.now() - timezone.timedelta(days=1),
+    )
+    person = UserFactory(email="counter@example.jp")
+
+    client.post(f"/admin/courses/runs/{run.pk}/add/", {"email": "Counter@example.jp"})
+    client.post(f"/admin/courses/runs/{run.pk}/add/", {"email": "nobody@example.jp"})
+    second = UserFactory(email="second@example.jp")
+    client.post(f"/admin/courses/runs/{run.pk}/add/", {"email": "second@example.jp"})
+
+    statuses = dict(run.enrolments.values_list("user__email", "status"))
+    assert statuses == {
+        person.email: EnrolmentStatus.ENROLLED,  # staff skip the approval step
+        second.email: EnrolmentStatus.WAITLISTED,  # but never the seat limit
+    }
+
+
+def test_staff_move_a_person_to_another_run_and_the_seat_goes_to_the_next(client, coordinator):
+    first_run = CourseRunFactory(capacity=1)
+    later_run = CourseRunFactory(course=first_run.course, capacity=5)
+    mover, waiting = _fill(first_run, 2)
+
+    response = client.post(f"/admin/courses/enrolments/{mover.pk}/move/", {"to_run": later_run.pk})
+
+    assert response.status_code == 302
+    mover.refresh_from_db()
+    waiting.refresh_from_db()
+    assert mover.status == EnrolmentStatus.CANCELLED
+    assert waiting.status == EnrolmentStatus.OFFERED
+    assert later_run.enrolments.get(user=mover.user).status == EnrolmentStatus.ENROLLED
+
+
+@pytest.mark.parametrize("to_run", ["", "abc", "999999", "same", "other-course"])
+def test_a_move_to_a_wrong_run_changes_nothing(client, coordinator, to_run):
+    run = CourseRunFactory()
+    other_course_run = CourseRunFactory()
+    (enrolment,) = _fill(run, 1)
+    target = {"same": run.pk, "other-course": other_course_run.pk}.get(to_run, to_run)
+
+    client.post(f"/admin/courses/enrolments/{enrolment.pk}/move/", {"to_run": target})
+
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert not other_course_run.enrolments.exists()

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 
 from courses import services
@@ -305,3 +306,35 @@ def test_accept_and_decline_of_one_offer_at_once_have_exactly_one_winner(course)
             assert (offer.status, nxt.status) == (CANCELLED, OFFERED)
         assert Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).count() == 1
     logger.info("accept vs decline, 10 rounds: %s", dict(winners))
+
+
+def test_moves_in_opposite_directions_at_once_neither_deadlock_nor_overbook(course):
+    """Two staff move people between two full runs in opposite directions at the same moment:
+    both runs are locked in primary-key order, so neither move deadlocks, and no run ends up
+    with more people in seats than it has seats."""
+    first = CourseRunFactory(course=course, capacity=2)
+    second = CourseRunFactory(course=course, capacity=2)
+    a_people = [services.enrolment_create(run=first, user=UserFactory()) for _ in range(2)]
+    b_people = [services.enrolment_create(run=second, user=UserFactory()) for _ in range(2)]
+
+    calls = []
+    for mine, theirs in zip(a_people, b_people, strict=True):
+        calls.append(lambda e=mine: services.enrolment_move(enrolment=e, to_run=second))
+        calls.append(lambda e=theirs: services.enrolment_move(enrolment=e, to_run=first))
+    outcomes = race(calls)
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    for run in (first, second):
+        seats = Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).count()
+        assert seats <= run.capacity
+        assert (
+            not Enrolment.objects.filter(run=run, status__in=ACTIVE_STATUSES)
+            .values("user")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .exists()
+        )
+    total_active = Enrolment.objects.filter(
+        run__in=[first, second], status__in=ACTIVE_STATUSES
+    ).count()
+    assert total_active == 4  # everyone still has exactly one place somewhere
