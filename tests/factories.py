@@ -79,7 +79,8 @@ class _PageFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def default_parent(cls):
-        raise NotImplementedError
+        """Where pages go when no ``parent`` is given; each concrete factory says."""
+        raise TypeError(f"{cls.__name__} needs a parent page: pass parent=...")
 
     @classmethod
     def _create(cls, model_class, *args, parent=None, publish=True, **kwargs):
