@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
 from django.forms import CheckboxSelectMultiple
@@ -61,8 +62,6 @@ class CourseIndexPage(JapaneseSearchMixin, Page):
         form = CatalogueFilterForm(request.GET or None)
         filters = form.valid_filters()
         courses = course_list_for_catalogue(parent=self, **filters)
-        from django.core.paginator import Paginator
-
         context["filter_form"] = form
         context["courses"] = Paginator(courses, 20).get_page(request.GET.get("page"))
         context["query_string"] = form.query_string()
@@ -419,6 +418,13 @@ ACTIVE_STATUSES = [
     EnrolmentStatus.WAITLISTED,
     EnrolmentStatus.OFFERED,
     EnrolmentStatus.COMPLETED,
+]
+# Current places: they can still be cancelled or moved (a completed course is history).
+CURRENT_STATUSES = [
+    EnrolmentStatus.PENDING,
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.OFFERED,
 ]
 # Statuses that take a seat out of the run's capacity.
 SEAT_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED, EnrolmentStatus.COMPLETED]

@@ -97,17 +97,6 @@ def _waiting_ahead() -> Coalesce:
     return Coalesce(Subquery(ahead), 0, output_field=IntegerField())
 
 
-def waiting_position(*, enrolment: Enrolment) -> int:
-    """1 for the first person waiting."""
-    return (
-        Enrolment.objects.filter(pk=enrolment.pk)
-        .annotate(waiting_ahead=_waiting_ahead())
-        .values_list("waiting_ahead", flat=True)
-        .get()
-        + 1
-    )
-
-
 def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
     """My learning: current places (with upcoming sessions) and past courses."""
     enrolments = list(

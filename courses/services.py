@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import (
     ACTIVE_STATUSES,
+    CURRENT_STATUSES,
     SEAT_STATUSES,
     CourseRun,
     Enrolment,
@@ -133,12 +134,7 @@ def enrolment_move(
     enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
     if target is None or target.pk == from_run.pk or target.status != RunStatus.SCHEDULED:
         raise EnrolmentError(_("Choose another scheduled run to move the person to."))
-    if enrolment.status not in (
-        EnrolmentStatus.PENDING,
-        EnrolmentStatus.ENROLLED,
-        EnrolmentStatus.WAITLISTED,
-        EnrolmentStatus.OFFERED,
-    ):
+    if enrolment.status not in CURRENT_STATUSES:
         raise EnrolmentError(_("Only current places can be moved."))
     if Enrolment.objects.filter(
         run=target, user=enrolment.user, status__in=ACTIVE_STATUSES
@@ -168,13 +164,7 @@ def enrolment_cancel(
     now = now or timezone.now()
     run = _lock_run(enrolment.run_id)
     enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
-    cancellable = [
-        EnrolmentStatus.PENDING,
-        EnrolmentStatus.ENROLLED,
-        EnrolmentStatus.WAITLISTED,
-        EnrolmentStatus.OFFERED,
-    ]
-    if enrolment.status not in cancellable:
+    if enrolment.status not in CURRENT_STATUSES:
         raise EnrolmentError(_("This place cannot be cancelled."))
     if (
         not by_staff
