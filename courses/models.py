@@ -23,6 +23,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock
+from courses.admin_forms import CourseRunForm
 from cms.models import NGRAM_SEARCH_FIELDS, JapaneseSearchMixin
 from lms.models import TimeStampedModel
 
@@ -246,6 +247,14 @@ class CourseRun(ClusterableModel, TimeStampedModel):
         help_text=_("Staff approve each request before a seat is given."),
     )
     offer_hours = models.PositiveSmallIntegerField(_("hours to accept a freed seat"), default=48)
+    seat_pools_release_at = models.DateTimeField(
+        _("reserved seats open to everyone from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Optional. From this moment, reserved seats still empty can be taken by anyone."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.SCHEDULED
     )
@@ -268,8 +277,23 @@ class CourseRun(ClusterableModel, TimeStampedModel):
             heading=_("Enrolment"),
         ),
         FieldPanel("status"),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    content=_(
+                        "Optional, for joint training: reserve seats for groups of professions "
+                        "so that one profession cannot fill the room. The seats not reserved "
+                        "are open to everyone; a person whose group is full takes an open seat."
+                    )
+                ),
+                InlinePanel("seat_pools", label=_("Reserved seats")),
+                FieldPanel("seat_pools_release_at"),
+            ],
+            heading=_("Seats reserved by profession"),
+        ),
         InlinePanel("sessions", label=_("Sessions"), min_num=1),
     ]
+    base_form_class = CourseRunForm
 
     class Meta:
         verbose_name = _("course run")
@@ -294,6 +318,32 @@ class CourseRun(ClusterableModel, TimeStampedModel):
             self.status == RunStatus.SCHEDULED
             and self.enrolment_opens_at <= moment < self.enrolment_closes_at
         )
+
+
+class RunSeatPool(Orderable, ClusterableModel):
+    """Seats of a run reserved for a group of professions (職種別の優先枠)."""
+
+    run = ParentalKey(
+        CourseRun, on_delete=models.CASCADE, related_name="seat_pools", verbose_name=_("run")
+    )
+    name = models.CharField(_("name"), max_length=80, help_text=_("e.g. 医療・福祉職"))
+    seats = models.PositiveIntegerField(_("reserved seats"))
+    professions = ParentalManyToManyField(
+        "lms.Profession", related_name="+", verbose_name=_("professions")
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("seats"),
+        FieldPanel("professions", widget=CheckboxSelectMultiple),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("reserved seats")
+        verbose_name_plural = _("reserved seats")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SessionModality(models.TextChoices):
@@ -447,6 +497,18 @@ class Enrolment(TimeStampedModel):
     waitlisted_at = models.DateTimeField(_("joined the waiting list at"), null=True, blank=True)
     offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason given to the participant"), blank=True)
+    seat_pool = models.ForeignKey(
+        RunSeatPool,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("reserved seats used"),
+        help_text=_("Empty for an open seat."),
+    )
+    offer_reminded_at = models.DateTimeField(
+        _("reminded of the offer at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("enrolment")

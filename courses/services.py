@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,10 +24,12 @@ from courses.models import (
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    RunSeatPool,
     RunStatus,
     Session,
     SessionStatus,
 )
+from courses.seats import SeatPlan
 from lms.models import User
 from lms.notifications import notification_queue, notification_send
 
@@ -40,13 +42,32 @@ def _lock_run(run_id: int) -> CourseRun:
     return CourseRun.objects.select_for_update().select_related("course").get(pk=run_id)
 
 
-def _seats_taken(run: CourseRun) -> int:
-    return Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).count()
+def _seat_plan(run: CourseRun, now: datetime) -> SeatPlan:
+    """The run's seats, reserved pools and what is taken, read under the run lock."""
+    taken = dict(
+        Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES)
+        .order_by()
+        .values_list("seat_pool")
+        .annotate(n=Count("pk"))
+        .values_list("seat_pool", "n")
+    )
+    pools = [
+        (pool.pk, pool.name, pool.seats, [p.pk for p in pool.professions.all()])
+        for pool in RunSeatPool.objects.filter(run=run).prefetch_related("professions")
+    ]
+    return SeatPlan.build(
+        capacity=run.capacity,
+        pools=pools,
+        taken_by_pool=taken,
+        pools_released=bool(run.seat_pools_release_at and now >= run.seat_pools_release_at),
+    )
 
 
 def _queue(run: CourseRun) -> QuerySet[Enrolment]:
-    return Enrolment.objects.filter(run=run, status=EnrolmentStatus.WAITLISTED).order_by(
-        "waitlisted_at", "pk"
+    return (
+        Enrolment.objects.filter(run=run, status=EnrolmentStatus.WAITLISTED)
+        .select_related("user")
+        .order_by("waitlisted_at", "pk")
     )
 
 
@@ -102,13 +123,21 @@ def enrolment_create(
 
 
 def _give_seat_or_queue(run: CourseRun, enrolment: Enrolment, now: datetime) -> None:
-    """A seat if one is free and nobody is waiting, else the end of the waiting list.
-    Caller holds the run lock."""
-    if _seats_taken(run) < run.capacity and not _queue(run).exists():
+    """A seat if one is free for this person and nobody waiting could take it, else the end of
+    the waiting list.  Caller holds the run lock.
+
+    Free seats are first offered to the people already waiting (normally there are none to
+    offer, but staff may have added seats), so whatever seat is left is one nobody ahead can
+    take, e.g. a seat reserved for another profession."""
+    plan = _offer_free_seats(run, now)
+    seat = plan.seat_for(enrolment.user.profession_id)
+    if seat is not None:
         enrolment.status = EnrolmentStatus.ENROLLED
+        enrolment.seat_pool_id = seat.pool_id
         enrolment.waitlisted_at = None
     else:
         enrolment.status = EnrolmentStatus.WAITLISTED
+        enrolment.seat_pool_id = None
         enrolment.waitlisted_at = now
 
 
@@ -185,17 +214,34 @@ def enrolment_cancel(
     return enrolment
 
 
-def _offer_free_seats(run: CourseRun, now: datetime) -> list[Enrolment]:
-    """Offer every free seat to the longest-waiting people.  Caller holds the run lock."""
-    offered = []
-    free = run.capacity - _seats_taken(run)
-    for enrolment in _queue(run).select_related("user")[: max(free, 0)]:
+def _offer_free_seats(run: CourseRun, now: datetime) -> SeatPlan:
+    """Offer every free seat to the longest-waiting person who may take it (a reserved seat
+    only to its professions).  Caller holds the run lock.  Returns the seats left after."""
+    plan = _seat_plan(run, now)
+    if plan.free == 0:
+        return plan
+    for enrolment in _queue(run):
+        seat = plan.seat_for(enrolment.user.profession_id)
+        if seat is None:
+            continue
+        plan.take(seat)
         enrolment.status = EnrolmentStatus.OFFERED
+        enrolment.seat_pool_id = seat.pool_id
         enrolment.offer_expires_at = now + timedelta(hours=run.offer_hours)
-        enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        enrolment.offer_reminded_at = None
+        enrolment.save(
+            update_fields=[
+                "status",
+                "seat_pool",
+                "offer_expires_at",
+                "offer_reminded_at",
+                "updated_at",
+            ]
+        )
         _notify(enrolment, "offered")
-        offered.append(enrolment)
-    return offered
+        if plan.free == 0:
+            break
+    return plan
 
 
 @transaction.atomic
@@ -251,6 +297,54 @@ def offers_expire(*, now: datetime | None = None) -> int:
     return expired
 
 
+def free_seats_offer(*, now: datetime | None = None) -> int:
+    """Offer seats that became free without anyone leaving (staff added seats, reserved seats
+    opened to everyone) to the people waiting in runs that have not ended.  Safe to run twice:
+    each run is re-read under its lock, and a seat already offered is no longer free."""
+    now = now or timezone.now()
+    run_ids = set(
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.WAITLISTED,
+            run__status=RunStatus.SCHEDULED,
+            run__ends_on__gte=timezone.localdate(now),
+        ).values_list("run_id", flat=True)
+    )
+    offered = 0
+    for run_id in sorted(run_ids):
+        with transaction.atomic():
+            run = _lock_run(run_id)
+            before = _seat_plan(run, now).taken
+            offered += _offer_free_seats(run, now).taken - before
+    return offered
+
+
+def offer_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind each person holding an offer once, when a quarter of the time to accept is left
+    (at most ``OFFER_REMINDER_HOURS`` before it expires).  The reminder is claimed by a
+    conditional update, so two workers never send it twice."""
+    now = now or timezone.now()
+    longest_lead = timedelta(hours=settings.OFFER_REMINDER_HOURS)
+    candidates = Enrolment.objects.filter(
+        status=EnrolmentStatus.OFFERED,
+        offer_reminded_at__isnull=True,
+        offer_expires_at__gt=now,
+        offer_expires_at__lte=now + longest_lead,
+    ).select_related("user", "run__course")
+    sent = 0
+    for enrolment in candidates:
+        lead = min(longest_lead, timedelta(hours=enrolment.run.offer_hours) / 4)
+        if enrolment.offer_expires_at - now > lead:
+            continue
+        with transaction.atomic():
+            claimed = Enrolment.objects.filter(
+                pk=enrolment.pk, status=EnrolmentStatus.OFFERED, offer_reminded_at__isnull=True
+            ).update(offer_reminded_at=now)
+            if claimed:
+                _notify(enrolment, "offer_expiring")
+                sent += 1
+    return sent
+
+
 @transaction.atomic
 def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
     """Staff accept a pending request: a seat if free, otherwise the waiting list."""
@@ -260,7 +354,7 @@ def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> E
     if enrolment.status != EnrolmentStatus.PENDING:
         raise EnrolmentError(_("Only pending requests can be approved."))
     _give_seat_or_queue(run, enrolment, now)
-    enrolment.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    enrolment.save(update_fields=["status", "seat_pool", "waitlisted_at", "updated_at"])
     _notify(enrolment, enrolment.status)
     return enrolment
 
@@ -289,6 +383,8 @@ __all__ = [
     "enrolment_reject",
     "offer_accept",
     "offer_decline",
+    "free_seats_offer",
+    "offer_reminders_send",
     "offers_expire",
 ]
 

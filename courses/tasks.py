@@ -1,7 +1,13 @@
-"""django-q2 entry points for courses."""
+"""django-q2 entry points for courses.  Each step is safe to run twice or concurrently."""
 
 from courses import services
 
 
-def expire_offers() -> int:
-    return services.offers_expire()
+def handle_seat_offers() -> dict[str, int]:
+    """Every few minutes: pass expired offers on, offer seats that opened, remind people
+    whose offer is about to expire."""
+    return {
+        "expired": services.offers_expire(),
+        "offered": services.free_seats_offer(),
+        "reminded": services.offer_reminders_send(),
+    }

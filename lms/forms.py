@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from lms.links import privacy_policy_url
-from lms.models import Municipality, Profession, User
+from lms.models import Municipality, OrganisationGroup, Profession, User
 from lms.text import has_invisible_characters
 
 # Hiragana, katakana (incl. prolonged sound mark), and separators people type between names.
@@ -119,6 +119,7 @@ PROFILE_FIELDS = [
     "full_name_kana",
     "profession",
     "organisation_name",
+    "organisation_group",
     "municipality",
     "preferred_language",
 ]
@@ -140,8 +141,9 @@ class ProfileForm(NameFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["profession"].queryset = Profession.objects.all()
         self.fields["municipality"].queryset = Municipality.objects.select_related("parent")
-        self.fields["profession"].required = False
-        self.fields["municipality"].required = False
+        self.fields["organisation_group"].queryset = OrganisationGroup.objects.all()
+        for name in ("profession", "organisation_group", "municipality"):
+            self.fields[name].required = False
 
 
 class WithdrawForm(forms.Form):

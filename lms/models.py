@@ -192,6 +192,15 @@ class User(AbstractUser):
         verbose_name=_("profession"),
     )
     organisation_name = models.CharField(_("organisation"), max_length=150, blank=True)
+    # The kind of organisation (the platform's five groups), so joint training can mix them.
+    organisation_group = models.ForeignKey(
+        OrganisationGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("kind of organisation"),
+    )
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.SET_NULL,

@@ -6,7 +6,7 @@ PERIODIC_JOBS = [
     # (name, task path, minutes between runs)
     ("requeue-undelivered-emails", "lms.tasks.requeue_undelivered_emails", 10),
     ("purge-old-emails", "lms.tasks.purge_old_emails", 24 * 60),
-    ("expire-seat-offers", "courses.tasks.expire_offers", 5),
+    ("seat-offers", "courses.tasks.handle_seat_offers", 5),
 ]
 
 

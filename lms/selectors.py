@@ -18,6 +18,9 @@ def user_personal_data(*, user: User) -> dict:
             "full_name_kana": user.full_name_kana,
             "profession": user.profession.name if user.profession else None,
             "organisation_name": user.organisation_name,
+            "organisation_group": (
+                user.organisation_group.name if user.organisation_group else None
+            ),
             "municipality": user.municipality.name if user.municipality else None,
             "preferred_language": user.preferred_language,
             "date_joined": user.date_joined.isoformat(),

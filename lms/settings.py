@@ -252,6 +252,9 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "5"))
 # Delivered messages are kept this long in the mail log, then deleted (personal data).
 EMAIL_RETENTION_DAYS = int(os.environ.get("EMAIL_RETENTION_DAYS", "180"))
+# A person offered a freed seat is reminded once, at most this many hours before the offer
+# expires (a quarter of the run's time to accept when that is shorter).
+OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "12"))
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]

@@ -13,6 +13,7 @@ from courses.models import (
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    RunSeatPool,
     Session,
     Venue,
 )
@@ -143,6 +144,24 @@ class CourseRunFactory(factory.django.DjangoModelFactory):
     capacity = 20
     enrolment_opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     enrolment_closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
+
+
+class RunSeatPoolFactory(factory.django.DjangoModelFactory):
+    """Seats of a run reserved for some professions: pass ``professions=[...]``."""
+
+    class Meta:
+        model = RunSeatPool
+        skip_postgeneration_save = True
+
+    run = factory.SubFactory(CourseRunFactory)
+    name = factory.Sequence(lambda n: f"優先枠{n}")
+    seats = 2
+
+    @factory.post_generation
+    def professions(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.professions.set(extracted)
+            obj.save()  # a ParentalManyToManyField is written when its object is saved
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

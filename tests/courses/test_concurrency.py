@@ -338,3 +338,34 @@ def test_moves_in_opposite_directions_at_once_neither_deadlock_nor_overbook(cour
         run__in=[first, second], status__in=ACTIVE_STATUSES
     ).count()
     assert total_active == 4  # everyone still has exactly one place somewhere
+
+
+def test_race_for_a_run_with_reserved_seats_keeps_every_pool_within_its_seats(course):
+    """20 officials and 10 nurses race for 6 seats, 3 of them kept for nurses: the 3 reserved
+    seats go to nurses and the 3 open ones to whoever is faster, never more."""
+    from lms.models import Profession
+    from tests.factories import RunSeatPoolFactory
+
+    nurse, official = Profession.objects.get(name="看護師"), Profession.objects.get(name="行政職員")
+    run = CourseRunFactory(course=course, capacity=6)
+    nurses_pool = RunSeatPoolFactory(run=run, seats=3, professions=[nurse])
+    people = UserFactory.create_batch(20, profession=official) + UserFactory.create_batch(
+        10, profession=nurse
+    )
+
+    with SeatWatcher(run) as watcher:
+        outcomes = race(
+            [
+                lambda person=person: services.enrolment_create(run=run, user=person)
+                for person in people
+            ]
+        )
+
+    assert [o for o in outcomes if not isinstance(o, Enrolment)] == []
+    assert max(watcher.counts) <= 6
+    seated = Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES)
+    assert seated.count() == 6
+    assert seated.filter(seat_pool=nurses_pool, user__profession=nurse).count() == 3
+    assert seated.filter(seat_pool=nurses_pool).count() == 3
+    assert seated.filter(seat_pool=None).count() == 3
+    assert by_status(run)[WAITLISTED] == 24

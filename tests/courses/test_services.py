@@ -134,8 +134,8 @@ def test_enrolment_create_puts_people_on_the_waiting_list_in_order_when_full(run
 
 
 def test_enrolment_create_never_lets_a_newcomer_jump_a_waiting_person(run):
-    """Staff added a seat while someone waits: the seat is theirs to be offered, not the
-    newcomer's."""
+    """Staff added a seat while someone waits: the seat is offered to them, not given to the
+    newcomer."""
     place(run, ENROLLED)
     place(run, ENROLLED)
     waiting = place(run, WAITLISTED, waitlisted_at=timezone.now() - timedelta(hours=1))
@@ -146,7 +146,7 @@ def test_enrolment_create_never_lets_a_newcomer_jump_a_waiting_person(run):
 
     assert newcomer.status == WAITLISTED
     assert newcomer.waitlisted_at > waiting.waitlisted_at
-    assert Enrolment.objects.get(pk=waiting.pk).status == WAITLISTED
+    assert Enrolment.objects.get(pk=waiting.pk).status == OFFERED
 
 
 def test_enrolment_create_never_lets_a_newcomer_take_a_seat_on_offer(run):

@@ -10,6 +10,7 @@ from courses import services
 from courses.models import Session, SessionStatus
 from lms import roles
 from lms.models import OutboundEmail
+from tests.admin_forms import admin_form_data
 from tests.factories import CourseRunFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,22 +78,8 @@ def test_saving_the_run_in_the_admin_announces_the_change(
     coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
     client.force_login(coordinator)
     edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
-    form = client.get(edit_url).context["form"]
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if value is not None and not hasattr(field, "formsets"):
-            data[name] = value if not isinstance(value, bool) else ("on" if value else "")
-    formset = form.formsets["sessions"]
-    data.update(
-        {f"sessions-{key}": value for key, value in formset.management_form.initial.items()}
-    )
-    for index, sub in enumerate(formset.forms):
-        for name in sub.fields:
-            value = sub[name].value()
-            data[f"sessions-{index}-{name}"] = "" if value is None else value
+    data = admin_form_data(client.get(edit_url).context["form"])
     data["sessions-0-status"] = SessionStatus.CANCELLED
-    data = {key: value for key, value in data.items() if value != ""}
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(edit_url, data)
