@@ -23,8 +23,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock
-from courses.admin_forms import CourseRunForm
 from cms.models import NGRAM_SEARCH_FIELDS, JapaneseSearchMixin
+from courses.admin_forms import CourseRunForm
 from lms.models import TimeStampedModel
 
 

@@ -31,10 +31,12 @@ from courses.models import (
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    RunSeatPool,
     RunStatus,
     Session,
     SessionStatus,
 )
+from courses.seats import SeatPlan
 from lms.models import Field, Municipality, Profession, User
 from lms.search import ngram_query
 
@@ -47,9 +49,35 @@ def runs_with_counts(queryset: QuerySet[CourseRun]) -> QuerySet[CourseRun]:
     )
 
 
+def seat_plans_for_runs(runs: list[CourseRun], now: dt.datetime) -> dict[int, SeatPlan]:
+    """The seat plan of each run (reserved pools included), in one query for the taken seats;
+    the runs' ``seat_pools`` (with ``professions``) must be prefetched."""
+    taken: dict[int, dict[int | None, int]] = {run.pk: {} for run in runs}
+    for run_id, pool_id, n in (
+        Enrolment.objects.filter(run__in=runs, status__in=SEAT_STATUSES)
+        .order_by()
+        .values_list("run", "seat_pool")
+        .annotate(n=Count("pk"))
+    ):
+        taken[run_id][pool_id] = n
+    return {
+        run.pk: SeatPlan.build(
+            capacity=run.capacity,
+            pools=[
+                (pool.pk, pool.name, pool.seats, [p.pk for p in pool.professions.all()])
+                for pool in run.seat_pools.all()
+            ],
+            taken_by_pool=taken[run.pk],
+            pools_released=bool(run.seat_pools_release_at and now >= run.seat_pools_release_at),
+        )
+        for run in runs
+    }
+
+
 def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun]:
-    """Runs of ``course`` that have not ended, with sessions, seat counts and the visitor's own
-    place (``my_enrolment``) in each; three queries."""
+    """Runs of ``course`` that have not ended, with sessions, seat counts, reserved seats and
+    the visitor's own place (``my_enrolment``) and chance of a seat (``seat_for_me``) in each;
+    a constant number of queries."""
     runs = list(
         runs_with_counts(
             CourseRun.objects.filter(
@@ -57,10 +85,19 @@ def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun
             )
         )
         .prefetch_related(
-            Prefetch("sessions", queryset=Session.objects.select_related("venue__municipality"))
+            Prefetch("sessions", queryset=Session.objects.select_related("venue__municipality")),
+            Prefetch(
+                "seat_pools",
+                queryset=RunSeatPool.objects.prefetch_related("professions").order_by(
+                    "sort_order", "pk"
+                ),
+            ),
         )
         .order_by("starts_on", "pk")
     )
+    now = timezone.now()
+    plans = seat_plans_for_runs(runs, now)
+    profession_id = user.profession_id if user is not None and user.is_authenticated else None
     mine = {}
     if user is not None and user.is_authenticated:
         mine = {
@@ -69,9 +106,15 @@ def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun
                 user=user, run__in=runs, status__in=ACTIVE_STATUSES
             ).annotate(waiting_ahead=_waiting_ahead())
         }
-    now = timezone.now()
     for run in runs:
-        run.seats_left = max(run.capacity - run.seats_taken, 0)
+        plan = plans[run.pk]
+        run.seats_left = plan.free
+        run.seat_for_me = plan.seat_for(profession_id) is not None and (
+            not run.waiting_count or plan.free_open == 0
+        )
+        run.reserved_seats_left = [
+            (pool.name, plan.free_in_pool(pool)) for pool in plan.pools if not plan.pools_released
+        ]
         run.my_enrolment = mine.get(run.pk)
         run.is_open = run.is_open_at(now)
         run.my_position = None

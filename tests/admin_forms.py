@@ -21,7 +21,10 @@ def admin_form_data(form, prefix: str = "") -> dict:
     for formset_name, formset in getattr(form, "formsets", {}).items():
         formset_prefix = f"{prefix}{formset_name}"
         data.update(
-            {f"{formset_prefix}-{key}": value for key, value in formset.management_form.initial.items()}
+            {
+                f"{formset_prefix}-{key}": value
+                for key, value in formset.management_form.initial.items()
+            }
         )
         for index, sub in enumerate(formset.forms):
             data.update(admin_form_data(sub, prefix=f"{formset_prefix}-{index}-"))

@@ -273,3 +273,21 @@ def test_the_periodic_task_does_all_three_steps_and_is_safe_to_run_twice():
 
     assert handle_seat_offers() == {"expired": 0, "offered": 1, "reminded": 0}
     assert handle_seat_offers() == {"expired": 0, "offered": 0, "reminded": 0}
+
+
+def test_the_course_page_shows_the_reserved_seats_and_the_right_button(
+    client, pooled_run, professions
+):
+    run, _nurses, _welfare = pooled_run
+    for _ in range(2):
+        enrol(run, professions["official"])  # the open seats are gone
+
+    client.force_login(UserFactory(profession=professions["nurse"]))
+    nurse_page = client.get(run.course.url).content.decode()
+    client.force_login(UserFactory(profession=professions["official"]))
+    official_page = client.get(run.course.url).content.decode()
+
+    assert "医療職: 残り2席" in nurse_page
+    assert "福祉職: 残り2席" in nurse_page
+    assert ">申し込む</button>" in nurse_page
+    assert ">キャンセル待ちに登録する</button>" in official_page

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from courses import selectors, services
 from courses.models import CourseIndexPage, CoursePage, EnrolmentStatus, RunStatus
-from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
+from lms.models import Profession
+from tests.factories import (
+    CourseRunFactory,
+    EnrolmentFactory,
+    RunSeatPoolFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -234,10 +241,13 @@ def test_enrolment_list_for_learner_brings_each_runs_sessions_in_order(course):
 
 
 def _course_with_runs(index, me, count: int, slug: str) -> CoursePage:
-    """``count`` runs, each with two sessions, a full room and a queue that ``me`` is in."""
+    """``count`` runs, each with two sessions, a seat reserved for nurses, a full room and a
+    queue that ``me`` is in."""
     course = make_course(index, slug=slug)
+    nurse = Profession.objects.get(name="看護師")
     for n in range(count):
-        run = CourseRunFactory(course=course, title=f"第{n}期", capacity=1)
+        run = CourseRunFactory(course=course, title=f"第{n}期", capacity=2)
+        RunSeatPoolFactory(run=run, seats=1, professions=[nurse])
         SessionFactory.create_batch(2, run=run)
         EnrolmentFactory(run=run, status=ENROLLED)
         waiting(run, 30)
@@ -262,8 +272,10 @@ def test_run_list_upcoming_for_course_costs_the_same_for_2_and_20_runs(index):
     assert [run.my_position for run in few_runs] == [2] * 2
     assert [run.my_position for run in many_runs] == [2] * 20
     assert all(len(run.sessions.all()) == 2 for run in many_runs)
+    assert [run.reserved_seats_left[0][1] for run in many_runs] == [1] * 20
+    assert not any(run.seat_for_me for run in many_runs)  # only the nurses' seat is free
     assert many == few
-    assert few <= 4
+    assert few <= 6
 
 
 def test_enrolment_list_for_learner_costs_the_same_for_2_and_20_places(index):
