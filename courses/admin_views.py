@@ -1,4 +1,5 @@
-"""Staff decide on enrolment requests for runs that need approval."""
+"""Staff pages for training in the Wagtail admin: enrolment requests, each run's participants
+(numbers, filters, CSV, add, move, message) and its breakout groups."""
 
 import csv
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from courses import selectors, services
-from courses.forms import ParticipantFilterForm, ParticipantMessageForm
+from courses.forms import BreakoutGenerateForm, ParticipantFilterForm, ParticipantMessageForm
 from courses.models import SEAT_STATUSES, CourseRun, Enrolment, EnrolmentStatus
 from lms.models import User
 
@@ -70,8 +71,14 @@ PARTICIPANT_CSV_COLUMNS = [
     (gettext_lazy("Email"), lambda e: e.user.email),
     (gettext_lazy("Profession"), lambda e: e.user.profession.name if e.user.profession else ""),
     (gettext_lazy("Organisation"), lambda e: e.user.organisation_name),
+    (
+        gettext_lazy("Kind of organisation"),
+        lambda e: e.user.organisation_group.name if e.user.organisation_group else "",
+    ),
     (gettext_lazy("Municipality"), lambda e: str(e.user.municipality or "")),
     (gettext_lazy("Status"), lambda e: e.get_status_display()),
+    (gettext_lazy("Reserved seat"), lambda e: e.seat_pool.name if e.seat_pool else ""),
+    (gettext_lazy("Breakout group"), lambda e: e.breakout_group or ""),
     (
         gettext_lazy("Applied"),
         lambda e: timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
@@ -184,6 +191,75 @@ def message_participants(request, run_id: int):
             request, _("The message is on its way to %(count)d people.") % {"count": sent}
         )
     return redirect("courses_run_participants", run_id=run.pk)
+
+
+@permission_required("courses.view_enrolment", raise_exception=True)
+def run_breakouts(request, run_id: int):
+    """Breakout groups of a run: make them, see how mixed each is, move people, print."""
+    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+    return TemplateResponse(
+        request,
+        "courses/admin/run_breakouts.html",
+        {
+            "run": run,
+            "form": BreakoutGenerateForm(),
+            "breakouts": selectors.breakout_groups_for_run(run=run),
+        },
+    )
+
+
+@permission_required("courses.view_enrolment", raise_exception=True)
+def run_breakouts_print(request, run_id: int):
+    """The groups on paper (A4), for the facilitators' table and the wall."""
+    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+    return TemplateResponse(
+        request,
+        "courses/admin/run_breakouts_print.html",
+        {"run": run, "breakouts": selectors.breakout_groups_for_run(run=run)},
+    )
+
+
+@require_POST
+@permission_required("courses.change_enrolment", raise_exception=True)
+def generate_breakouts(request, run_id: int):
+    run = get_object_or_404(CourseRun, pk=run_id)
+    form = BreakoutGenerateForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("group_size", []):
+            messages.error(request, error)
+        return redirect("courses_run_breakouts", run_id=run.pk)
+    try:
+        count = services.breakout_groups_generate(
+            run=run, group_size=form.cleaned_data["group_size"]
+        )
+    except services.EnrolmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(count)d groups made.") % {"count": count})
+    return redirect("courses_run_breakouts", run_id=run.pk)
+
+
+@require_POST
+@permission_required("courses.change_enrolment", raise_exception=True)
+def assign_breakouts(request, run_id: int):
+    """Save the group numbers staff changed by hand (fields ``group-<enrolment id>``)."""
+    run = get_object_or_404(CourseRun, pk=run_id)
+    assignments: dict[int, int | None] = {}
+    for name, value in request.POST.items():
+        if not name.startswith("group-"):
+            continue
+        key, value = name.removeprefix("group-"), value.strip()
+        if not key.isdigit() or not (value == "" or value.isdigit()):
+            messages.error(request, _("Group numbers must be whole numbers."))
+            return redirect("courses_run_breakouts", run_id=run.pk)
+        assignments[int(key)] = int(value) if value else None
+    try:
+        changed = services.breakout_groups_assign(run=run, assignments=assignments)
+    except services.EnrolmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Saved: %(count)d people changed group.") % {"count": changed})
+    return redirect("courses_run_breakouts", run_id=run.pk)
 
 
 def _participants_csv(run: CourseRun, participants) -> HttpResponse:

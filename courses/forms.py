@@ -11,7 +11,7 @@ from cms.forms import (
     municipality_filter,
 )
 from courses.models import CourseFormat, CourseKind, EnrolmentStatus
-from lms.models import Profession
+from lms.models import OrganisationGroup, Profession
 from lms.text import has_invisible_characters
 
 
@@ -78,6 +78,13 @@ class ParticipantFilterForm(FilterForm):
         required=False,
         empty_label=_("All professions"),
     )
+    organisation = SearchTextField(label=_("Organisation"), max_length=100, required=False)
+    organisation_group = FilterChoiceField(
+        label=_("Kind of organisation"),
+        queryset=OrganisationGroup.objects.all(),
+        required=False,
+        empty_label=_("All kinds"),
+    )
     municipality = municipality_filter()
 
 
@@ -102,3 +109,13 @@ class ParticipantMessageForm(forms.Form):
             if has_invisible_characters(cleaned.get(name, "")):
                 self.add_error(name, _("Remove the invisible control characters from this text."))
         return cleaned
+
+
+class BreakoutGenerateForm(forms.Form):
+    group_size = forms.IntegerField(
+        label=_("People per group"),
+        min_value=2,
+        max_value=20,
+        initial=6,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )

@@ -509,6 +509,10 @@ class Enrolment(TimeStampedModel):
     offer_reminded_at = models.DateTimeField(
         _("reminded of the offer at"), null=True, blank=True, editable=False
     )
+    # Discussion group number within the run (多職種のグループワーク), set by staff.
+    breakout_group = models.PositiveSmallIntegerField(
+        _("breakout group"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("enrolment")

@@ -4,6 +4,7 @@ bounded number of queries whatever the number of courses, runs and sessions."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.db.models import (
     Case,
@@ -21,9 +22,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
+from courses.breakouts import BreakoutPerson, breakout_report
 from courses.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -295,12 +298,19 @@ def course_list_for_catalogue(
 
 
 def participant_list_for_run(
-    *, run: CourseRun, status: str = "", profession=None, municipality=None
+    *,
+    run: CourseRun,
+    status: str = "",
+    profession=None,
+    organisation: str = "",
+    organisation_group=None,
+    municipality=None,
 ) -> QuerySet[Enrolment]:
     """Everyone with a place or request in ``run`` (cancelled ones only when asked for),
-    with what staff need to see, in one query."""
+    with what staff need to see, in one query.  ``organisation`` matches part of the name
+    people gave (e.g. 社会福祉協議会 finds every 社協 spelled out)."""
     enrolments = Enrolment.objects.filter(run=run).select_related(
-        "user__profession", "user__municipality__parent"
+        "user__profession", "user__organisation_group", "user__municipality__parent", "seat_pool"
     )
     if status:
         enrolments = enrolments.filter(status=status)
@@ -308,6 +318,10 @@ def participant_list_for_run(
         enrolments = enrolments.exclude(status=EnrolmentStatus.CANCELLED)
     if profession is not None:
         enrolments = enrolments.filter(user__profession=profession)
+    if organisation:
+        enrolments = enrolments.filter(user__organisation_name__icontains=organisation.strip())
+    if organisation_group is not None:
+        enrolments = enrolments.filter(user__organisation_group=organisation_group)
     if municipality is not None:
         enrolments = enrolments.filter(
             Q(user__municipality=municipality) | Q(user__municipality__parent=municipality)
@@ -316,7 +330,8 @@ def participant_list_for_run(
 
 
 def run_numbers(*, run: CourseRun) -> dict:
-    """Numbers at a glance: seats, enrolled, waiting, pending, and enrolled by profession."""
+    """Numbers at a glance: seats, enrolled, waiting, pending, and enrolled by profession and
+    by reserved-seat group."""
     counts = dict(
         Enrolment.objects.filter(run=run)
         .values_list("status")
@@ -329,12 +344,85 @@ def run_numbers(*, run: CourseRun) -> dict:
         .annotate(n=Count("pk"))
         .order_by("-n", "user__profession__name")
     )
+    by_pool = list(
+        RunSeatPool.objects.filter(run=run)
+        .annotate(taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)))
+        .order_by("sort_order", "pk")
+    )
     return {
         "capacity": run.capacity,
+        "by_pool": by_pool,
         "enrolled": sum(counts.get(status, 0) for status in SEAT_STATUSES),
         "waiting": counts.get(EnrolmentStatus.WAITLISTED, 0),
         "pending": counts.get(EnrolmentStatus.PENDING, 0),
         "by_profession": by_profession,
+    }
+
+
+# People who sit in the room: breakout groups are made among them.
+GROUPED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
+
+
+def breakout_person(enrolment: Enrolment) -> BreakoutPerson:
+    """What the mix is measured on.  Organisation names are compared after NFKC and with
+    spaces removed, so 「西宮市 社会福祉協議会」 and 「西宮市社会福祉協議会」 are one organisation."""
+    user = enrolment.user
+    organisation = "".join(unicodedata.normalize("NFKC", user.organisation_name).split())
+    return BreakoutPerson(
+        key=enrolment.pk,
+        profession=user.profession_id,
+        organisation_group=user.organisation_group_id,
+        organisation=organisation.casefold(),
+        municipality=user.municipality_id,
+    )
+
+
+def breakout_people_for_run(*, run: CourseRun) -> list[Enrolment]:
+    """Everyone in the room, with what the groups page shows, in one query."""
+    return list(
+        Enrolment.objects.filter(run=run, status__in=GROUPED_STATUSES)
+        .select_related("user__profession", "user__organisation_group", "user__municipality")
+        .order_by("breakout_group", "user__full_name_kana", "pk")
+    )
+
+
+BREAKOUT_CLASH_LABELS = {
+    "organisation": _("two people from the same organisation"),
+    "profession": _("the same profession twice"),
+    "organisation_group": _("the same kind of organisation twice"),
+    "municipality": _("the same municipality twice"),
+}
+
+
+def breakout_groups_for_run(*, run: CourseRun) -> dict:
+    """The run's breakout groups as staff see and print them: each group's members and how
+    mixed it is (distinct professions, organisation kinds, municipalities, what repeats), plus
+    the people not in a group yet (e.g. enrolled after the groups were made).  One query."""
+    enrolments = breakout_people_for_run(run=run)
+    people = [breakout_person(e) for e in enrolments]
+    members: dict[int, list[Enrolment]] = {}
+    unassigned = []
+    for enrolment in enrolments:
+        if enrolment.breakout_group is None:
+            unassigned.append(enrolment)
+        else:
+            members.setdefault(enrolment.breakout_group, []).append(enrolment)
+    numbers = sorted(members)
+    reports = breakout_report(people, [[e.pk for e in members[number]] for number in numbers])
+    groups = [
+        {
+            "number": number,
+            "members": members[number],
+            "report": report,
+            "repeats": [BREAKOUT_CLASH_LABELS[code] for code in report.clashes],
+        }
+        for number, report in zip(numbers, reports, strict=True)
+    ]
+    return {
+        "groups": groups,
+        "unassigned": unassigned,
+        "people": len(enrolments),
+        "penalty": sum(report.penalty for report in reports),
     }
 
 

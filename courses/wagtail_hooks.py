@@ -92,6 +92,26 @@ def register_enrolment_admin_urls():
             name="courses_run_participants",
         ),
         path(
+            "courses/runs/<int:run_id>/groups/",
+            admin_views.run_breakouts,
+            name="courses_run_breakouts",
+        ),
+        path(
+            "courses/runs/<int:run_id>/groups/print/",
+            admin_views.run_breakouts_print,
+            name="courses_run_breakouts_print",
+        ),
+        path(
+            "courses/runs/<int:run_id>/groups/generate/",
+            admin_views.generate_breakouts,
+            name="courses_generate_breakouts",
+        ),
+        path(
+            "courses/runs/<int:run_id>/groups/assign/",
+            admin_views.assign_breakouts,
+            name="courses_assign_breakouts",
+        ),
+        path(
             "courses/runs/<int:run_id>/add/",
             admin_views.add_participant,
             name="courses_add_participant",

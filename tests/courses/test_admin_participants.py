@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from courses import services
 from courses.models import EnrolmentStatus
 from lms import roles
-from lms.models import Municipality, Profession
+from lms.models import Municipality, OrganisationGroup, Profession
 from tests.factories import CourseRunFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,34 @@ def test_participant_list_filters_by_status_profession_and_municipality(client, 
 
     assert [e.user.full_name for e in waiting.context["participants"]] == ["姫路 在住"]
     assert [e.user.full_name for e in in_kobe.context["participants"]] == ["中央区 在住"]
+
+
+def test_participant_list_filters_by_organisation_and_its_kind(client, coordinator):
+    run = CourseRunFactory()
+    council = OrganisationGroup.objects.get(slug="private-support")
+    services.enrolment_create(
+        run=run,
+        user=UserFactory(
+            full_name="社協 職員",
+            organisation_name="西宮市社会福祉協議会",
+            organisation_group=council,
+        ),
+    )
+    services.enrolment_create(
+        run=run, user=UserFactory(full_name="市役所 職員", organisation_name="西宮市役所")
+    )
+    url = f"/admin/courses/runs/{run.pk}/participants/"
+
+    by_name = client.get(url, {"organisation": "社会福祉協議会"})
+    by_kind = client.get(url, {"organisation_group": council.pk})
+    tampered = client.get(url, {"organisation_group": "9999"})
+
+    assert [e.user.full_name for e in by_name.context["participants"]] == ["社協 職員"]
+    assert [e.user.full_name for e in by_kind.context["participants"]] == ["社協 職員"]
+    assert "当事者支援を行う民間団体" in by_kind.content.decode()
+    # An unknown kind is reported next to the field and filters nothing.
+    assert tampered.context["form"].errors["organisation_group"]
+    assert len(tampered.context["participants"]) == 2
 
 
 def test_csv_export_has_a_bom_japanese_names_and_no_formulas(client, coordinator):
