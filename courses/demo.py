@@ -22,11 +22,12 @@ from courses.models import (
     Enrolment,
     ProgramModule,
     ProgramPage,
+    RunSeatPool,
     Session,
     SessionModality,
     Venue,
 )
-from lms.models import Field, Municipality, Profession, User
+from lms.models import Field, Municipality, OrganisationGroup, Profession, User
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -183,14 +184,160 @@ def load_demo_courses(*, home: Page) -> CourseIndexPage:
     return catalogue
 
 
+# Seats kept per profession group in the basic joint training (the other 10 are open).
+DEMO_SEAT_POOLS = [
+    ("医療・保健職", 6, ["nurse", "public-health-nurse", "physician"]),
+    (
+        "福祉職",
+        8,
+        ["social-worker", "psychiatric-social-worker", "care-manager", "support-consultant"],
+    ),
+    ("行政・社協職員", 6, ["government-staff", "social-welfare-council-staff"]),
+]
+
+# Participants of the basic joint training, for breakout groups:
+# (氏名, ふりがな, profession slug, organisation, organisation group slug, municipality code)
+DEMO_JOINT_PARTICIPANTS = [
+    (
+        "山本 彩",
+        "やまもと あや",
+        "nurse",
+        "神戸市立医療センター中央市民病院",
+        "other-related",
+        "281107",
+    ),
+    (
+        "中村 健一",
+        "なかむら けんいち",
+        "social-worker",
+        "神戸市社会福祉協議会",
+        "private-support",
+        "281000",
+    ),
+    (
+        "小林 美咲",
+        "こばやし みさき",
+        "public-health-nurse",
+        "姫路市保健所",
+        "local-government",
+        "282014",
+    ),
+    ("加藤 翔", "かとう しょう", "government-staff", "兵庫県庁", "local-government", "281107"),
+    (
+        "吉田 真由美",
+        "よしだ まゆみ",
+        "care-manager",
+        "尼崎ケアプランセンター",
+        "private-companies",
+        "282022",
+    ),
+    (
+        "山田 大輔",
+        "やまだ だいすけ",
+        "npo-staff",
+        "NPO法人ひょうご居場所ネット",
+        "community",
+        "282049",
+    ),
+    (
+        "佐々木 陽子",
+        "ささき ようこ",
+        "social-welfare-council-staff",
+        "西宮市社会福祉協議会",
+        "private-support",
+        "282049",
+    ),
+    (
+        "松本 直樹",
+        "まつもと なおき",
+        "teacher",
+        "明石市立大久保中学校",
+        "local-government",
+        "282031",
+    ),
+    (
+        "井上 恵",
+        "いのうえ めぐみ",
+        "support-consultant",
+        "加古川相談支援センター",
+        "private-support",
+        "282103",
+    ),
+    (
+        "木村 拓也",
+        "きむら たくや",
+        "welfare-commissioner",
+        "芦屋市民生委員児童委員協議会",
+        "community",
+        "282065",
+    ),
+    (
+        "林 さくら",
+        "はやし さくら",
+        "social-worker",
+        "神戸市社会福祉協議会",
+        "private-support",
+        "281000",
+    ),
+    ("清水 浩二", "しみず こうじ", "business", "元町商店街振興組合", "private-companies", "281107"),
+    (
+        "山崎 由紀",
+        "やまざき ゆき",
+        "psychiatric-social-worker",
+        "伊丹こころのクリニック",
+        "other-related",
+        "282073",
+    ),
+    ("森 優斗", "もり ゆうと", "government-staff", "豊岡市役所", "local-government", "282090"),
+    ("池田 千尋", "いけだ ちひろ", "nurse", "赤穂市民病院", "other-related", "282120"),
+    ("橋本 学", "はしもと まなぶ", "volunteer-resident", "", "community", "282014"),
+    ("髙橋 﨑子", "たかはし さきこ", "care-worker", "相生ケアホーム", "private-support", "282081"),
+    ("石川 涼", "いしかわ りょう", "student", "兵庫県立大学", "other-related", "282014"),
+]
+
+
 def _demo_enrolments(courses: dict[str, CoursePage]) -> None:
-    """Fill the small leader course so the demo shows a full run with a waiting list."""
+    """Fill the small leader course so the demo shows a full run with a waiting list, and
+    give the basic joint training reserved seats, a mixed room and breakout groups."""
     run = courses["bosai-leader"].runs.first()
-    if run is None or Enrolment.objects.filter(run=run).exists():
+    if run is not None and not Enrolment.objects.filter(run=run).exists():
+        for number in range(1, 6):
+            person, _ = User.objects.get_or_create(
+                email=f"participant{number}@demo.hyogo.example",
+                defaults={
+                    "full_name": f"受講 者{number}",
+                    "full_name_kana": f"じゅこう しゃ{number}",
+                },
+            )
+            services.enrolment_create(run=run, user=person)
+
+    joint = courses["joint-training-basic"].runs.first()
+    if joint is None or Enrolment.objects.filter(run=joint).exists():
         return
-    for number in range(1, 6):
+    if not joint.seat_pools.exists():
+        joint.seat_pools = [
+            RunSeatPool(name=name, seats=seats, sort_order=order)
+            for order, (name, seats, _slugs) in enumerate(DEMO_SEAT_POOLS)
+        ]
+        joint.save()
+        for pool, (_name, _seats, slugs) in zip(
+            joint.seat_pools.order_by("sort_order"), DEMO_SEAT_POOLS, strict=True
+        ):
+            pool.professions.set(Profession.objects.filter(slug__in=slugs))
+            pool.save()
+    for number, (name, kana, profession, organisation, group, code) in enumerate(
+        DEMO_JOINT_PARTICIPANTS, start=1
+    ):
         person, _ = User.objects.get_or_create(
-            email=f"participant{number}@demo.hyogo.example",
-            defaults={"full_name": f"受講 者{number}", "full_name_kana": f"じゅこう しゃ{number}"},
+            email=f"joint{number}@demo.hyogo.example",
+            defaults={
+                "full_name": name,
+                "full_name_kana": kana,
+                "profession": Profession.objects.get(slug=profession),
+                "organisation_name": organisation,
+                "organisation_group": OrganisationGroup.objects.get(slug=group),
+                "municipality": Municipality.objects.get(code=code),
+            },
         )
-        services.enrolment_create(run=run, user=person)
+        services.enrolment_create(run=joint, user=person)
+    services.breakout_groups_generate(run=joint, group_size=6)

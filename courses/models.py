@@ -57,7 +57,7 @@ class CourseIndexPage(JapaneseSearchMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses.forms import CatalogueFilterForm
-        from courses.selectors import course_list_for_catalogue
+        from courses.selectors import course_list_for_catalogue, program_list_for_catalogue
 
         context = super().get_context(request, *args, **kwargs)
         form = CatalogueFilterForm(request.GET or None)
@@ -65,6 +65,12 @@ class CourseIndexPage(JapaneseSearchMixin, Page):
         courses = course_list_for_catalogue(parent=self, **filters)
         context["filter_form"] = form
         context["courses"] = Paginator(courses, 20).get_page(request.GET.get("page"))
+        # Programmes are few: listed in full above the courses, on the first page only.
+        context["programs"] = (
+            list(program_list_for_catalogue(parent=self, **filters))
+            if context["courses"].number == 1
+            else []
+        )
         context["query_string"] = form.query_string()
         return context
 

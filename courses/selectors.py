@@ -30,10 +30,13 @@ from courses.breakouts import BreakoutPerson, breakout_report
 from courses.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
+    CourseKind,
     CoursePage,
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    ProgramModule,
+    ProgramPage,
     RunSeatPool,
     RunStatus,
     Session,
@@ -295,6 +298,71 @@ def course_list_for_catalogue(
     if has_seats:
         courses = courses.filter(next_run_seats_left__gt=0)
     return courses
+
+
+# Catalogue filters that describe a course's runs; a programme has none of its own, so a
+# search using any of them lists courses only.
+RUN_ONLY_FILTERS = ("profession", "format", "municipality", "date_from", "date_to", "has_seats")
+
+
+def program_list_for_catalogue(
+    *, parent: Page, q: str = "", field: Field | None = None, kind: str = "", **run_filters
+) -> QuerySet[ProgramPage]:
+    """The live leader programmes under ``parent`` for the catalogue, with their number of
+    modules (``module_count``) and the first day of the earliest upcoming run of any module
+    (``next_starts_on``); one query however many programmes and modules.  Empty when the
+    search asks for another kind of course or filters on runs (see ``RUN_ONLY_FILTERS``)."""
+    if (kind and kind != CourseKind.LEADER_MODULE) or any(
+        run_filters.get(name) for name in RUN_ONLY_FILTERS
+    ):
+        return ProgramPage.objects.none()
+    module_courses = ProgramModule.objects.filter(program_id=OuterRef(OuterRef("pk"))).values(
+        "course_id"
+    )
+    next_starts_on = (
+        CourseRun.objects.filter(
+            course_id__in=module_courses,
+            status=RunStatus.SCHEDULED,
+            ends_on__gte=timezone.localdate(),
+        )
+        .order_by("starts_on")
+        .values("starts_on")[:1]
+    )
+    module_count = (
+        ProgramModule.objects.filter(program_id=OuterRef("pk"))
+        .order_by()
+        .values("program_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    programs = (
+        ProgramPage.objects.child_of(parent)
+        .live()
+        .public()
+        .defer_streamfields()
+        .annotate(
+            module_count=Coalesce(Subquery(module_count), 0, output_field=IntegerField()),
+            next_starts_on=Subquery(next_starts_on),
+        )
+        .prefetch_related("fields")
+        .order_by(F("next_starts_on").asc(nulls_last=True), "title", "pk")
+    )
+    if q:
+        terms = ngram_query(q)
+        matches = (
+            get_search_backend().search(
+                terms,
+                ProgramPage.objects.child_of(parent),
+                operator="and",
+                order_by_relevance=False,
+            )
+            if terms
+            else []
+        )
+        programs = programs.filter(pk__in=[page.pk for page in matches])
+    if field:
+        programs = programs.filter(fields=field)
+    return programs
 
 
 def participant_list_for_run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 
 from lms.models import OutboundEmail, User
 
@@ -10,8 +11,9 @@ from lms.models import OutboundEmail, User
 def user_personal_data(*, user: User) -> dict:
     """Everything the platform holds about ``user``, for the "download my data" export
     (APPI: a person may see the personal information held about them).  Apps that store
-    more about a person (enrolments, volunteer profiles, mentoring) add their sections here."""
-    return {
+    more about a person (enrolments, volunteer profiles, mentoring) add their sections by
+    giving their AppConfig a ``personal_data(user) -> dict`` method."""
+    data = {
         "account": {
             "email": user.email,
             "full_name": user.full_name,
@@ -48,3 +50,7 @@ def user_personal_data(*, user: User) -> dict:
             )
         ],
     }
+    for app_config in apps.get_app_configs():
+        if hasattr(app_config, "personal_data"):
+            data.update(app_config.personal_data(user))
+    return data

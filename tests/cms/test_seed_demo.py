@@ -9,6 +9,9 @@ from wagtail.models import Page, Site
 
 from cms.demo import DEMO_ACCOUNTS
 from cms.models import CaseStudyPage, HomePage, NewsPage, Organisation
+from courses import selectors
+from courses.demo import DEMO_JOINT_PARTICIPANTS, DEMO_SEAT_POOLS
+from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from lms import roles
 from lms.models import User
 
@@ -44,8 +47,24 @@ def test_seed_demo_runs_twice_without_duplicating_anything():
     assert first["home"] == 2  # Japanese and its English translation
     assert first["organisations"] == 6
     assert first["news"] == 6  # three items, each in two languages
-    # One account per role, plus the demo course's participants (courses.demo).
-    assert first["users"] == len(DEMO_ACCOUNTS) + 5
+    # One account per role, plus the demo courses' participants (courses.demo).
+    assert first["users"] == len(DEMO_ACCOUNTS) + 5 + len(DEMO_JOINT_PARTICIPANTS)
+
+
+def test_seed_demo_joint_training_has_reserved_seats_and_mixed_groups():
+    _seed()
+
+    run = CourseRun.objects.get(course__slug="joint-training-basic")
+    assert [(p.name, p.seats) for p in run.seat_pools.order_by("sort_order")] == [
+        (name, seats) for name, seats, _slugs in DEMO_SEAT_POOLS
+    ]
+    seated = Enrolment.objects.filter(run=run, status=EnrolmentStatus.ENROLLED)
+    assert seated.count() == len(DEMO_JOINT_PARTICIPANTS)
+    assert seated.filter(seat_pool__isnull=False).exists()
+    groups = selectors.breakout_groups_for_run(run=run)["groups"]
+    assert [len(group["members"]) for group in groups] == [6, 6, 6]
+    # The two colleagues from 神戸市社会福祉協議会 sit in different groups.
+    assert all("organisation" not in group["report"].clashes for group in groups)
 
 
 def test_seed_demo_creates_one_verified_account_per_role(client):

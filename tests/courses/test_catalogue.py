@@ -488,3 +488,83 @@ def test_factories_build_a_published_course_with_a_run_open_now(home_page):
     assert timezone.localtime(session.starts_at).date() == run.starts_on
     assert session.venue.municipality.code == "282014"
     assert waiting.waitlisted_at is not None and waiting.offer_expires_at is None
+
+
+# --- Leader programmes in the catalogue ------------------------------------------------------
+
+
+def _add_program(course_index, title: str, modules: list[CoursePage], **fields):
+    from courses.models import ProgramModule, ProgramPage
+
+    program = ProgramPage(
+        title=title,
+        slug=f"program-{ProgramPage.objects.count()}",
+        summary="地域の担い手を育てる半年間のプログラムです。",
+        **fields,
+    )
+    program.modules = [ProgramModule(course=course) for course in modules]
+    course_index.add_child(instance=program)
+    program.save_revision().publish()
+    return program
+
+
+def test_catalogue_lists_leader_programmes_with_modules_and_first_date(
+    client, course_index, courses
+):
+    course_pages = {page.title: page for page in CoursePage.objects.all()}
+    _add_program(
+        course_index,
+        "次世代リーダー育成プログラム 2026",
+        [course_pages[BOSAI], course_pages[DEMENTIA]],
+    )
+
+    response = client.get(URL)
+
+    programs = response.context["programs"]
+    assert [p.title for p in programs] == ["次世代リーダー育成プログラム 2026"]
+    assert programs[0].module_count == 2
+    first_run = (
+        CourseRun.objects.filter(
+            course__in=[course_pages[BOSAI], course_pages[DEMENTIA]],
+            status=RunStatus.SCHEDULED,
+            ends_on__gte=timezone.localdate(),
+        )
+        .order_by("starts_on")
+        .first()
+    )
+    assert programs[0].next_starts_on == first_run.starts_on
+    html = response.content.decode()
+    assert "次世代リーダー育成プログラム" in html and "2件の研修" in html
+    # Courses are still counted and listed on their own.
+    assert "次世代リーダー育成プログラム 2026" not in _titles(response)
+
+
+def test_catalogue_shows_programmes_for_a_keyword_but_not_for_run_filters(client, course_index):
+    course = CoursePageFactory(parent=course_index, title="リーダー基礎講座")
+    _add_program(course_index, "次世代リーダー育成プログラム", [course])
+
+    def programs(**params):
+        return [p.title for p in client.get(URL, params).context["programs"]]
+
+    assert programs(q="リーダー育成") == ["次世代リーダー育成プログラム"]
+    assert programs(q="防災") == []
+    assert programs(kind=CourseKind.LEADER_MODULE) == ["次世代リーダー育成プログラム"]
+    assert programs(kind=CourseKind.ORIENTATION) == []
+    assert programs(has_seats="on") == []
+    assert programs(format=CourseFormat.ONLINE) == []
+
+
+def test_catalogue_programme_list_costs_the_same_for_1_and_10_programmes(client, course_index):
+    modules = [CoursePageFactory(parent=course_index) for _ in range(3)]
+    for course in modules:
+        CourseRunFactory(course=course)
+    _add_program(course_index, "プログラム0", modules)
+    _count_queries(client)  # warm caches
+    with_one = _count_queries(client)
+
+    for n in range(1, 10):
+        _add_program(course_index, f"プログラム{n}", modules)
+    with_ten = _count_queries(client)
+
+    assert len(client.get(URL).context["programs"]) == 10
+    assert with_ten == with_one

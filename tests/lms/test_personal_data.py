@@ -124,3 +124,19 @@ def test_purge_old_emails_deletes_only_old_delivered_messages(settings):
         old_failed.pk,
         recent_sent.pk,
     }
+
+
+def test_my_data_download_includes_my_enrolments_only(client, home_page):
+    from tests.factories import CourseRunFactory, EnrolmentFactory
+
+    me, other = UserFactory(), UserFactory()
+    run = CourseRunFactory(title="2026年度 第1期")
+    EnrolmentFactory(run=run, user=me, breakout_group=3)
+    EnrolmentFactory(run=CourseRunFactory(title="別の回"), user=other)
+    client.force_login(me)
+
+    data = json.loads(client.get("/profile/my-data/").content)
+
+    assert [
+        (e["course"], e["run"], e["status"], e["breakout_group"]) for e in data["enrolments"]
+    ] == [(run.course.title, "2026年度 第1期", "enrolled", 3)]
