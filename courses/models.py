@@ -25,6 +25,7 @@ from wagtail.search import index
 from cms.blocks import BaseStreamBlock
 from cms.models import NGRAM_SEARCH_FIELDS, JapaneseSearchMixin
 from courses.admin_forms import CourseRunForm
+from courses.panels import CourseRunsPanel
 from lms.models import TimeStampedModel
 
 
@@ -123,12 +124,7 @@ class CoursePage(JapaneseSearchMixin, Page):
             [FieldPanel("min_attendance_percent"), FieldPanel("certificate_wording")],
             heading=_("Completion and certificate"),
         ),
-        HelpPanel(
-            content=_(
-                "Dates, seats and sessions are kept on the course's runs: "
-                "see “Course runs” in the admin menu."
-            )
-        ),
+        CourseRunsPanel(heading=_("Runs: dates, seats and sessions")),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary")] + NGRAM_SEARCH_FIELDS
     parent_page_types = ["courses.CourseIndexPage"]

@@ -8,10 +8,10 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
 from courses import admin_views, services
-from courses.models import CourseRun, Enrolment, Venue
+from courses.models import CoursePage, CourseRun, Enrolment, Venue
 from lms.wagtail_hooks import ProtectedDeleteView, ReadOnlyPermissionPolicy
 
 
@@ -37,8 +37,22 @@ class ParticipantsColumn(Column):
     cell_template_name = "courses/admin/participants_link_cell.html"
 
 
+class CourseRunCreateView(CreateView):
+    """ "Add a run" on a course page opens this with ``?course=<page id>``: the course is
+    filled in."""
+
+    def get_initial_form_instance(self):
+        instance = super().get_initial_form_instance()
+        course_id = self.request.GET.get("course", "")
+        if course_id.isdigit() and CoursePage.objects.filter(pk=int(course_id)).exists():
+            instance = instance or CourseRun()
+            instance.course_id = int(course_id)
+        return instance
+
+
 class CourseRunViewSet(SnippetViewSet):
     model = CourseRun
+    add_view_class = CourseRunCreateView
     icon = "date"
     list_display = [
         "course",

@@ -291,3 +291,23 @@ def test_the_course_page_shows_the_reserved_seats_and_the_right_button(
     assert "福祉職: 残り2席" in nurse_page
     assert ">申し込む</button>" in nurse_page
     assert ">キャンセル待ちに登録する</button>" in official_page
+
+
+# --- Runs on the course page in the admin -----------------------------------------------------
+
+
+def test_the_course_page_editor_lists_its_runs_and_adds_one_for_it(client):
+    run = CourseRunFactory(title="2026年度 第7期", capacity=12)
+    EnrolmentFactory(run=run)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    editor = client.get(f"/admin/pages/{run.course.pk}/edit/").content.decode()
+    add_form = client.get(f"/admin/snippets/courses/courserun/add/?course={run.course.pk}")
+    tampered = client.get("/admin/snippets/courses/courserun/add/?course=abc")
+
+    assert "2026年度 第7期" in editor
+    assert f"/admin/snippets/courses/courserun/add/?course={run.course.pk}" in editor
+    assert f"/admin/courses/runs/{run.pk}/participants/" in editor
+    assert add_form.context["form"]["course"].value() == run.course.pk
+    assert tampered.status_code == 200 and tampered.context["form"]["course"].value() is None

@@ -113,13 +113,15 @@ def new_page(browser):
 
 
 def test_find_a_course_enrol_and_see_it_on_my_learning(page, live_server, demo, axe):
-    from courses.models import CoursePage, Enrolment, EnrolmentStatus
+    from courses.models import SEAT_STATUSES, CoursePage, Enrolment, EnrolmentStatus
     from lms.models import User
 
     course = CoursePage.objects.get(slug="joint-training-basic")
     run = course.runs.get()
     sessions = list(run.sessions.order_by("starts_at"))
     assert len(sessions) == 2
+    seats_left = run.capacity - run.enrolments.filter(status__in=SEAT_STATUSES).count()
+    assert seats_left > 1  # the demo fills part of the room (reserved seats, breakout groups)
 
     sign_in(page, live_server, *SUPPORTER)
 
@@ -137,7 +139,7 @@ def test_find_a_course_enrol_and_see_it_on_my_learning(page, live_server, demo, 
     expect(page).to_have_url(re.compile(r"/courses/\?(.*&)?field=welfare-general(&|$)"))
     expect(cards).to_have_count(1)
     expect(cards.get_by_role("heading")).to_have_text(JOINT_TRAINING)
-    expect(cards.locator(".seats")).to_contain_text(number(30))
+    expect(cards.locator(".seats")).to_contain_text(number(seats_left))
     axe(page, "course catalogue filtered by field")
 
     cards.get_by_role("link", name=JOINT_TRAINING, exact=True).click()
@@ -154,7 +156,7 @@ def test_find_a_course_enrol_and_see_it_on_my_learning(page, live_server, demo, 
     expect(page.locator("main .messages .message-success")).to_be_visible()
     expect(run_card.locator(".status-enrolled")).to_be_visible()
     expect(form_button(page, f"/runs/{run.pk}/enrol/")).to_have_count(0)
-    expect(run_card.locator(".seats")).to_contain_text(number(29))
+    expect(run_card.locator(".seats")).to_contain_text(number(seats_left - 1))
     axe(page, "course page after enrolling")
 
     supporter = User.objects.get(email=SUPPORTER[0])
@@ -342,3 +344,39 @@ def test_staff_approve_and_reject_requests(new_page, live_server, demo, axe):
     expect(card.locator(".status-rejected")).to_be_visible()
     expect(card).to_contain_text(REJECTION_REASON)
     axe(other_page, "My learning with a rejected request")
+
+
+def test_staff_make_adjust_and_print_breakout_groups(page, live_server, demo, axe):
+    from courses.models import CourseRun, Enrolment
+
+    run = CourseRun.objects.get(course__slug="joint-training-basic")
+    sign_in(page, live_server, *COORDINATOR)
+    page.goto(live_server.url + f"/admin/courses/runs/{run.pk}/participants/")
+    page.get_by_role("link", name="グループ分け").click()
+    expect(page).to_have_url(path_is(live_server, f"/admin/courses/runs/{run.pk}/groups/"))
+
+    # Remake the demo groups with four people per group.
+    page.get_by_label("1グループの人数").fill("4")
+    page.get_by_role("button", name="グループを作り直す").click()
+    expect(page.locator(".messages")).to_contain_text("5個のグループを作りました")
+    groups = page.locator("section.breakout-group")
+    expect(groups).to_have_count(5)
+    expect(groups.first).to_contain_text("職種")
+
+    # Move one person from group 1 to group 2 by hand.
+    mover = Enrolment.objects.filter(run=run, breakout_group=1).order_by("pk").first()
+    page.locator(f"#group-of-{mover.pk}").fill("2")
+    page.get_by_role("button", name="グループの変更を保存").click()
+    expect(page.locator(".messages")).to_contain_text("1人のグループを変更しました")
+    mover.refresh_from_db()
+    assert mover.breakout_group == 2
+    expect(groups.nth(1)).to_contain_text(mover.user.full_name)
+
+    # The printable list opens in a new tab, with names and ふりがな.
+    with page.context.expect_page() as printed_tab:
+        page.get_by_role("link", name="グループ表を印刷").click()
+    printed = printed_tab.value
+    printed.wait_for_load_state()
+    expect(printed.locator("section")).to_have_count(5)
+    expect(printed.locator("section").nth(1)).to_contain_text(mover.user.full_name_kana)
+    axe(printed, "printable breakout groups")
