@@ -24,7 +24,6 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
-from wagtail.search.backends import get_search_backend
 
 from courses.breakouts import BreakoutPerson, breakout_report
 from courses.models import (
@@ -44,7 +43,7 @@ from courses.models import (
 )
 from courses.seats import SeatPlan
 from lms.models import Field, Municipality, Profession, User
-from lms.search import ngram_query
+from lms.search import ngram_matching_ids
 
 
 def runs_with_counts(queryset: QuerySet[CourseRun]) -> QuerySet[CourseRun]:
@@ -258,19 +257,7 @@ def course_list_for_catalogue(
         .order_by(F("next_run_starts_on").asc(nulls_last=True), "title", "pk")
     )
     if q:
-        # Search results are not a queryset to filter further: take the matching ids.
-        terms = ngram_query(q)
-        matches = (
-            get_search_backend().search(
-                terms,
-                CoursePage.objects.child_of(parent),
-                operator="and",
-                order_by_relevance=False,
-            )
-            if terms
-            else []
-        )
-        courses = courses.filter(pk__in=[page.pk for page in matches])
+        courses = courses.filter(pk__in=ngram_matching_ids(CoursePage.objects.child_of(parent), q))
     if field:
         courses = courses.filter(fields=field)
     if profession:
@@ -348,18 +335,9 @@ def program_list_for_catalogue(
         .order_by(F("next_starts_on").asc(nulls_last=True), "title", "pk")
     )
     if q:
-        terms = ngram_query(q)
-        matches = (
-            get_search_backend().search(
-                terms,
-                ProgramPage.objects.child_of(parent),
-                operator="and",
-                order_by_relevance=False,
-            )
-            if terms
-            else []
+        programs = programs.filter(
+            pk__in=ngram_matching_ids(ProgramPage.objects.child_of(parent), q)
         )
-        programs = programs.filter(pk__in=[page.pk for page in matches])
     if field:
         programs = programs.filter(fields=field)
     return programs

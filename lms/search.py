@@ -50,6 +50,19 @@ def ngram_query(query: str) -> str:
     return " ".join(dict.fromkeys(tokens))
 
 
+def ngram_matching_ids(queryset, query: str) -> list[int]:
+    """Primary keys of the rows of ``queryset`` that match every n-gram of ``query``.  Search
+    results are not a queryset to filter further, so lists that combine a keyword with other
+    filters take these ids."""
+    terms = ngram_query(query)
+    if not terms:
+        return []
+    from wagtail.search.backends import get_search_backend
+
+    results = get_search_backend().search(terms, queryset, operator="and", order_by_relevance=False)
+    return [row.pk for row in results]
+
+
 def streamfield_text(value) -> str:
     """All text inside a StreamField value (headings, paragraphs, captions), without rendering."""
     raw = getattr(value, "raw_data", value)
