@@ -531,3 +531,94 @@ class Enrolment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.run} ({self.get_status_display()})"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    LEFT_EARLY = "left_early", _("Left early")
+    EXCUSED = "excused", _("Excused in advance")
+    ABSENT = "absent", _("Absent")
+
+
+class AttendanceEvidence(models.TextChoices):
+    STAFF = "staff", _("Marked by staff")
+    QR = "qr", _("QR check-in")
+    ONLINE_CODE = "online_code", _("Online join and attendance code")
+    APOLOGY = "apology", _("Apology sent in advance")
+
+
+class Attendance(TimeStampedModel):
+    """One record per enrolment and session (issue #4), with how it is known."""
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.CASCADE,
+        related_name="attendances",
+        verbose_name=_("enrolment"),
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("session")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=AttendanceStatus.choices)
+    modality = models.CharField(
+        _("attended"),
+        max_length=10,
+        choices=[
+            (SessionModality.IN_PERSON, _("In person")),
+            (SessionModality.ONLINE, _("Online")),
+        ],
+        blank=True,
+    )
+    evidence = models.CharField(_("evidence"), max_length=12, choices=AttendanceEvidence.choices)
+    minutes_present = models.PositiveSmallIntegerField(_("minutes present"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "session"], name="courses_attendance_one_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.user} – {self.session} ({self.get_status_display()})"
+
+
+class AttendanceChange(models.Model):
+    """The audit trail of an attendance record: every change, its old and new value, who, when."""
+
+    attendance = models.ForeignKey(
+        Attendance, on_delete=models.CASCADE, related_name="changes", verbose_name=_("attendance")
+    )
+    old_status = models.CharField(_("old status"), max_length=12, blank=True)
+    new_status = models.CharField(_("new status"), max_length=12)
+    old_evidence = models.CharField(_("old evidence"), max_length=12, blank=True)
+    new_evidence = models.CharField(_("new evidence"), max_length=12)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attendance change")
+        verbose_name_plural = _("attendance changes")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.old_status or '–'} → {self.new_status}"

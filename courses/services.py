@@ -23,6 +23,10 @@ from courses.models import (
     ACTIVE_STATUSES,
     CURRENT_STATUSES,
     SEAT_STATUSES,
+    Attendance,
+    AttendanceChange,
+    AttendanceEvidence,
+    AttendanceStatus,
     CourseRun,
     Enrolment,
     EnrolmentStatus,
@@ -497,3 +501,109 @@ def breakout_groups_assign(*, run: CourseRun, assignments: dict[int, int | None]
             changed.append(enrolments[pk])
     Enrolment.objects.bulk_update(changed, ["breakout_group"])
     return len(changed)
+
+
+# --- Attendance (issue #4: first part) --------------------------------------------------------
+
+# People who are expected in the room and can be marked.
+ATTENDING_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
+
+
+def _attendance_check(enrolment: Enrolment, session: Session, status: str, evidence: str) -> None:
+    if session.run_id != enrolment.run_id:
+        raise EnrolmentError(_("This session is not part of the person's course run."))
+    if enrolment.status not in ATTENDING_STATUSES:
+        raise EnrolmentError(_("Only people with a seat can be marked."))
+    if session.status == SessionStatus.CANCELLED:
+        raise EnrolmentError(_("This session was cancelled."))
+    if status not in AttendanceStatus.values or evidence not in AttendanceEvidence.values:
+        raise EnrolmentError(_("Choose one of the attendance choices."))
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    enrolment: Enrolment,
+    session: Session,
+    status: str,
+    evidence: str = AttendanceEvidence.STAFF,
+    by: User | None = None,
+    modality: str = "",
+    minutes_present: int | None = None,
+) -> Attendance:
+    """Record (or change) a person's attendance at one session, keeping one record per
+    enrolment and session and an audit row for every change.
+
+    The enrolment row is locked first, so two staff marking the same person at once, or a
+    double scan, never create two records or lose a mark: the second waits and then sees the
+    first.  Marking the same thing again changes nothing and writes no audit row."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    _attendance_check(enrolment, session, status, evidence)
+    attendance = Attendance.objects.filter(enrolment=enrolment, session=session).first()
+    if attendance is None:
+        attendance = Attendance(enrolment=enrolment, session=session)
+        old_status = old_evidence = ""
+    else:
+        old_status, old_evidence = attendance.status, attendance.evidence
+        if (old_status, old_evidence, attendance.modality, attendance.minutes_present) == (
+            status,
+            evidence,
+            modality,
+            minutes_present,
+        ):
+            return attendance
+    attendance.status, attendance.evidence = status, evidence
+    attendance.modality, attendance.minutes_present = modality, minutes_present
+    attendance.recorded_by = by
+    attendance.save()
+    AttendanceChange.objects.create(
+        attendance=attendance,
+        old_status=old_status,
+        new_status=status,
+        old_evidence=old_evidence,
+        new_evidence=evidence,
+        changed_by=by,
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_mark_rest_absent(*, session: Session, by: User | None = None) -> int:
+    """Staff close a roster: everyone with a seat who has no record for ``session`` yet is
+    marked absent (with an audit row each).  Marks already made are never overwritten.  The
+    seated enrolments are locked in key order, so this cannot deadlock with single marks."""
+    if session.status == SessionStatus.CANCELLED:
+        raise EnrolmentError(_("This session was cancelled."))
+    enrolments = list(
+        Enrolment.objects.select_for_update()
+        .filter(run_id=session.run_id, status__in=ATTENDING_STATUSES)
+        .order_by("pk")
+    )
+    marked = set(
+        Attendance.objects.filter(session=session, enrolment__in=enrolments).values_list(
+            "enrolment_id", flat=True
+        )
+    )
+    created = Attendance.objects.bulk_create(
+        Attendance(
+            enrolment=enrolment,
+            session=session,
+            status=AttendanceStatus.ABSENT,
+            evidence=AttendanceEvidence.STAFF,
+            recorded_by=by,
+        )
+        for enrolment in enrolments
+        if enrolment.pk not in marked
+    )
+    if created and created[0].pk is None:  # databases that do not return keys from bulk inserts
+        created = list(Attendance.objects.filter(session=session).exclude(enrolment_id__in=marked))
+    AttendanceChange.objects.bulk_create(
+        AttendanceChange(
+            attendance=attendance,
+            new_status=AttendanceStatus.ABSENT,
+            new_evidence=AttendanceEvidence.STAFF,
+            changed_by=by,
+        )
+        for attendance in created
+    )
+    return len(created)

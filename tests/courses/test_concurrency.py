@@ -6,6 +6,7 @@ never exceeded, nobody enrolled twice, nobody lost from the waiting list, every 
 offered exactly once.  SQLite serialises writers at BEGIN instead and is not raced here.
 """
 
+import itertools
 import logging
 import threading
 import time
@@ -369,3 +370,31 @@ def test_race_for_a_run_with_reserved_seats_keeps_every_pool_within_its_seats(co
     assert seated.filter(seat_pool=nurses_pool).count() == 3
     assert seated.filter(seat_pool=None).count() == 3
     assert by_status(run)[WAITLISTED] == 24
+
+
+def test_two_staff_marking_the_same_person_at_once_keep_one_record_and_both_changes(course):
+    from courses.models import Attendance, AttendanceChange, AttendanceStatus
+    from tests.factories import SessionFactory
+
+    run = CourseRunFactory(course=course)
+    session = SessionFactory(run=run)
+    enrolment = EnrolmentFactory(run=run)
+    marks = [AttendanceStatus.PRESENT, AttendanceStatus.LATE] * 4
+
+    outcomes = race(
+        [
+            lambda status=status: services.attendance_record(
+                enrolment=enrolment, session=session, status=status
+            )
+            for status in marks
+        ]
+    )
+
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
+    record = Attendance.objects.get(enrolment=enrolment, session=session)
+    changes = list(AttendanceChange.objects.filter(attendance=record).order_by("pk"))
+    # Every change is chained: each old value is the previous new value, the last is the record.
+    assert changes[0].old_status == ""
+    for before, after in itertools.pairwise(changes):
+        assert after.old_status == before.new_status
+    assert changes[-1].new_status == record.status
