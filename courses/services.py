@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,7 +30,6 @@ from courses.models import (
     CourseRun,
     Enrolment,
     EnrolmentStatus,
-    RunSeatPool,
     RunStatus,
     Session,
     SessionStatus,
@@ -49,24 +48,10 @@ def _lock_run(run_id: int) -> CourseRun:
 
 
 def _seat_plan(run: CourseRun, now: datetime) -> SeatPlan:
-    """The run's seats, reserved pools and what is taken, read under the run lock."""
-    taken = dict(
-        Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES)
-        .order_by()
-        .values_list("seat_pool")
-        .annotate(n=Count("pk"))
-        .values_list("seat_pool", "n")
-    )
-    pools = [
-        (pool.pk, pool.name, pool.seats, [p.pk for p in pool.professions.all()])
-        for pool in RunSeatPool.objects.filter(run=run).prefetch_related("professions")
-    ]
-    return SeatPlan.build(
-        capacity=run.capacity,
-        pools=pools,
-        taken_by_pool=taken,
-        pools_released=bool(run.seat_pools_release_at and now >= run.seat_pools_release_at),
-    )
+    """The run's seats, reserved pools and what is taken, read under the run lock (the same
+    plan the course page shows, built by one selector)."""
+    prefetch_related_objects([run], "seat_pools__professions")
+    return selectors.seat_plans_for_runs([run], now)[run.pk]
 
 
 def _queue(run: CourseRun) -> QuerySet[Enrolment]:
