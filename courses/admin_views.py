@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST
 
 from courses import selectors, services
 from courses.forms import BreakoutGenerateForm, ParticipantFilterForm, ParticipantMessageForm
-from courses.models import SEAT_STATUSES, CourseRun, Enrolment, EnrolmentStatus
+from courses.models import (
+    SEAT_STATUSES,
+    AttendanceStatus,
+    CompletionState,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+)
 from lms.models import User
 
 can_decide = permission_required("courses.change_enrolment", raise_exception=True)
@@ -263,14 +270,26 @@ def assign_breakouts(request, run_id: int):
 
 
 def _participants_csv(run: CourseRun, participants) -> HttpResponse:
-    """UTF-8 with a byte-order mark, so Excel in Japan opens it without garbling the kanji."""
+    return _csv_response(
+        f"participants-run-{run.pk}.csv",
+        [str(title) for title, _value in PARTICIPANT_CSV_COLUMNS],
+        (
+            [value(enrolment) for _title, value in PARTICIPANT_CSV_COLUMNS]
+            for enrolment in participants
+        ),
+    )
+
+
+def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    """UTF-8 with a byte-order mark, so Excel in Japan opens it without garbling the kanji;
+    every cell formula-safe."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="participants-run-{run.pk}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([str(title) for title, _value in PARTICIPANT_CSV_COLUMNS])
-    for enrolment in participants:
-        writer.writerow([_csv_safe(value(enrolment)) for _title, value in PARTICIPANT_CSV_COLUMNS])
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_safe(str(value)) for value in row])
     return response
 
 
@@ -278,3 +297,72 @@ def _csv_safe(value: str) -> str:
     """Stop spreadsheet formula injection: a cell starting with = + - @ is read as text."""
     value = str(value)
     return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+
+
+# --- Attendance reports, sign-off and follow-up (issue #4) ---------------------------------------
+
+can_view_attendance = permission_required("courses.view_attendance", raise_exception=True)
+
+
+@can_view_attendance
+def run_attendance(request, run_id: int):
+    """Per run: the attendance matrix (people × sessions), counts and a chart per session,
+    completion, learning hours; roster and check-in screen links per session; CSV."""
+    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+    report = selectors.attendance_matrix_for_run(run=run)
+    if request.GET.get("format") == "csv":
+        return _attendance_csv(report)
+    return TemplateResponse(request, "courses/admin/run_attendance.html", report)
+
+
+def _attendance_csv(report: dict) -> HttpResponse:
+    sessions = report["sessions"]
+    status_labels = dict(AttendanceStatus.choices)
+    header = [
+        str(_("Full name")),
+        str(_("Full name in kana")),
+        str(_("Profession")),
+        str(_("Organisation")),
+        *[f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M} {s.title}" for s in sessions],
+        str(_("Learning minutes")),
+        str(_("Completion")),
+    ]
+    rows = (
+        [
+            e.user.full_name,
+            e.user.full_name_kana,
+            e.user.profession.name if e.user.profession else "",
+            e.user.organisation_name,
+            *[status_labels.get(cell, "") for cell in e.cells],
+            e.minutes_learned,
+            CompletionState(e.evaluation.state).label,
+        ]
+        for e in report["people"]
+    )
+    return _csv_response(f"attendance-run-{report['run'].pk}.csv", header, rows)
+
+
+@require_POST
+@permission_required("courses.change_enrolment", raise_exception=True)
+def sign_off(request, enrolment_id: int):
+    enrolment = get_object_or_404(Enrolment.objects.select_related("user"), pk=enrolment_id)
+    try:
+        services.enrolment_sign_off(enrolment=enrolment, by=request.user)
+    except services.EnrolmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("%(name)s: completion confirmed.") % {"name": enrolment.user.get_full_name()}
+        )
+    return redirect("courses_run_attendance", run_id=enrolment.run_id)
+
+
+@can_view_attendance
+def completion_follow_up(request):
+    """People for whom completion is no longer possible, with later runs to offer: a list for
+    a gentle call from the coordinator, not a warning email."""
+    return TemplateResponse(
+        request,
+        "courses/admin/completion_follow_up.html",
+        {"enrolments": selectors.completion_follow_up_list()},
+    )

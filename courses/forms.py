@@ -119,3 +119,44 @@ class BreakoutGenerateForm(forms.Form):
         initial=6,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+
+
+class AttendanceCodeForm(forms.Form):
+    """The 4-digit code typed at the venue (fallback for the QR code) or announced online.
+    Full-width digits are accepted (see courses.checkin.normalise_code)."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 6}
+        ),
+    )
+
+
+class ApologyForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why can you not come?"),
+        help_text=_("A few words are enough, e.g. 業務の都合. The organisers see this."),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReflectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reflection (振り返り)"),
+        help_text=_(
+            "What did you learn, and what will you try in your work? Only you and the "
+            "organisers see it."
+        ),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+
+
+class WalkInForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address of the registered person"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )

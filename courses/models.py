@@ -105,6 +105,15 @@ class CoursePage(JapaneseSearchMixin, Page):
         default=80,
         help_text=_("Share of the sessions a participant must attend to complete the course."),
     )
+    partial_attendance_counts = models.BooleanField(
+        _("late arrival and leaving early count as attended"), default=True
+    )
+    requires_reflection = models.BooleanField(
+        _("a reflection (振り返り) is needed to complete"), default=False
+    )
+    requires_sign_off = models.BooleanField(
+        _("staff sign-off is needed to complete"), default=False
+    )
     certificate_wording = models.TextField(
         _("certificate wording"),
         blank=True,
@@ -121,8 +130,20 @@ class CoursePage(JapaneseSearchMixin, Page):
         FieldPanel("target_professions", widget=CheckboxSelectMultiple),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("min_attendance_percent"), FieldPanel("certificate_wording")],
-            heading=_("Completion and certificate"),
+            [
+                FieldPanel("min_attendance_percent"),
+                FieldPanel("partial_attendance_counts"),
+                FieldPanel("requires_reflection"),
+                FieldPanel("requires_sign_off"),
+                HelpPanel(
+                    _(
+                        "Sessions marked mandatory on a run must always be attended. "
+                        "An apology (excused absence) is still an absence."
+                    )
+                ),
+                FieldPanel("certificate_wording"),
+            ],
+            heading=_("Completion rules and certificate"),
         ),
         CourseRunsPanel(heading=_("Runs: dates, seats and sessions")),
     ]
@@ -360,6 +381,12 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class OnlinePresenceRule(models.TextChoices):
+    JOIN = "join", _("Joining through this site is enough")
+    CODE = "code", _("Entering the attendance code is enough")
+    JOIN_AND_CODE = "join_and_code", _("Joining and entering the attendance code")
+
+
 class Session(TimeStampedModel):
     """One meeting of a run, in Asia/Tokyo time, at a venue and/or online."""
 
@@ -394,6 +421,22 @@ class Session(TimeStampedModel):
         choices=SessionStatus.choices,
         default=SessionStatus.SCHEDULED,
     )
+    is_mandatory = models.BooleanField(
+        _("mandatory"),
+        default=False,
+        help_text=_("Participants must attend this session to complete the course."),
+    )
+    late_after_minutes = models.PositiveSmallIntegerField(
+        _("late after (minutes)"),
+        default=10,
+        help_text=_("Checking in later than this after the start counts as late."),
+    )
+    online_presence_rule = models.CharField(
+        _("online attendance counts when"),
+        max_length=14,
+        choices=OnlinePresenceRule.choices,
+        default=OnlinePresenceRule.JOIN_AND_CODE,
+    )
     # Bumped on every announced change of time, place or status (the iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     # The time, place and status participants were last told about (see services).
@@ -407,6 +450,9 @@ class Session(TimeStampedModel):
         FieldPanel("venue"),
         FieldPanel("online_url"),
         FieldPanel("status"),
+        FieldPanel("is_mandatory"),
+        FieldPanel("late_after_minutes"),
+        FieldPanel("online_presence_rule"),
     ]
 
     class Meta:
@@ -434,6 +480,18 @@ class Session(TimeStampedModel):
                 self.status,
             ]
         )
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def has_online_part(self) -> bool:
+        return self.modality in (SessionModality.ONLINE, SessionModality.HYBRID)
+
+    @property
+    def has_venue_part(self) -> bool:
+        return self.modality in (SessionModality.IN_PERSON, SessionModality.HYBRID)
 
     def clean(self) -> None:
         errors = {}
@@ -482,6 +540,12 @@ CURRENT_STATUSES = [
 SEAT_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED, EnrolmentStatus.COMPLETED]
 
 
+class CompletionState(models.TextChoices):
+    ON_TRACK = "on_track", _("On track")
+    NOT_POSSIBLE = "not_possible", _("Completion no longer possible")
+    COMPLETED = "completed", _("Completed")
+
+
 class Enrolment(TimeStampedModel):
     """A person's place in a run: a seat, a pending request, or a waiting-list position
     (the waiting list is ordered by ``waitlisted_at``)."""
@@ -511,6 +575,26 @@ class Enrolment(TimeStampedModel):
     offer_reminded_at = models.DateTimeField(
         _("reminded of the offer at"), null=True, blank=True, editable=False
     )
+    completion = models.CharField(
+        _("completion"), max_length=14, choices=CompletionState.choices, blank=True
+    )
+    completion_checked_at = models.DateTimeField(
+        _("completion checked at"), null=True, blank=True, editable=False
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    reflection = models.TextField(_("reflection (振り返り)"), blank=True)
+    reflection_submitted_at = models.DateTimeField(
+        _("reflection submitted at"), null=True, blank=True
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed off by"),
+    )
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
     # Discussion group number within the run (多職種のグループワーク), set by staff.
     breakout_group = models.PositiveSmallIntegerField(
         _("breakout group"), null=True, blank=True, editable=False
@@ -539,6 +623,18 @@ class AttendanceStatus(models.TextChoices):
     LEFT_EARLY = "left_early", _("Left early")
     EXCUSED = "excused", _("Excused in advance")
     ABSENT = "absent", _("Absent")
+    # Provisional: joined online through the site, presence not yet confirmed by the code.
+    JOINED = "joined", _("Joined online, code not entered")
+
+
+# What staff can choose on the roster (JOINED only comes from the online join).
+STAFF_ATTENDANCE_CHOICES = [
+    AttendanceStatus.PRESENT,
+    AttendanceStatus.LATE,
+    AttendanceStatus.LEFT_EARLY,
+    AttendanceStatus.EXCUSED,
+    AttendanceStatus.ABSENT,
+]
 
 
 class AttendanceEvidence(models.TextChoices):
@@ -572,6 +668,8 @@ class Attendance(TimeStampedModel):
     )
     evidence = models.CharField(_("evidence"), max_length=12, choices=AttendanceEvidence.choices)
     minutes_present = models.PositiveSmallIntegerField(_("minutes present"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("checked in or joined at"), null=True, blank=True)
+    code_entered_at = models.DateTimeField(_("attendance code entered at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

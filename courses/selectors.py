@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -26,9 +27,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from courses.breakouts import BreakoutPerson, breakout_report
+from courses.checkin import checkin_window
+from courses.completion import CompletionRules, Evaluation, SessionFacts, minutes_learned
+from courses.completion import evaluate as evaluate_completion
 from courses.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
+    Attendance,
+    AttendanceStatus,
+    CompletionState,
     CourseKind,
     CoursePage,
     CourseRun,
@@ -162,7 +169,8 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
         )
         .order_by("run__starts_on", "pk")
     )
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     current, past = [], []
     for enrolment in enrolments:
         (past if enrolment.run.ends_on < today else current).append(enrolment)
@@ -177,7 +185,66 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
         )
         if enrolment.status == EnrolmentStatus.WAITLISTED:
             enrolment.position = enrolment.waiting_ahead + 1
-    return {"current": current, "past": past}
+    total_minutes = _attach_my_attendance([e for e in enrolments if e.has_seat], now)
+    _attach_make_up_runs(
+        [e for e in enrolments if getattr(e, "evaluation", None) and e.evaluation.is_not_possible],
+        now,
+    )
+    return {"current": current, "past": past, "total_minutes": total_minutes}
+
+
+def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
+    """For My learning: each session's own record and what the person can do there (check in,
+    join, enter the code, send an apology), the completion evaluation and learning minutes,
+    from one query.  Returns the person's total learning minutes."""
+    records: dict[tuple[int, int], Attendance] = {
+        (a.enrolment_id, a.session_id): a
+        for a in Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments])
+    }
+    total = 0
+    for enrolment in enrolments:
+        enrolment.minutes_learned = 0
+        statuses = {}
+        facts = []
+        enrolment.session_rows = []
+        for session in enrolment.run.sessions.all():
+            record = records.get((enrolment.pk, session.pk))
+            live = session.status != SessionStatus.CANCELLED
+            window = checkin_window(session.starts_at, session.ends_at)
+            settled = record is not None and record.status in ARRIVED_STATUSES
+            enrolment.session_rows.append(
+                {
+                    "session": session,
+                    "record": record,
+                    "can_check_in": live
+                    and session.has_venue_part
+                    and window.is_open(now)
+                    and not settled,
+                    "can_join": live and session.has_online_part and window.is_open(now),
+                    "can_enter_code": live
+                    and session.has_online_part
+                    and window.is_open(now)
+                    and not settled,
+                    "can_apologise": live
+                    and now < session.starts_at
+                    and (record is None or record.status != AttendanceStatus.EXCUSED),
+                }
+            )
+            if not live:
+                continue
+            facts.append(SessionFacts(session.pk, session.is_mandatory, session.ends_at <= now))
+            if record:
+                statuses[session.pk] = record.status
+                enrolment.minutes_learned += attendance_minutes(record, session)
+        enrolment.evaluation = evaluate_completion(
+            rules=CompletionRules.for_course(enrolment.run.course),
+            sessions=facts,
+            statuses=statuses,
+            reflection_submitted=enrolment.reflection_submitted_at is not None,
+            signed_off=enrolment.signed_off_at is not None,
+        )
+        total += enrolment.minutes_learned
+    return total
 
 
 def course_list_for_catalogue(
@@ -483,3 +550,243 @@ def run_list_to_move_to(*, run: CourseRun) -> QuerySet[CourseRun]:
         .exclude(pk=run.pk)
         .order_by("starts_on", "pk")
     )
+
+
+# --- Attendance and completion (issue #4) -------------------------------------------------------
+
+# People who are expected at sessions and have attendance.
+SEATED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
+
+
+def _fold_for_search(text: str) -> str:
+    """Width, case, spaces and katakana→hiragana folded, so ヤマダ, やまだ and ﾔﾏﾀﾞ all match."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
+    return "".join(text.split())
+
+
+class CompletionFacts:
+    """What the completion rules need for a set of enrolments, read in three queries."""
+
+    def __init__(self, *, enrolments: list[Enrolment], now: dt.datetime):
+        run_ids = {e.run_id for e in enrolments}
+        self.now = now
+        self.runs = {
+            run.pk: run for run in CourseRun.objects.filter(pk__in=run_ids).select_related("course")
+        }
+        self.sessions: dict[int, list[Session]] = {run_id: [] for run_id in run_ids}
+        for session in Session.objects.filter(run_id__in=run_ids).exclude(
+            status=SessionStatus.CANCELLED
+        ):
+            self.sessions[session.run_id].append(session)
+        self.statuses: dict[int, dict[int, str]] = {e.pk: {} for e in enrolments}
+        for enrolment_id, session_id, status in Attendance.objects.filter(
+            enrolment__in=[e.pk for e in enrolments]
+        ).values_list("enrolment_id", "session_id", "status"):
+            self.statuses[enrolment_id][session_id] = status
+
+    def evaluate(self, enrolment: Enrolment) -> Evaluation:
+        return evaluate_completion(
+            rules=CompletionRules.for_course(self.runs[enrolment.run_id].course),
+            sessions=[
+                SessionFacts(s.pk, s.is_mandatory, s.ends_at <= self.now)
+                for s in self.sessions[enrolment.run_id]
+            ],
+            statuses=self.statuses.get(enrolment.pk, {}),
+            reflection_submitted=enrolment.reflection_submitted_at is not None,
+            signed_off=enrolment.signed_off_at is not None,
+        )
+
+
+def completion_facts(*, enrolments: list[Enrolment], now: dt.datetime) -> CompletionFacts:
+    return CompletionFacts(enrolments=enrolments, now=now)
+
+
+def attendance_minutes(attendance: Attendance, session: Session) -> int:
+    return minutes_learned(
+        status=attendance.status,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        arrived_at=attendance.arrived_at,
+        minutes_present=attendance.minutes_present,
+    )
+
+
+ARRIVED_STATUSES = {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY}
+
+
+def roster_for_session(*, session: Session, query: str = "") -> dict:
+    """The staff roster: everyone with a seat, their record (if any) and the live counts, in
+    two queries whatever the size of the run.  ``query`` matches name, ふりがな or email,
+    across hiragana/katakana and full/half width."""
+    enrolments = list(
+        Enrolment.objects.filter(run_id=session.run_id, status__in=SEATED_STATUSES)
+        .select_related("user__profession", "user__municipality")
+        .order_by("user__full_name_kana", "user__full_name", "pk")
+    )
+    records = {
+        a.enrolment_id: a
+        for a in Attendance.objects.filter(session=session).only(
+            "enrolment_id",
+            "status",
+            "evidence",
+            "modality",
+            "note",
+            "arrived_at",
+            "code_entered_at",
+            "updated_at",
+        )
+    }
+    counts = {"arrived": 0, "not_yet": 0, "excused": 0, "absent": 0, "joined": 0}
+    for enrolment in enrolments:
+        enrolment.record = records.get(enrolment.pk)
+        status = enrolment.record.status if enrolment.record else ""
+        if status in ARRIVED_STATUSES:
+            counts["arrived"] += 1
+        elif status == AttendanceStatus.EXCUSED:
+            counts["excused"] += 1
+        elif status == AttendanceStatus.ABSENT:
+            counts["absent"] += 1
+        else:
+            counts["not_yet"] += 1
+            counts["joined"] += status == AttendanceStatus.JOINED
+    counts["total"] = len(enrolments)
+    needle = _fold_for_search(query)
+    if needle:
+        enrolments = [
+            e
+            for e in enrolments
+            if needle in _fold_for_search(f"{e.user.full_name}|{e.user.full_name_kana}")
+            or needle in e.user.email.casefold()
+        ]
+    return {"session": session, "people": enrolments, "counts": counts, "query": query}
+
+
+def session_for_roster(session_id: int) -> Session:
+    return Session.objects.select_related("run__course", "venue").get(pk=session_id)
+
+
+def sessions_open_for_check_in(*, user: User, now: dt.datetime) -> list[Session]:
+    """The person's sessions whose self check-in window is open now (usually none or one)."""
+    opens = dt.timedelta(minutes=settings.ATTENDANCE_CHECKIN_OPENS_MINUTES)
+    closes = dt.timedelta(minutes=settings.ATTENDANCE_CHECKIN_CLOSES_MINUTES)
+    return list(
+        Session.objects.filter(
+            run__enrolments__user=user,
+            run__enrolments__status__in=SEATED_STATUSES,
+            starts_at__lte=now + opens,
+            ends_at__gte=now - closes,
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("run__course")
+        .order_by("starts_at")
+    )
+
+
+def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None) -> dict:
+    """People × sessions with each status, per-session counts, completion and learning hours
+    (per person, per profession, per organisation) in four queries."""
+    now = now or timezone.now()
+    sessions = list(run.sessions.order_by("starts_at", "pk"))
+    enrolments = list(
+        Enrolment.objects.filter(run=run, status__in=SEATED_STATUSES)
+        .select_related("user__profession")
+        .order_by("user__full_name_kana", "user__full_name", "pk")
+    )
+    records: dict[tuple[int, int], Attendance] = {
+        (a.enrolment_id, a.session_id): a
+        for a in Attendance.objects.filter(session__run=run).only(
+            "enrolment_id", "session_id", "status", "arrived_at", "minutes_present"
+        )
+    }
+    sessions_by_id = {s.pk: s for s in sessions}
+    rules = CompletionRules.for_course(run.course)
+    live = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    facts = [SessionFacts(s.pk, s.is_mandatory, s.ends_at <= now) for s in live]
+    per_session = {s.pk: dict.fromkeys(AttendanceStatus.values, 0) for s in sessions}
+    by_profession: dict[str, int] = {}
+    by_organisation: dict[str, int] = {}
+    completion_counts = dict.fromkeys(CompletionState.values, 0)
+    for enrolment in enrolments:
+        enrolment.cells = []
+        minutes = 0
+        statuses = {}
+        for session in sessions:
+            record = records.get((enrolment.pk, session.pk))
+            enrolment.cells.append(record.status if record else "")
+            if record:
+                statuses[session.pk] = record.status
+                per_session[session.pk][record.status] += 1
+                minutes += attendance_minutes(record, sessions_by_id[session.pk])
+        enrolment.minutes_learned = minutes
+        enrolment.evaluation = evaluate_completion(
+            rules=rules,
+            sessions=facts,
+            statuses=statuses,
+            reflection_submitted=enrolment.reflection_submitted_at is not None,
+            signed_off=enrolment.signed_off_at is not None,
+        )
+        completion_counts[enrolment.evaluation.state] += 1
+        profession = enrolment.user.profession.name if enrolment.user.profession else "—"
+        organisation = enrolment.user.organisation_name or "—"
+        by_profession[profession] = by_profession.get(profession, 0) + minutes
+        by_organisation[organisation] = by_organisation.get(organisation, 0) + minutes
+    for session in sessions:
+        counts = per_session[session.pk]
+        session.counts = counts
+        session.attended = sum(counts[s] for s in ARRIVED_STATUSES)
+        session.attended_percent = (
+            round(100 * session.attended / len(enrolments)) if enrolments else 0
+        )
+    total_minutes = sum(e.minutes_learned for e in enrolments)
+    return {
+        "run": run,
+        "sessions": sessions,
+        "people": enrolments,
+        "total_minutes": total_minutes,
+        "by_profession": sorted(by_profession.items(), key=lambda kv: -kv[1]),
+        "by_organisation": sorted(by_organisation.items(), key=lambda kv: -kv[1]),
+        "completion_counts": completion_counts,
+        "completion_rate": (
+            round(100 * completion_counts[CompletionState.COMPLETED] / len(enrolments))
+            if enrolments
+            else 0
+        ),
+    }
+
+
+def completion_follow_up_list(*, now: dt.datetime | None = None) -> list[Enrolment]:
+    """Coordinators' gentle follow-up: people for whom completion is no longer possible in a
+    run that has not long ended, each with later runs of the course that still take people
+    (make-up options), in three queries."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    enrolments = list(
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.ENROLLED,
+            completion=CompletionState.NOT_POSSIBLE,
+            run__ends_on__gte=today - dt.timedelta(days=60),
+        )
+        .select_related("user__profession", "run__course")
+        .order_by("run__starts_on", "user__full_name_kana", "pk")
+    )
+    _attach_make_up_runs(enrolments, now)
+    return enrolments
+
+
+def _attach_make_up_runs(enrolments: list[Enrolment], now: dt.datetime) -> None:
+    """``enrolment.make_up_runs``: later scheduled runs of the same course, open to enrol."""
+    course_ids = {e.run.course_id for e in enrolments}
+    later_runs = list(
+        CourseRun.objects.filter(
+            course_id__in=course_ids,
+            status=RunStatus.SCHEDULED,
+            enrolment_closes_at__gt=now,
+        ).order_by("starts_on", "pk")
+    )
+    for enrolment in enrolments:
+        enrolment.make_up_runs = [
+            r
+            for r in later_runs
+            if r.course_id == enrolment.run.course_id and r.starts_on > enrolment.run.starts_on
+        ]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from courses import selectors
+from courses import checkin, selectors
 from courses.breakouts import breakout_plan
 from courses.models import (
     ACTIVE_STATUSES,
@@ -27,14 +27,18 @@ from courses.models import (
     AttendanceChange,
     AttendanceEvidence,
     AttendanceStatus,
+    CompletionState,
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    OnlinePresenceRule,
     RunStatus,
     Session,
+    SessionModality,
     SessionStatus,
 )
 from courses.seats import SeatPlan
+from courses.signals import enrolment_completed
 from lms.models import User
 from lms.notifications import notification_queue, notification_send
 
@@ -488,7 +492,7 @@ def breakout_groups_assign(*, run: CourseRun, assignments: dict[int, int | None]
     return len(changed)
 
 
-# --- Attendance (issue #4: first part) --------------------------------------------------------
+# --- Attendance (issue #4) ---------------------------------------------------------------------
 
 # People who are expected in the room and can be marked.
 ATTENDING_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
@@ -505,6 +509,41 @@ def _attendance_check(enrolment: Enrolment, session: Session, status: str, evide
         raise EnrolmentError(_("Choose one of the attendance choices."))
 
 
+_AUDITED = ("status", "evidence", "modality", "minutes_present", "note")
+
+
+def _attendance_write(
+    enrolment: Enrolment, session: Session, *, by: User | None, **values
+) -> Attendance:
+    """Create or change the one record of ``enrolment`` at ``session`` (the caller holds the
+    enrolment lock) and audit it.  Writing what is already there changes nothing."""
+    attendance = Attendance.objects.filter(enrolment=enrolment, session=session).first()
+    if attendance is None:
+        attendance = Attendance(enrolment=enrolment, session=session)
+        old_status = old_evidence = ""
+    else:
+        old_status, old_evidence = attendance.status, attendance.evidence
+    if attendance.pk and all(getattr(attendance, k) == v for k, v in values.items()):
+        return attendance
+    audited_change = not attendance.pk or any(
+        getattr(attendance, k) != v for k, v in values.items() if k in _AUDITED
+    )
+    for key, value in values.items():
+        setattr(attendance, key, value)
+    attendance.recorded_by = by
+    attendance.save()
+    if audited_change:
+        AttendanceChange.objects.create(
+            attendance=attendance,
+            old_status=old_status,
+            new_status=attendance.status,
+            old_evidence=old_evidence,
+            new_evidence=attendance.evidence,
+            changed_by=by,
+        )
+    return attendance
+
+
 @transaction.atomic
 def attendance_record(
     *,
@@ -515,6 +554,7 @@ def attendance_record(
     by: User | None = None,
     modality: str = "",
     minutes_present: int | None = None,
+    now: datetime | None = None,
 ) -> Attendance:
     """Record (or change) a person's attendance at one session, keeping one record per
     enrolment and session and an audit row for every change.
@@ -524,39 +564,27 @@ def attendance_record(
     first.  Marking the same thing again changes nothing and writes no audit row."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     _attendance_check(enrolment, session, status, evidence)
-    attendance = Attendance.objects.filter(enrolment=enrolment, session=session).first()
-    if attendance is None:
-        attendance = Attendance(enrolment=enrolment, session=session)
-        old_status = old_evidence = ""
-    else:
-        old_status, old_evidence = attendance.status, attendance.evidence
-        if (old_status, old_evidence, attendance.modality, attendance.minutes_present) == (
-            status,
-            evidence,
-            modality,
-            minutes_present,
-        ):
-            return attendance
-    attendance.status, attendance.evidence = status, evidence
-    attendance.modality, attendance.minutes_present = modality, minutes_present
-    attendance.recorded_by = by
-    attendance.save()
-    AttendanceChange.objects.create(
-        attendance=attendance,
-        old_status=old_status,
-        new_status=status,
-        old_evidence=old_evidence,
-        new_evidence=evidence,
-        changed_by=by,
+    attendance = _attendance_write(
+        enrolment,
+        session,
+        by=by,
+        status=status,
+        evidence=evidence,
+        modality=modality,
+        minutes_present=minutes_present,
     )
+    completion_evaluate(enrolments=[enrolment], now=now)
     return attendance
 
 
 @transaction.atomic
-def attendance_mark_rest_absent(*, session: Session, by: User | None = None) -> int:
-    """Staff close a roster: everyone with a seat who has no record for ``session`` yet is
-    marked absent (with an audit row each).  Marks already made are never overwritten.  The
-    seated enrolments are locked in key order, so this cannot deadlock with single marks."""
+def attendance_mark_rest_absent(
+    *, session: Session, by: User | None = None, now: datetime | None = None
+) -> int:
+    """Staff close a roster: everyone with a seat who has no record for ``session`` yet, or
+    only joined online without confirming presence, is marked absent (with an audit row each).
+    Other marks are never overwritten.  The seated enrolments are locked in key order, so this
+    cannot deadlock with single marks."""
     if session.status == SessionStatus.CANCELLED:
         raise EnrolmentError(_("This session was cancelled."))
     enrolments = list(
@@ -564,11 +592,12 @@ def attendance_mark_rest_absent(*, session: Session, by: User | None = None) -> 
         .filter(run_id=session.run_id, status__in=ATTENDING_STATUSES)
         .order_by("pk")
     )
-    marked = set(
-        Attendance.objects.filter(session=session, enrolment__in=enrolments).values_list(
-            "enrolment_id", flat=True
-        )
-    )
+    existing = {
+        attendance.enrolment_id: attendance
+        for attendance in Attendance.objects.filter(session=session, enrolment__in=enrolments)
+    }
+    marked = {pk for pk, a in existing.items() if a.status != AttendanceStatus.JOINED}
+    joined = [a for a in existing.values() if a.status == AttendanceStatus.JOINED]
     created = Attendance.objects.bulk_create(
         Attendance(
             enrolment=enrolment,
@@ -578,17 +607,291 @@ def attendance_mark_rest_absent(*, session: Session, by: User | None = None) -> 
             recorded_by=by,
         )
         for enrolment in enrolments
-        if enrolment.pk not in marked
+        if enrolment.pk not in existing
     )
     if created and created[0].pk is None:  # databases that do not return keys from bulk inserts
-        created = list(Attendance.objects.filter(session=session).exclude(enrolment_id__in=marked))
+        created = list(
+            Attendance.objects.filter(session=session).exclude(enrolment_id__in=existing)
+        )
+    for attendance in joined:
+        attendance.status, attendance.recorded_by = AttendanceStatus.ABSENT, by
+    Attendance.objects.bulk_update(joined, ["status", "recorded_by", "updated_at"])
     AttendanceChange.objects.bulk_create(
         AttendanceChange(
             attendance=attendance,
+            old_status=AttendanceStatus.JOINED if attendance in joined else "",
             new_status=AttendanceStatus.ABSENT,
-            new_evidence=AttendanceEvidence.STAFF,
+            old_evidence=attendance.evidence if attendance in joined else "",
+            new_evidence=attendance.evidence,
             changed_by=by,
         )
-        for attendance in created
+        for attendance in [*created, *joined]
     )
-    return len(created)
+    changed = [e for e in enrolments if e.pk not in marked]
+    completion_evaluate(enrolments=changed, now=now)
+    return len(changed)
+
+
+class CheckInError(EnrolmentError):
+    """Self check-in refused; the message tells the person what to do instead."""
+
+
+def _seated_enrolment(session: Session, user: User) -> Enrolment:
+    """The person's seat in the session's run, locked; refused with what to do otherwise."""
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .filter(run_id=session.run_id, user=user, status__in=ATTENDING_STATUSES)
+        .first()
+    )
+    if enrolment is None:
+        raise CheckInError(
+            _(
+                "You are not enrolled in this session, so we cannot check you in. "
+                "Please tell the staff at reception; they can add you."
+            )
+        )
+    if session.status == SessionStatus.CANCELLED:
+        raise CheckInError(_("This session was cancelled."))
+    return enrolment
+
+
+def _arrival_status(session: Session, arrived_at: datetime) -> str:
+    late_from = session.starts_at + timedelta(minutes=session.late_after_minutes)
+    return AttendanceStatus.LATE if arrived_at > late_from else AttendanceStatus.PRESENT
+
+
+def _check_in_window_open(session: Session, now: datetime) -> None:
+    window = checkin.checkin_window(session.starts_at, session.ends_at)
+    if now < window.opens_at:
+        raise CheckInError(
+            _("Check-in opens at %(time)s.")
+            % {"time": timezone.localtime(window.opens_at).strftime("%H:%M")}
+        )
+    if now > window.closes_at:
+        raise CheckInError(_("Check-in for this session has closed. Please ask the staff."))
+
+
+@transaction.atomic
+def attendance_check_in(
+    *, session: Session, user: User, arrived_at: datetime, now: datetime | None = None
+) -> Attendance:
+    """Self check-in at the venue (QR link or typed code, already verified by the caller):
+    present, or late after the session's grace period.  Scanning twice, or after staff
+    marked the person, keeps the first arrival."""
+    now = now or timezone.now()
+    enrolment = _seated_enrolment(session, user)
+    _check_in_window_open(session, now)
+    existing = Attendance.objects.filter(enrolment=enrolment, session=session).first()
+    if existing and existing.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+        return existing
+    attendance = _attendance_write(
+        enrolment,
+        session,
+        by=user,
+        status=_arrival_status(session, arrived_at),
+        evidence=AttendanceEvidence.QR,
+        modality=SessionModality.IN_PERSON,
+        arrived_at=arrived_at,
+    )
+    completion_evaluate(enrolments=[enrolment], now=now)
+    return attendance
+
+
+def _online_status(session: Session, attendance: Attendance) -> str:
+    """Presence online follows the session's rule; until it is met the record is provisional."""
+    joined, coded = attendance.arrived_at is not None, attendance.code_entered_at is not None
+    met = {
+        OnlinePresenceRule.JOIN: joined,
+        OnlinePresenceRule.CODE: coded,
+        OnlinePresenceRule.JOIN_AND_CODE: joined and coded,
+    }[session.online_presence_rule]
+    if not met:
+        return AttendanceStatus.JOINED
+    return _arrival_status(session, attendance.arrived_at or attendance.code_entered_at)
+
+
+def _online_update(
+    session: Session, user: User, now: datetime, *, joined: bool = False, coded: bool = False
+) -> Attendance:
+    enrolment = _seated_enrolment(session, user)
+    if not session.has_online_part:
+        raise CheckInError(_("This session is not held online."))
+    _check_in_window_open(session, now)
+    attendance = Attendance.objects.filter(
+        enrolment=enrolment, session=session
+    ).first() or Attendance(enrolment=enrolment, session=session)
+    if attendance.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+        return attendance  # presence already confirmed, by this rule or by staff
+    arrived_at = attendance.arrived_at or (now if joined else None)
+    code_entered_at = attendance.code_entered_at or (now if coded else None)
+    probe = Attendance(arrived_at=arrived_at, code_entered_at=code_entered_at)
+    attendance = _attendance_write(
+        enrolment,
+        session,
+        by=user,
+        status=_online_status(session, probe),
+        evidence=AttendanceEvidence.ONLINE_CODE,
+        modality=SessionModality.ONLINE,
+        arrived_at=arrived_at,
+        code_entered_at=code_entered_at,
+    )
+    completion_evaluate(enrolments=[enrolment], now=now)
+    return attendance
+
+
+@transaction.atomic
+def online_join(*, session: Session, user: User, now: datetime | None = None) -> str:
+    """The join button: record the first join time, return the meeting link to go to."""
+    _online_update(session, user, now or timezone.now(), joined=True)
+    return session.online_url
+
+
+@transaction.atomic
+def online_code_enter(
+    *, session: Session, user: User, code: str, now: datetime | None = None
+) -> Attendance:
+    """The attendance code the facilitator announced, typed by a participant online."""
+    if checkin.normalise_code(code) != checkin.online_code(session.pk):
+        raise CheckInError(
+            _("That is not the attendance code of this session. Please check it and try again.")
+        )
+    return _online_update(session, user, now or timezone.now(), coded=True)
+
+
+@transaction.atomic
+def attendance_apologise(
+    *, enrolment: Enrolment, session: Session, reason: str, now: datetime | None = None
+) -> Attendance:
+    """A participant says in advance they cannot come (excused): staff see the reason on
+    the roster.  Only before the session starts, and it never replaces a recorded presence."""
+    now = now or timezone.now()
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise EnrolmentError(_("Please tell us briefly why you cannot come."))
+    if len(reason) > 300:
+        raise EnrolmentError(_("Please keep the reason under 300 characters."))
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    _attendance_check(enrolment, session, AttendanceStatus.EXCUSED, AttendanceEvidence.APOLOGY)
+    if now >= session.starts_at:
+        raise EnrolmentError(
+            _("This session has already started. Please contact the organisers instead.")
+        )
+    attendance = _attendance_write(
+        enrolment,
+        session,
+        by=enrolment.user,
+        status=AttendanceStatus.EXCUSED,
+        evidence=AttendanceEvidence.APOLOGY,
+        note=reason,
+    )
+    completion_evaluate(enrolments=[enrolment], now=now)
+    return attendance
+
+
+@transaction.atomic
+def walk_in_add(
+    *, session: Session, user: User, by: User, now: datetime | None = None
+) -> Attendance:
+    """Someone registered turns up without a place: staff give them a seat on the spot and mark
+    them present.  Never past the seats: a full run is refused and nothing changes."""
+    now = now or timezone.now()
+    enrolment = Enrolment.objects.filter(
+        run_id=session.run_id, user=user, status__in=ATTENDING_STATUSES
+    ).first()
+    if enrolment is None:
+        enrolment = enrolment_create(run=session.run, user=user, by_staff=True, now=now)
+        if enrolment.status != EnrolmentStatus.ENROLLED:  # raising rolls the waiting place back
+            raise EnrolmentError(
+                _("The run is full, so %(name)s cannot be given a seat.")
+                % {"name": user.get_full_name()}
+            )
+    return attendance_record(
+        enrolment=enrolment,
+        session=session,
+        status=_arrival_status(session, now),
+        by=by,
+        modality=SessionModality.IN_PERSON,
+        now=now,
+    )
+
+
+# --- Completion (issue #4) ----------------------------------------------------------------------
+
+
+def completion_evaluate(*, enrolments: list[Enrolment], now: datetime | None = None) -> int:
+    """Evaluate completion for these enrolments and store the result; a newly completed one
+    becomes COMPLETED and ``enrolment_completed`` is sent (certificates listen to it).
+
+    Safe to run any number of times: a stored result that did not change writes nothing."""
+    now = now or timezone.now()
+    seated = [e for e in enrolments if e.status in ATTENDING_STATUSES]
+    if not seated:
+        return 0
+    facts = selectors.completion_facts(enrolments=seated, now=now)
+    changed = 0
+    for enrolment in seated:
+        evaluation = facts.evaluate(enrolment)
+        if enrolment.completion == evaluation.state:
+            continue
+        updates = {"completion": evaluation.state, "completion_checked_at": now}
+        if evaluation.state == CompletionState.COMPLETED:
+            updates |= {"status": EnrolmentStatus.COMPLETED, "completed_at": now}
+        elif enrolment.status == EnrolmentStatus.COMPLETED:
+            # A corrected mark can undo a completion that was given too early.
+            updates |= {"status": EnrolmentStatus.ENROLLED, "completed_at": None}
+        Enrolment.objects.filter(pk=enrolment.pk).update(**updates)
+        for key, value in updates.items():
+            setattr(enrolment, key, value)
+        if evaluation.state == CompletionState.COMPLETED:
+            transaction.on_commit(
+                lambda e=enrolment: enrolment_completed.send(sender=Enrolment, enrolment=e)
+            )
+        changed += 1
+    return changed
+
+
+def completion_evaluate_recent_runs(*, now: datetime | None = None) -> int:
+    """After sessions end: evaluate every seated enrolment of runs under way or just ended (a
+    session ending without a mark can make completion reached or impossible)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    enrolments = list(
+        Enrolment.objects.filter(
+            status__in=ATTENDING_STATUSES,
+            run__starts_on__lte=today,
+            run__ends_on__gte=today - timedelta(days=2),
+        )
+    )
+    with transaction.atomic():
+        return completion_evaluate(enrolments=enrolments, now=now)
+
+
+@transaction.atomic
+def reflection_submit(*, enrolment: Enrolment, text: str, now: datetime | None = None) -> Enrolment:
+    """The participant's reflection (振り返り), which some courses require to complete."""
+    text = (text or "").strip()
+    if len(text) < 20:
+        raise EnrolmentError(_("Please write a few sentences (at least 20 characters)."))
+    if len(text) > 4000:
+        raise EnrolmentError(_("Please keep the reflection under 4,000 characters."))
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status not in ATTENDING_STATUSES:
+        raise EnrolmentError(_("Only people with a seat can send a reflection."))
+    now = now or timezone.now()
+    enrolment.reflection, enrolment.reflection_submitted_at = text, now
+    enrolment.save(update_fields=["reflection", "reflection_submitted_at", "updated_at"])
+    completion_evaluate(enrolments=[enrolment], now=now)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_sign_off(*, enrolment: Enrolment, by: User, now: datetime | None = None) -> Enrolment:
+    """Staff confirm a participant's completion where the course asks for a sign-off."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status not in ATTENDING_STATUSES:
+        raise EnrolmentError(_("Only people with a seat can be signed off."))
+    now = now or timezone.now()
+    enrolment.signed_off_by, enrolment.signed_off_at = by, now
+    enrolment.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
+    completion_evaluate(enrolments=[enrolment], now=now)
+    return enrolment

@@ -11,3 +11,8 @@ def handle_seat_offers() -> dict[str, int]:
         "offered": services.free_seats_offer(),
         "reminded": services.offer_reminders_send(),
     }
+
+
+def evaluate_completion() -> int:
+    """After sessions end: completed, on track or no longer possible, for runs under way."""
+    return services.completion_evaluate_recent_runs()

@@ -1,9 +1,12 @@
 """Participant actions on enrolment.  Each view checks the request, calls one service and turns
 a domain error into a message; the rules live in courses.services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from courses import selectors, services
+from courses.forms import ReflectionForm
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
 
 SUCCESS_MESSAGES = {
@@ -92,4 +96,30 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.enrolment_list_for_learner(user=self.request.user))
+        context["now"] = timezone.now()
+        context["checkin_opens_minutes"] = settings.ATTENDANCE_CHECKIN_OPENS_MINUTES
         return context
+
+
+class ReflectionView(_OwnEnrolmentView):
+    """The reflection (振り返り) a course may require for completion."""
+
+    template_name = "courses/reflection.html"
+
+    def get(self, request, enrolment_id: int, form=None):
+        enrolment = self.get_enrolment(request, enrolment_id)
+        form = form or ReflectionForm(initial={"text": enrolment.reflection})
+        return TemplateResponse(request, self.template_name, {"form": form, "enrolment": enrolment})
+
+    def post(self, request, enrolment_id: int):
+        enrolment = self.get_enrolment(request, enrolment_id)
+        form = ReflectionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.reflection_submit(enrolment=enrolment, text=form.cleaned_data["text"])
+            except services.EnrolmentError as exc:
+                form.add_error("text", str(exc))
+            else:
+                messages.success(request, _("Thank you. Your reflection has been sent."))
+                return redirect("courses:my_learning")
+        return self.get(request, enrolment_id, form=form)

@@ -23,18 +23,22 @@ class VenueViewSet(SnippetViewSet):
     delete_view_class = ProtectedDeleteView
 
 
-class ParticipantsColumn(Column):
-    """A link from each run to its participant list (with the numbers and CSV export)."""
+class RunLinkColumn(Column):
+    """A link from each run to one of its staff pages (participants, attendance)."""
+
+    cell_template_name = "courses/admin/participants_link_cell.html"
+
+    def __init__(self, name, *, url_name: str, **kwargs):
+        super().__init__(name, **kwargs)
+        self.url_name = url_name
 
     def get_value(self, instance):
-        return _("Participants")
+        return self.label
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
-        context["url"] = reverse("courses_run_participants", args=[instance.pk])
+        context["url"] = reverse(self.url_name, args=[instance.pk])
         return context
-
-    cell_template_name = "courses/admin/participants_link_cell.html"
 
 
 class CourseRunCreateView(CreateView):
@@ -61,7 +65,8 @@ class CourseRunViewSet(SnippetViewSet):
         "capacity",
         "requires_approval",
         "status",
-        ParticipantsColumn("participants", label=_("Participants")),
+        RunLinkColumn("participants", label=_("Participants"), url_name="courses_run_participants"),
+        RunLinkColumn("attendance", label=_("Attendance"), url_name="courses_run_attendance"),
     ]
     list_filter = ["status", "requires_approval"]
     search_fields = ["title", "course__title"]
@@ -141,6 +146,21 @@ def register_enrolment_admin_urls():
             name="courses_message_participants",
         ),
         path(
+            "courses/runs/<int:run_id>/attendance/",
+            admin_views.run_attendance,
+            name="courses_run_attendance",
+        ),
+        path(
+            "courses/enrolments/<int:enrolment_id>/sign-off/",
+            admin_views.sign_off,
+            name="courses_sign_off",
+        ),
+        path(
+            "courses/follow-up/",
+            admin_views.completion_follow_up,
+            name="courses_completion_follow_up",
+        ),
+        path(
             "courses/requests/<int:enrolment_id>/reject/",
             admin_views.reject_request,
             name="courses_reject_request",
@@ -155,6 +175,16 @@ def register_pending_requests_menu_item():
         reverse("courses_pending_requests"),
         icon_name="tasks",
         order=151,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_follow_up_menu_item():
+    return MenuItem(
+        _("Completion follow-up"),
+        reverse("courses_completion_follow_up"),
+        icon_name="help",
+        order=152,
     )
 
 

@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ],
         ("courses", "view_enrolment"),
         ("courses", "change_enrolment"),
+        *[("courses", f"{action}_attendance") for action in ("add", "change", "view")],
     ],
     MENTORS: [],
 }

@@ -7,6 +7,7 @@ PERIODIC_JOBS = [
     ("requeue-undelivered-emails", "lms.tasks.requeue_undelivered_emails", 10),
     ("purge-old-emails", "lms.tasks.purge_old_emails", 24 * 60),
     ("seat-offers", "courses.tasks.handle_seat_offers", 5),
+    ("completion", "courses.tasks.evaluate_completion", 15),
 ]
 
 

@@ -255,6 +255,19 @@ EMAIL_RETENTION_DAYS = int(os.environ.get("EMAIL_RETENTION_DAYS", "180"))
 # A person offered a freed seat is reminded once, at most this many hours before the offer
 # expires (a quarter of the run's time to accept when that is shorter).
 OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "12"))
+
+# --- Attendance -----------------------------------------------------------------------------
+# Self check-in (QR, typed code, online join) opens this long before a session starts and
+# closes this long after it ends.
+ATTENDANCE_CHECKIN_OPENS_MINUTES = int(os.environ.get("ATTENDANCE_CHECKIN_OPENS_MINUTES", "30"))
+ATTENDANCE_CHECKIN_CLOSES_MINUTES = int(os.environ.get("ATTENDANCE_CHECKIN_CLOSES_MINUTES", "15"))
+# The projected QR code and typed code change this often; a code stays valid this many seconds
+# after it was replaced (people scanning as it changes, or typing slowly).
+ATTENDANCE_CODE_ROTATION_SECONDS = int(os.environ.get("ATTENDANCE_CODE_ROTATION_SECONDS", "30"))
+ATTENDANCE_CODE_GRACE_SECONDS = int(os.environ.get("ATTENDANCE_CODE_GRACE_SECONDS", "30"))
+# Wrong typed codes allowed per person in ten minutes (guessing a 4-digit code is then futile).
+ATTENDANCE_CODE_MAX_TRIES = int(os.environ.get("ATTENDANCE_CODE_MAX_TRIES", "5"))
+
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]

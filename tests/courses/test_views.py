@@ -58,7 +58,9 @@ def make_run(course, *, capacity=2, requires_approval=False, **overrides) -> Cou
     return run
 
 
-def test_enrol_button_gives_a_seat_and_my_learning_shows_the_join_link(client, course):
+def test_enrol_button_gives_a_seat_and_my_learning_tells_when_the_join_button_comes(
+    client, course
+):
     run = make_run(course)
     person = UserFactory()
     client.force_login(person)
@@ -69,7 +71,9 @@ def test_enrol_button_gives_a_seat_and_my_learning_shows_the_join_link(client, c
     assert Enrolment.objects.get(user=person).status == EnrolmentStatus.ENROLLED
     learning = client.get("/learning/").content.decode()
     assert "地域防災リーダー養成講座" in learning
-    assert JOIN_LINK in learning
+    # The meeting link is given only through the join button, during the session window.
+    assert "参加ボタンは開始の30分前にここに表示されます" in learning
+    assert JOIN_LINK not in learning
 
 
 def test_join_link_is_never_shown_to_people_without_a_seat(client, course):

@@ -1,0 +1,58 @@
+// Roster: one-tap marks without reloading, and live counts and statuses (QR check-ins arrive
+// while staff watch).  Without JavaScript the forms post and the page reloads.
+(function () {
+  "use strict";
+  const roster = document.querySelector(".roster");
+  if (!roster) return;
+  const liveUrl = roster.dataset.liveUrl;
+  const errorBox = roster.querySelector(".roster-error");
+
+  function apply(data) {
+    Object.entries(data.counts).forEach(([key, value]) => {
+      const el = roster.querySelector(`[data-count="${key}"]`);
+      if (el) el.textContent = value;
+    });
+    Object.entries(data.people).forEach(([id, person]) => {
+      const row = document.getElementById(`person-${id}`);
+      if (!row) return;
+      row.querySelector('[data-role="label"]').textContent = person.label;
+      row.querySelector('[data-role="detail"]').textContent = person.detail;
+      row.querySelectorAll("button.mark").forEach((button) => {
+        button.setAttribute("aria-pressed", String(button.value === person.status));
+      });
+    });
+  }
+
+  roster.querySelectorAll("form.roster-mark").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = new FormData(form);
+      if (event.submitter) body.set(event.submitter.name, event.submitter.value);
+      errorBox.hidden = true;
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          body,
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        const data = await response.json();
+        if (!response.ok) throw new Error(data.error || response.statusText);
+        apply(data);
+      } catch (error) {
+        errorBox.textContent = error.message;
+        errorBox.hidden = false;
+      }
+    });
+  });
+
+  async function refresh() {
+    try {
+      const response = await fetch(liveUrl, { headers: { Accept: "application/json" } });
+      if (response.ok) apply(await response.json());
+    } catch (error) {
+      /* offline for a moment: the next refresh catches up */
+    }
+  }
+  setInterval(refresh, 10000);
+})();

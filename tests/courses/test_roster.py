@@ -1,0 +1,164 @@
+"""The staff roster (issue #4): one-tap marks, live counts, search by name or ふりがな,
+walk-ins, "mark the rest absent", permissions and a bounded number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from courses.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
+from lms import roles
+from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
+
+
+@pytest.fixture
+def session():
+    run = CourseRunFactory(starts_on=timezone.localdate(), ends_on=timezone.localdate())
+    starts_at = timezone.now() - dt.timedelta(minutes=5)
+    return SessionFactory(run=run, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2))
+
+
+@pytest.fixture
+def staff_client(client, role_user):
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    return client
+
+
+def test_only_coordinators_open_the_roster(client, session, role_user):
+    url = f"/sessions/{session.pk}/roster/"
+    assert client.get(url).status_code == 302  # to sign in
+    client.force_login(EnrolmentFactory(run=session.run).user)
+    assert client.get(url).status_code == 403
+    assert client.post(f"{url}mark/").status_code == 403
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    assert client.get(url).status_code == 200
+
+
+def test_one_tap_marks_and_the_counts_follow(staff_client, session):
+    people = [EnrolmentFactory(run=session.run) for _ in range(3)]
+    url = f"/sessions/{session.pk}/roster/"
+
+    response = staff_client.post(f"{url}mark/", {"enrolment": people[0].pk, "status": "present"})
+    assert response.status_code == 302 and response["Location"].endswith(f"#person-{people[0].pk}")
+    live = staff_client.post(
+        f"{url}mark/",
+        {"enrolment": people[1].pk, "status": "late"},
+        HTTP_ACCEPT="application/json",
+    ).json()
+
+    assert live["counts"] | {} == {
+        "arrived": 2,
+        "not_yet": 1,
+        "excused": 0,
+        "absent": 0,
+        "joined": 0,
+        "total": 3,
+    }
+    assert live["people"][str(people[1].pk)]["label"] == "遅刻"
+    page = staff_client.get(url).content.decode()
+    assert 'aria-pressed="true"' in page
+
+
+def test_a_bad_mark_is_refused_without_changes(staff_client, session):
+    person = EnrolmentFactory(run=session.run)
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/",
+        {"enrolment": person.pk, "status": "joined"},  # not a staff choice
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert not Attendance.objects.exists()
+
+
+def test_search_finds_people_by_kana_in_hiragana_or_katakana(staff_client, session):
+    EnrolmentFactory(
+        run=session.run, user=UserFactory(full_name="山田 太郎", full_name_kana="やまだ たろう")
+    )
+    EnrolmentFactory(
+        run=session.run, user=UserFactory(full_name="佐藤 花子", full_name_kana="さとう はなこ")
+    )
+
+    for query in ("ヤマダ", "やまだ", "山田", "ﾔﾏﾀﾞ"):
+        page = staff_client.get(f"/sessions/{session.pk}/roster/", {"q": query}).content.decode()
+        assert "山田 太郎" in page and "佐藤 花子" not in page, query
+
+
+def test_mark_the_rest_absent_keeps_marks_made(staff_client, session):
+    marked, *rest = [EnrolmentFactory(run=session.run) for _ in range(3)]
+    staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/", {"enrolment": marked.pk, "status": "present"}
+    )
+
+    staff_client.post(f"/sessions/{session.pk}/roster/rest-absent/")
+
+    statuses = dict(Attendance.objects.values_list("enrolment_id", "status"))
+    assert statuses == {
+        marked.pk: AttendanceStatus.PRESENT,
+        rest[0].pk: AttendanceStatus.ABSENT,
+        rest[1].pk: AttendanceStatus.ABSENT,
+    }
+
+
+def test_a_walk_in_is_enrolled_then_marked(staff_client, session):
+    walk_in = UserFactory(email="tanaka@example.jp")
+
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/walk-in/", {"email": "TANAKA@example.jp"}, follow=True
+    )
+
+    enrolment = Enrolment.objects.get(user=walk_in)
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert Attendance.objects.get(enrolment=enrolment).status == AttendanceStatus.PRESENT
+    assert "追加し" in response.content.decode()
+
+
+def test_a_walk_in_to_a_full_run_changes_nothing(staff_client, session):
+    session.run.capacity = 1
+    session.run.save()
+    EnrolmentFactory(run=session.run)
+    walk_in = UserFactory()
+
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/walk-in/", {"email": walk_in.email}, follow=True
+    )
+
+    assert "定員に達している" in response.content.decode()
+    assert not Enrolment.objects.filter(user=walk_in).exists()
+    assert not Attendance.objects.exists()
+
+
+def test_an_unknown_walk_in_email_is_explained(staff_client, session):
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/walk-in/", {"email": "nobody@example.jp"}, follow=True
+    )
+    assert "登録している人はいません" in response.content.decode()
+
+
+def test_the_roster_of_300_people_runs_a_bounded_number_of_queries(
+    staff_client, session, django_assert_max_num_queries
+):
+    def fill(count):
+        users = UserFactory.create_batch(count)
+        Enrolment.objects.bulk_create(
+            Enrolment(run=session.run, user=u, status=EnrolmentStatus.ENROLLED) for u in users
+        )
+        Attendance.objects.bulk_create(
+            Attendance(enrolment=e, session=session, status="present", evidence="staff")
+            for e in Enrolment.objects.filter(run=session.run, attendances__isnull=True)[
+                : count // 2
+            ]
+        )
+
+    session.run.capacity = 400
+    session.run.save()
+    fill(10)
+    staff_client.get(f"/sessions/{session.pk}/roster/")  # warm caches (site, translations)
+    with django_assert_max_num_queries(15) as small:
+        staff_client.get(f"/sessions/{session.pk}/roster/")
+    fill(290)
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = staff_client.get(f"/sessions/{session.pk}/roster/")
+    assert response.content.decode().count('class="roster-person"') == 300
+    assert len(large.captured_queries) == len(small.captured_queries)
