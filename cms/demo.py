@@ -412,6 +412,7 @@ def load_demo_content() -> list[DemoAccount]:
         intro="The platform office handles personal information under Japan's Act on the Protection "
         "of Personal Information. The Japanese version of this policy is authoritative.",
     )
+    accounts = _demo_accounts()  # before the courses: the demo supporter attends a run
     load_demo_courses(home=home)
     office = PlatformOffice.load()
     if not office.name:
@@ -421,7 +422,7 @@ def load_demo_content() -> list[DemoAccount]:
         office.address = "神戸市中央区（デモ用の住所です）"
         office.hours = "平日 9:00〜17:30"
         office.save()
-    return _demo_accounts()
+    return accounts
 
 
 def _demo_accounts() -> list[DemoAccount]:

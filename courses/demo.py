@@ -14,6 +14,7 @@ from wagtail.rich_text import RichText
 
 from courses import services
 from courses.models import (
+    Attendance,
     CourseFormat,
     CourseIndexPage,
     CourseKind,
@@ -181,6 +182,7 @@ def load_demo_courses(*, home: Page) -> CourseIndexPage:
         _publish(program)
 
     _demo_enrolments(courses)
+    _demo_attendance(catalogue, venue)
     return catalogue
 
 
@@ -341,3 +343,147 @@ def _demo_enrolments(courses: dict[str, CoursePage]) -> None:
         )
         services.enrolment_create(run=joint, user=person)
     services.breakout_groups_generate(run=joint, group_size=6)
+
+
+# --- Attendance and completion (issue #4) ---------------------------------------------------------
+
+PAST_RUN_TITLE = "2026年度 春期（終了）"
+CURRENT_RUN_TITLE = "2026年度 秋期（開講中）"
+MEETING_URL = "https://meet.example.jp/hyogo-demo"
+# Per joint participant in the finished spring run: how each of its 4 sessions went, as
+# (status, evidence).  Q = QR check-in, O = online join + code, S = staff, A = apology.
+_P, _L, _E, _X, _N = "present", "late", "left_early", "excused", "absent"
+PAST_MARKS = {
+    1: [(_P, "qr"), (_P, "qr"), (_P, "qr"), (_P, "qr")],
+    2: [(_P, "online_code"), (_L, "qr"), (_P, "online_code"), (_P, "staff")],
+    3: [(_P, "staff"), (_P, "staff"), (_E, "staff"), (_P, "qr")],
+    4: [(_P, "qr"), (_X, "apology"), (_P, "qr"), (_N, "staff")],  # completion not possible
+    5: [(_P, "qr"), (_P, "online_code"), (_P, "qr"), (_L, "qr")],
+}
+
+
+ATTENDANCE_COURSE_SLUG = "connecting-support-practice"
+ATTENDANCE_COURSE_TITLE = "つながりを支える相談支援 実践研修"
+MAKE_UP_RUN_TITLE = "2027年度 第1期"
+
+
+def _demo_attendance(catalogue: CourseIndexPage, venue: Venue) -> None:
+    """A course with a finished run, attendance taken by every method (people completed, one
+    who could not complete), a run under way with a session that started a few minutes ago
+    (the roster, the QR screen and online check-in; the demo supporter attends) and a later
+    run to catch up in."""
+    if CoursePage.objects.filter(slug=ATTENDANCE_COURSE_SLUG).exists():
+        return
+    summary = "相談支援の現場で出会う孤独・孤立の事例をもとに、多職種で支援の連携を実践的に学ぶ全3回の研修です。"
+    course = CoursePage(
+        title=ATTENDANCE_COURSE_TITLE,
+        slug=ATTENDANCE_COURSE_SLUG,
+        kind=CourseKind.JOINT_TRAINING,
+        format=CourseFormat.HYBRID,
+        summary=summary,
+        total_hours=6,
+        body=[("paragraph", RichText(f"<p>{summary}</p>"))],
+        min_attendance_percent=80,
+        certificate_wording=f"あなたは「{ATTENDANCE_COURSE_TITLE}」の全課程を修了したことを証します。",
+    )
+    catalogue.add_child(instance=course)
+    course.fields.set(Field.objects.filter(slug__in=["inclusive-community", "hikikomori"]))
+    _publish(course)
+    now = timezone.now()
+    today = timezone.localdate()
+    people = {
+        number: User.objects.get(email=f"joint{number}@demo.hyogo.example")
+        for number in range(1, 13)
+    }
+
+    past = _demo_run(
+        course,
+        PAST_RUN_TITLE,
+        [_at(today - dt.timedelta(days=70 - 7 * week), 13, 30) for week in range(4)],
+        venue,
+    )
+    for number, marks in PAST_MARKS.items():
+        enrolment = services.enrolment_create(run=past, user=people[number], by_staff=True)
+        for session, (status, evidence) in zip(
+            past.sessions.order_by("starts_at"), marks, strict=True
+        ):
+            _demo_mark(enrolment, session, status, evidence)
+    services.completion_evaluate(enrolments=list(past.enrolments.all()), now=now)
+
+    # Under way: last week's session (marked), one that started 15 minutes ago, next week's.
+    started = now - dt.timedelta(minutes=15)
+    current = _demo_run(
+        course,
+        CURRENT_RUN_TITLE,
+        [started - dt.timedelta(days=7), started, started + dt.timedelta(days=7)],
+        venue,
+    )
+    attendees = [User.objects.get(email="supporter@demo.hyogo.example")] + [
+        people[number] for number in range(6, 13)
+    ]
+    first = current.sessions.order_by("starts_at").first()
+    for person in attendees:
+        enrolment = services.enrolment_create(run=current, user=person, by_staff=True)
+        absent = person == people[9]  # missed a session of three: 80% is out of reach
+        _demo_mark(enrolment, first, _N if absent else _P, "staff" if absent else "qr")
+    services.completion_evaluate(enrolments=list(current.enrolments.all()), now=now)
+    later = _at(today + dt.timedelta(days=120), 13, 30)
+    _demo_run(
+        course,
+        MAKE_UP_RUN_TITLE,
+        [later + dt.timedelta(days=7 * week) for week in range(3)],
+        venue,
+        enrolment_opens_at=now - dt.timedelta(days=1),
+    )
+
+
+def _demo_run(
+    course: CoursePage,
+    title: str,
+    starts: list[dt.datetime],
+    venue: Venue,
+    *,
+    enrolment_opens_at: dt.datetime | None = None,
+) -> CourseRun:
+    run = CourseRun(
+        course=course,
+        title=title,
+        starts_on=timezone.localdate(starts[0]),
+        ends_on=timezone.localdate(starts[-1]),
+        capacity=20,
+        enrolment_opens_at=enrolment_opens_at or starts[0] - dt.timedelta(days=30),
+        enrolment_closes_at=starts[0] - dt.timedelta(days=1),
+    )
+    run.sessions = [
+        Session(
+            title=f"第{number}回 事例で学ぶ多職種連携",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            modality=SessionModality.HYBRID,
+            venue=venue,
+            online_url=MEETING_URL,
+            is_mandatory=number == 1,
+        )
+        for number, start in enumerate(starts, start=1)
+    ]
+    run.save()
+    return run
+
+
+def _demo_mark(enrolment: Enrolment, session: Session, status: str, evidence: str) -> None:
+    """Write a demo record as the method would have (arrival times, apology reason)."""
+    modality = SessionModality.ONLINE if evidence == "online_code" else SessionModality.IN_PERSON
+    late = dt.timedelta(minutes=25 if status == _L else -5)
+    Attendance.objects.create(
+        enrolment=enrolment,
+        session=session,
+        status=status,
+        evidence=evidence,
+        modality="" if evidence == "apology" else modality,
+        arrived_at=session.starts_at + late if evidence in ("qr", "online_code") else None,
+        code_entered_at=session.starts_at + dt.timedelta(minutes=40)
+        if evidence == "online_code"
+        else None,
+        minutes_present=70 if status == _E else None,
+        note="業務の都合のため" if evidence == "apology" else "",
+    )

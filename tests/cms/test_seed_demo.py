@@ -114,3 +114,33 @@ def test_seed_demo_refuses_in_production(settings):
 
     assert Organisation.objects.count() == 0
     assert not User.objects.filter(email__endswith="@demo.hyogo.example").exists()
+
+
+def test_seed_demo_has_attendance_by_every_method_and_each_completion_state():
+    from courses.demo import ATTENDANCE_COURSE_SLUG, CURRENT_RUN_TITLE, PAST_RUN_TITLE
+    from courses.models import Attendance, AttendanceEvidence, CompletionState
+
+    _seed()
+    _seed()  # idempotent
+
+    runs = CourseRun.objects.filter(course__slug=ATTENDANCE_COURSE_SLUG)
+    assert runs.count() == 3
+    past = runs.get(title=PAST_RUN_TITLE)
+    current = runs.get(title=CURRENT_RUN_TITLE)
+    past_states = list(past.enrolments.values_list("completion", flat=True))
+    assert past_states.count(CompletionState.COMPLETED) == 4
+    assert past_states.count(CompletionState.NOT_POSSIBLE) == 1
+    assert past.enrolments.filter(status=EnrolmentStatus.COMPLETED).count() == 4
+    assert set(Attendance.objects.filter(session__run=past).values_list("evidence", flat=True)) == {
+        AttendanceEvidence.QR,
+        AttendanceEvidence.ONLINE_CODE,
+        AttendanceEvidence.STAFF,
+        AttendanceEvidence.APOLOGY,
+    }
+    current_states = list(current.enrolments.values_list("completion", flat=True))
+    assert current_states.count(CompletionState.ON_TRACK) == 7
+    assert current_states.count(CompletionState.NOT_POSSIBLE) == 1
+    assert current.enrolments.filter(user__email="supporter@demo.hyogo.example").exists()
+    follow_up = selectors.completion_follow_up_list()
+    assert {e.run_id for e in follow_up} == {past.pk, current.pk}
+    assert all(e.make_up_runs for e in follow_up if e.run_id == current.pk)

@@ -398,3 +398,35 @@ def test_two_staff_marking_the_same_person_at_once_keep_one_record_and_both_chan
     for before, after in itertools.pairwise(changes):
         assert after.old_status == before.new_status
     assert changes[-1].new_status == record.status
+
+
+def test_a_double_scan_racing_a_staff_roster_keeps_one_record_and_the_first_arrival(course):
+    """Eight scans of the QR code at once (a double tap, two phones) while staff close the
+    roster: one record, the person present, never marked absent over their scan."""
+    from courses.models import Attendance, AttendanceChange, AttendanceStatus
+    from tests.factories import SessionFactory
+
+    run = CourseRunFactory(course=course, starts_on=timezone.localdate())
+    now = timezone.now()
+    session = SessionFactory(run=run, starts_at=now, ends_at=now + timedelta(hours=2))
+    enrolment = EnrolmentFactory(run=run)
+    others = [EnrolmentFactory(run=run) for _ in range(3)]
+
+    calls = [
+        lambda: services.attendance_check_in(session=session, user=enrolment.user, arrived_at=now)
+        for _ in range(8)
+    ] + [lambda: services.attendance_mark_rest_absent(session=session)]
+    outcomes = race(calls)
+
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
+    records = Attendance.objects.filter(session=session)
+    assert records.count() == 4
+    mine = records.get(enrolment=enrolment)
+    # Either the scans came first (present, kept) or the close did (absent, then one scan
+    # turned it into present): the person is present either way, with at most two changes.
+    assert mine.status == AttendanceStatus.PRESENT
+    assert AttendanceChange.objects.filter(attendance=mine).count() <= 2
+    assert set(records.exclude(enrolment=enrolment).values_list("status", flat=True)) == {
+        AttendanceStatus.ABSENT
+    }
+    assert len(others) == 3

@@ -58,9 +58,7 @@ def make_run(course, *, capacity=2, requires_approval=False, **overrides) -> Cou
     return run
 
 
-def test_enrol_button_gives_a_seat_and_my_learning_tells_when_the_join_button_comes(
-    client, course
-):
+def test_enrol_button_gives_a_seat_and_my_learning_tells_when_the_join_button_comes(client, course):
     run = make_run(course)
     person = UserFactory()
     client.force_login(person)

@@ -110,3 +110,27 @@ def axe():
     from tests.e2e.a11y import check_accessibility
 
     return check_accessibility
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page()`` opens a page in a browser context of its own (its own cookies, so its own
+    signed-in person), set up like the ``page`` fixture's; all are closed after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(
+            viewport=PHONE_VIEWPORT,
+            locale="ja-JP",
+            timezone_id="Asia/Tokyo",
+            is_mobile=True,
+            has_touch=True,
+            device_scale_factor=2,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

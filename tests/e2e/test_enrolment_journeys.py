@@ -10,10 +10,18 @@ database is checked after each decision.
 import re
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE_VIEWPORT
+from tests.e2e.journey_helpers import (
+    enrolment_card,
+    form_button,
+    number,
+    open_my_learning,
+    path_is,
+    sign_in,
+    sign_out,
+    submit,
+)
 
 FACTORY_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 SUPPORTER = ("supporter@demo.hyogo.example", "demo-supporter-2026")  # 兵庫 花子
@@ -26,87 +34,6 @@ CASE_MEETING = "ひきこもり支援の連携を考える事例検討会"
 REJECTION_REASON = "今回は定員を超えるお申し込みがあったため、次回の開催をご案内します。"
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def path_is(live_server, path: str) -> re.Pattern:
-    """A URL pattern for ``expect(page).to_have_url`` that ignores the query string."""
-    return re.compile("^" + re.escape(live_server.url + path) + r"(\?.*)?$")
-
-
-def header_link(page, href: str):
-    return page.locator(f"header.site-header a[href='{href}']")
-
-
-def submit(page, form_selector: str = "main form") -> None:
-    page.locator(form_selector).locator("button[type=submit]").click()
-
-
-def form_button(page, action: str):
-    """The submit button of the form posting to ``action`` (a path)."""
-    return page.locator(f"form[action='{action}'] button[type=submit]")
-
-
-def number(n: int) -> re.Pattern:
-    """``n`` as a number of its own in a sentence, whatever the wording around it."""
-    return re.compile(rf"(?<![0-9０-９]){n}(?![0-9０-９])")
-
-
-def sign_in(page, live_server, email: str, password: str) -> None:
-    page.goto(live_server.url + "/")
-    header_link(page, "/accounts/login/").click()
-    expect(page).to_have_url(path_is(live_server, "/accounts/login/"))
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    submit(page)
-    expect(page).to_have_url(path_is(live_server, "/profile/"))
-    expect(header_link(page, "/learning/")).to_be_visible()
-
-
-def sign_out(page, live_server) -> None:
-    header_link(page, "/accounts/logout/").click()
-    expect(page).to_have_url(path_is(live_server, "/accounts/logout/"))
-    submit(page)  # allauth asks before logging out (no logout on GET)
-    expect(header_link(page, "/accounts/login/")).to_be_visible()
-
-
-def open_my_learning(page, live_server) -> None:
-    header_link(page, "/learning/").click()
-    expect(page).to_have_url(path_is(live_server, "/learning/"))
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
-def enrolment_card(page, course_title: str):
-    """The card for one course on My learning."""
-    return page.locator("main .card.enrolment").filter(
-        has=page.get_by_role("link", name=course_title, exact=True)
-    )
-
-
-@pytest.fixture
-def new_page(browser):
-    """``new_page()`` opens a page in a browser context of its own (its own cookies, so its own
-    signed-in person), set up like the ``page`` fixture's; all are closed after the test."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(
-            viewport=PHONE_VIEWPORT,
-            locale="ja-JP",
-            timezone_id="Asia/Tokyo",
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 # --- journeys ------------------------------------------------------------------------------
