@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,7 @@ from courses.models import (
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    Session,
 )
 from lms.models import User
 
@@ -366,3 +368,26 @@ def completion_follow_up(request):
         "courses/admin/completion_follow_up.html",
         {"enrolments": selectors.completion_follow_up_list()},
     )
+
+
+@can_view_attendance
+def sessions_today(request):
+    """Coordinators arriving at a venue: today's sessions with their roster and QR screen."""
+    return TemplateResponse(
+        request,
+        "courses/admin/sessions_today.html",
+        {"sessions": selectors.session_list_for_day(day=timezone.localdate())},
+    )
+
+
+@permission_required("courses.change_attendance", raise_exception=True)
+def session_roster(request, session_id: int):
+    """The roster inside the Wagtail admin (the same one as the phone page on the site)."""
+    from courses.attendance_views import roster_context
+
+    session = get_object_or_404(
+        Session.objects.select_related("run__course", "venue"), pk=session_id
+    )
+    context = roster_context(request, session, reverse("courses_session_roster", args=[session.pk]))
+    context["in_admin"] = True
+    return TemplateResponse(request, "courses/admin/session_roster.html", context)

@@ -9,8 +9,24 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def personal_data(self, user) -> dict:
-        """The person's enrolments, for the "download my data" export (lms.selectors)."""
-        from courses.models import Enrolment
+        """The person's enrolments with their attendance, for the "download my data" export
+        (lms.selectors)."""
+        from django.db.models import Prefetch
+
+        from courses.models import Attendance, Enrolment
+
+        def attendance(enrolment) -> list[dict]:
+            return [
+                {
+                    "session": record.session.title,
+                    "starts_at": record.session.starts_at.isoformat(),
+                    "status": record.status,
+                    "evidence": record.evidence,
+                    "checked_in_at": record.arrived_at.isoformat() if record.arrived_at else None,
+                    "note": record.note or None,
+                }
+                for record in enrolment.attendances.all()
+            ]
 
         return {
             "enrolments": [
@@ -22,9 +38,23 @@ class CoursesConfig(AppConfig):
                     "reserved_seat": enrolment.seat_pool.name if enrolment.seat_pool else None,
                     "breakout_group": enrolment.breakout_group,
                     "reason_given": enrolment.decision_reason or None,
+                    "completion": enrolment.completion or None,
+                    "completed_at": (
+                        enrolment.completed_at.isoformat() if enrolment.completed_at else None
+                    ),
+                    "reflection": enrolment.reflection or None,
+                    "attendance": attendance(enrolment),
                 }
                 for enrolment in Enrolment.objects.filter(user=user)
                 .select_related("run__course", "seat_pool")
+                .prefetch_related(
+                    Prefetch(
+                        "attendances",
+                        queryset=Attendance.objects.select_related("session").order_by(
+                            "session__starts_at"
+                        ),
+                    )
+                )
                 .order_by("created_at", "pk")
             ]
         }

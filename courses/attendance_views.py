@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -48,11 +48,23 @@ CODE_TRIES_WINDOW_SECONDS = 10 * 60
 # --- Staff: roster and projector screen ---------------------------------------------------------
 
 
-def _roster_url(session_id: int, query: str = "", anchor: str = "") -> str:
-    url = reverse("courses:roster", args=[session_id])
-    if query:
-        url += "?" + urlencode({"q": query})
-    return url + (f"#{anchor}" if anchor else "")
+def _back_to_roster(request, session_id: int, anchor: str = ""):
+    """Back to the roster the form was on (the site page or the admin one), at the person."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("courses:roster", args=[session_id])
+    return redirect(target + (f"#{anchor}" if anchor else ""))
+
+
+def roster_context(request, session: Session, roster_url: str) -> dict:
+    """What the roster include needs; the site view and the admin view both use it."""
+    context = selectors.roster_for_session(session=session, query=request.GET.get("q", "")[:100])
+    return context | {
+        "choices": [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES],
+        "walk_in_form": WalkInForm(),
+        "online_code": checkin.online_code(session.pk) if session.has_online_part else "",
+        "roster_url": roster_url,
+    }
 
 
 @never_cache
@@ -61,12 +73,7 @@ def roster(request, session_id: int):
     session = get_object_or_404(
         Session.objects.select_related("run__course", "venue"), pk=session_id
     )
-    context = selectors.roster_for_session(session=session, query=request.GET.get("q", "")[:100])
-    context |= {
-        "choices": [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES],
-        "walk_in_form": WalkInForm(),
-        "online_code": checkin.online_code(session.pk) if session.has_online_part else "",
-    }
+    context = roster_context(request, session, reverse("courses:roster", args=[session.pk]))
     return TemplateResponse(request, "courses/attendance/roster.html", context)
 
 
@@ -92,7 +99,7 @@ def roster_mark(request, session_id: int):
         messages.error(request, str(exc))
     if _wants_json(request):
         return roster_live(request, session_id)
-    return redirect(_roster_url(session.pk, request.POST.get("q", ""), f"person-{enrolment.pk}"))
+    return _back_to_roster(request, session.pk, f"person-{enrolment.pk}")
 
 
 @require_POST
@@ -105,7 +112,7 @@ def roster_rest_absent(request, session_id: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("%(count)d people were marked absent.") % {"count": count})
-    return redirect(_roster_url(session.pk))
+    return _back_to_roster(request, session.pk)
 
 
 @require_POST
@@ -126,18 +133,18 @@ def roster_walk_in(request, session_id: int):
                 "their phone first, then you add them here."
             ),
         )
-        return redirect(_roster_url(session.pk))
+        return _back_to_roster(request, session.pk)
     try:
         attendance = services.walk_in_add(session=session, user=person, by=request.user)
     except services.EnrolmentError as exc:
         messages.error(request, str(exc))
-        return redirect(_roster_url(session.pk))
+        return _back_to_roster(request, session.pk)
     messages.success(
         request,
         _("%(name)s was added and marked %(status)s.")
         % {"name": person.get_full_name(), "status": attendance.get_status_display()},
     )
-    return redirect(_roster_url(session.pk, anchor=f"person-{attendance.enrolment_id}"))
+    return _back_to_roster(request, session.pk, f"person-{attendance.enrolment_id}")
 
 
 @never_cache

@@ -790,3 +790,26 @@ def _attach_make_up_runs(enrolments: list[Enrolment], now: dt.datetime) -> None:
             for r in later_runs
             if r.course_id == enrolment.run.course_id and r.starts_on > enrolment.run.starts_on
         ]
+
+
+def session_list_for_day(*, day: dt.date) -> list[Session]:
+    """Sessions held on ``day`` (Asia/Tokyo), with seats taken and arrivals, in one query."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return list(
+        Session.objects.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("run__course", "venue")
+        .annotate(
+            seated=Count(
+                "run__enrolments",
+                filter=Q(run__enrolments__status__in=SEATED_STATUSES),
+                distinct=True,
+            ),
+            arrived=Count(
+                "attendances",
+                filter=Q(attendances__status__in=list(ARRIVED_STATUSES)),
+                distinct=True,
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )

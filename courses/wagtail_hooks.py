@@ -155,6 +155,12 @@ def register_enrolment_admin_urls():
             admin_views.sign_off,
             name="courses_sign_off",
         ),
+        path("courses/today/", admin_views.sessions_today, name="courses_sessions_today"),
+        path(
+            "courses/sessions/<int:session_id>/roster/",
+            admin_views.session_roster,
+            name="courses_session_roster",
+        ),
         path(
             "courses/follow-up/",
             admin_views.completion_follow_up,
@@ -175,6 +181,16 @@ def register_pending_requests_menu_item():
         reverse("courses_pending_requests"),
         icon_name="tasks",
         order=151,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_sessions_today_menu_item():
+    return MenuItem(
+        _("Sessions today"),
+        reverse("courses_sessions_today"),
+        icon_name="time",
+        order=150,
     )
 
 

@@ -162,3 +162,41 @@ def test_the_roster_of_300_people_runs_a_bounded_number_of_queries(
         response = staff_client.get(f"/sessions/{session.pk}/roster/")
     assert response.content.decode().count('class="roster-person"') == 300
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_roster_in_the_admin_marks_and_comes_back_to_the_admin(staff_client, session):
+    person = EnrolmentFactory(run=session.run)
+    admin_url = f"/admin/courses/sessions/{session.pk}/roster/"
+
+    page = staff_client.get(admin_url).content.decode()
+    assert person.user.full_name in page
+    assert f'name="next" value="{admin_url}"' in page
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/",
+        {"enrolment": person.pk, "status": "present", "next": admin_url},
+    )
+
+    assert response["Location"] == f"{admin_url}#person-{person.pk}"
+    assert Attendance.objects.get().status == AttendanceStatus.PRESENT
+
+
+def test_a_foreign_next_is_ignored(staff_client, session):
+    person = EnrolmentFactory(run=session.run)
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/",
+        {"enrolment": person.pk, "status": "present", "next": "https://evil.example/"},
+    )
+    assert response["Location"].startswith(f"/sessions/{session.pk}/roster/")
+
+
+def test_sessions_today_lists_the_session_with_arrivals(staff_client, session):
+    first, _second = EnrolmentFactory(run=session.run), EnrolmentFactory(run=session.run)
+    staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/", {"enrolment": first.pk, "status": "present"}
+    )
+
+    page = staff_client.get("/admin/courses/today/").content.decode()
+
+    assert session.title in page
+    assert "1 / 2" in page
+    assert f"/admin/courses/sessions/{session.pk}/roster/" in page

@@ -140,3 +140,27 @@ def test_my_data_download_includes_my_enrolments_only(client, home_page):
     assert [
         (e["course"], e["run"], e["status"], e["breakout_group"]) for e in data["enrolments"]
     ] == [(run.course.title, "2026年度 第1期", "enrolled", 3)]
+
+
+def test_my_data_download_includes_my_attendance_and_reflection(client, home_page):
+    from courses import services
+    from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory
+
+    me = UserFactory()
+    run = CourseRunFactory()
+    session = SessionFactory(run=run, title="第1回 事例検討")
+    mine = EnrolmentFactory(run=run, user=me)
+    theirs = EnrolmentFactory(run=run)
+    services.attendance_record(enrolment=mine, session=session, status="late")
+    services.attendance_record(enrolment=theirs, session=session, status="absent")
+    services.reflection_submit(
+        enrolment=mine, text="他の職種の視点を知り、連携の相談先が増えました。"
+    )
+    client.force_login(me)
+
+    (enrolment,) = json.loads(client.get("/profile/my-data/").content)["enrolments"]
+
+    assert [(a["session"], a["status"]) for a in enrolment["attendance"]] == [
+        ("第1回 事例検討", "late")
+    ]
+    assert enrolment["reflection"].startswith("他の職種の視点")
