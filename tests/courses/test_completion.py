@@ -228,3 +228,20 @@ def test_the_matrix_of_300_people_and_12_sessions_runs_a_bounded_number_of_queri
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count('class="cell-present"') == 300 * 12
+
+
+def test_the_course_page_states_the_completion_rules(client):
+    run, _sessions = run_with_sessions(
+        days_from_today=[5, 12],
+        mandatory=(0,),
+        min_attendance_percent=75,
+        partial_attendance_counts=False,
+        requires_reflection=True,
+    )
+
+    page = client.get(run.course.url).content.decode()
+
+    assert "全体の75%以上の回に出席すること" in page
+    assert "遅刻・早退は出席に数えません" in page
+    assert "振り返りを提出すること" in page
+    assert page.count('<span class="tag">必須</span>') == 1
