@@ -18,7 +18,6 @@ from courses import selectors, services
 from courses.forms import BreakoutGenerateForm, ParticipantFilterForm, ParticipantMessageForm
 from courses.models import (
     SEAT_STATUSES,
-    AttendanceStatus,
     CompletionState,
     CourseRun,
     Enrolment,
@@ -289,7 +288,7 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(header)
+    writer.writerow([_csv_safe(str(value)) for value in header])
     for row in rows:
         writer.writerow([_csv_safe(str(value)) for value in row])
     return response
@@ -314,12 +313,12 @@ def run_attendance(request, run_id: int):
     report = selectors.attendance_matrix_for_run(run=run)
     if request.GET.get("format") == "csv":
         return _attendance_csv(report)
+    report["course_completion"] = selectors.completion_rate_for_course(course_id=run.course_id)
     return TemplateResponse(request, "courses/admin/run_attendance.html", report)
 
 
 def _attendance_csv(report: dict) -> HttpResponse:
     sessions = report["sessions"]
-    status_labels = dict(AttendanceStatus.choices)
     header = [
         str(_("Full name")),
         str(_("Full name in kana")),
@@ -335,7 +334,7 @@ def _attendance_csv(report: dict) -> HttpResponse:
             e.user.full_name_kana,
             e.user.profession.name if e.user.profession else "",
             e.user.organisation_name,
-            *[status_labels.get(cell, "") for cell in e.cells],
+            *[label for _status, label in e.cells],
             e.minutes_learned,
             CompletionState(e.evaluation.state).label,
         ]

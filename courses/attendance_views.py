@@ -85,7 +85,10 @@ def _wants_json(request) -> bool:
 @can_take_attendance
 def roster_mark(request, session_id: int):
     session = get_object_or_404(Session, pk=session_id)
-    enrolment = get_object_or_404(Enrolment, pk=request.POST.get("enrolment") or 0)
+    enrolment_id = request.POST.get("enrolment", "")
+    enrolment = get_object_or_404(
+        Enrolment, pk=int(enrolment_id) if enrolment_id.isdigit() else 0, run_id=session.run_id
+    )
     status = request.POST.get("status", "")
     try:
         if status not in STAFF_ATTENDANCE_CHOICES:
@@ -106,6 +109,9 @@ def roster_mark(request, session_id: int):
 @can_take_attendance
 def roster_rest_absent(request, session_id: int):
     session = get_object_or_404(Session, pk=session_id)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that everyone present has been marked."))
+        return _back_to_roster(request, session.pk)
     try:
         count = services.attendance_mark_rest_absent(session=session, by=request.user)
     except services.EnrolmentError as exc:
@@ -305,16 +311,18 @@ def _check_in(request, session: Session, *, arrived_at: datetime):
     return _result(request, ok=True, session=session, message=_checked_in_message(attendance))
 
 
+def _tries_key(request) -> str:
+    return f"attendance-code-tries:{request.user.pk}"
+
+
 def _too_many_tries(request) -> bool:
-    return cache.get(f"attendance-code-tries:{request.user.pk}", 0) >= (
-        settings.ATTENDANCE_CODE_MAX_TRIES
-    )
+    return cache.get(_tries_key(request), 0) >= settings.ATTENDANCE_CODE_MAX_TRIES
 
 
 def _count_wrong_try(request) -> None:
-    key = f"attendance-code-tries:{request.user.pk}"
-    cache.add(key, 0, CODE_TRIES_WINDOW_SECONDS)
-    cache.incr(key)
+    """Wrong codes only, per person, for ten minutes (a shared cache in production)."""
+    cache.add(_tries_key(request), 0, CODE_TRIES_WINDOW_SECONDS)
+    cache.incr(_tries_key(request))
 
 
 def _too_many_message() -> str:
@@ -386,8 +394,10 @@ def online_code(request, session_id: int):
             attendance = services.online_code_enter(
                 session=session, user=request.user, code=form.cleaned_data["code"]
             )
-        except services.CheckInError as exc:
+        except services.WrongCode as exc:
             _count_wrong_try(request)
+            form.add_error("code", str(exc))
+        except services.CheckInError as exc:
             form.add_error("code", str(exc))
         else:
             if attendance.status == AttendanceStatus.JOINED:

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 TYPED_CODE_DIGITS = 4
+# The online code is valid for the whole session window, so it is longer.
+ONLINE_CODE_DIGITS = 6
 
 
 class CodeCheck(enum.Enum):
@@ -62,8 +64,8 @@ def typed_code(session_id: int, window: int) -> str:
 
 def online_code(session_id: int) -> str:
     """The attendance code a facilitator announces during an online session."""
-    return str(int(_digest("online", session_id, "session"), 16) % 10**TYPED_CODE_DIGITS).zfill(
-        TYPED_CODE_DIGITS
+    return str(int(_digest("online", session_id, "session"), 16) % 10**ONLINE_CODE_DIGITS).zfill(
+        ONLINE_CODE_DIGITS
     )
 
 

@@ -704,6 +704,7 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
     live = [s for s in sessions if s.status != SessionStatus.CANCELLED]
     facts = [SessionFacts(s.pk, s.is_mandatory, s.ends_at <= now) for s in live]
     per_session = {s.pk: dict.fromkeys(AttendanceStatus.values, 0) for s in sessions}
+    labels = dict(AttendanceStatus.choices)
     by_profession: dict[str, int] = {}
     by_organisation: dict[str, int] = {}
     completion_counts = dict.fromkeys(CompletionState.values, 0)
@@ -713,7 +714,8 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
         statuses = {}
         for session in sessions:
             record = records.get((enrolment.pk, session.pk))
-            enrolment.cells.append(record.status if record else "")
+            # (status, label) per session; the label is for screen readers and the CSV.
+            enrolment.cells.append((record.status, labels[record.status]) if record else ("", ""))
             if record:
                 statuses[session.pk] = record.status
                 per_session[session.pk][record.status] += 1
@@ -813,3 +815,18 @@ def session_list_for_day(*, day: dt.date) -> list[Session]:
         )
         .order_by("starts_at", "pk")
     )
+
+
+def completion_rate_for_course(*, course_id: int) -> dict:
+    """Per course, over its finished runs: how many people with a seat completed (one query)."""
+    counts = Enrolment.objects.filter(
+        run__course_id=course_id,
+        run__ends_on__lt=timezone.localdate(),
+        status__in=SEATED_STATUSES,
+    ).aggregate(
+        seated=Count("pk"),
+        completed=Count("pk", filter=Q(status=EnrolmentStatus.COMPLETED)),
+    )
+    seated = counts["seated"] or 0
+    counts["percent"] = round(100 * counts["completed"] / seated) if seated else None
+    return counts

@@ -496,6 +496,8 @@ def breakout_groups_assign(*, run: CourseRun, assignments: dict[int, int | None]
 
 # People who are expected in the room and can be marked.
 ATTENDING_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
+# Arrivals that self check-in never overwrites (a staff "left early" included).
+SETTLED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
 
 
 def _attendance_check(enrolment: Enrolment, session: Session, status: str, evidence: str) -> None:
@@ -564,6 +566,17 @@ def attendance_record(
     first.  Marking the same thing again changes nothing and writes no audit row."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     _attendance_check(enrolment, session, status, evidence)
+    existing = Attendance.objects.filter(enrolment=enrolment, session=session).first()
+    if existing and existing.status == status and not modality and minutes_present is None:
+        return existing  # a tap on the status already there: keep its evidence and times
+    if status not in SETTLED_STATUSES:
+        modality = ""
+    elif not modality:
+        modality = (existing.modality if existing else "") or (
+            SessionModality.ONLINE
+            if session.modality == SessionModality.ONLINE
+            else SessionModality.IN_PERSON
+        )
     attendance = _attendance_write(
         enrolment,
         session,
@@ -585,8 +598,11 @@ def attendance_mark_rest_absent(
     only joined online without confirming presence, is marked absent (with an audit row each).
     Other marks are never overwritten.  The seated enrolments are locked in key order, so this
     cannot deadlock with single marks."""
+    now = now or timezone.now()
     if session.status == SessionStatus.CANCELLED:
         raise EnrolmentError(_("This session was cancelled."))
+    if now < session.starts_at:
+        raise EnrolmentError(_("The session has not started yet, so nobody can be absent."))
     enrolments = list(
         Enrolment.objects.select_for_update()
         .filter(run_id=session.run_id, status__in=ATTENDING_STATUSES)
@@ -615,6 +631,7 @@ def attendance_mark_rest_absent(
         )
     for attendance in joined:
         attendance.status, attendance.recorded_by = AttendanceStatus.ABSENT, by
+        attendance.updated_at = now
     Attendance.objects.bulk_update(joined, ["status", "recorded_by", "updated_at"])
     AttendanceChange.objects.bulk_create(
         AttendanceChange(
@@ -634,6 +651,10 @@ def attendance_mark_rest_absent(
 
 class CheckInError(EnrolmentError):
     """Self check-in refused; the message tells the person what to do instead."""
+
+
+class WrongCode(CheckInError):
+    """A typed code that is not the session's (counted against the person's tries)."""
 
 
 def _seated_enrolment(session: Session, user: User) -> Enrolment:
@@ -680,9 +701,13 @@ def attendance_check_in(
     marked the person, keeps the first arrival."""
     now = now or timezone.now()
     enrolment = _seated_enrolment(session, user)
+    if not session.has_venue_part:
+        raise CheckInError(
+            _("This session is held online. Please join it with the button on My learning.")
+        )
     _check_in_window_open(session, now)
     existing = Attendance.objects.filter(enrolment=enrolment, session=session).first()
-    if existing and existing.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+    if existing and existing.status in SETTLED_STATUSES:
         return existing
     attendance = _attendance_write(
         enrolment,
@@ -710,17 +735,22 @@ def _online_status(session: Session, attendance: Attendance) -> str:
     return _arrival_status(session, attendance.arrived_at or attendance.code_entered_at)
 
 
-def _online_update(
-    session: Session, user: User, now: datetime, *, joined: bool = False, coded: bool = False
-) -> Attendance:
+def _online_preconditions(session: Session, user: User, now: datetime) -> Enrolment:
     enrolment = _seated_enrolment(session, user)
     if not session.has_online_part:
         raise CheckInError(_("This session is not held online."))
     _check_in_window_open(session, now)
+    return enrolment
+
+
+def _online_update(
+    session: Session, user: User, now: datetime, *, joined: bool = False, coded: bool = False
+) -> Attendance:
+    enrolment = _online_preconditions(session, user, now)
     attendance = Attendance.objects.filter(
         enrolment=enrolment, session=session
     ).first() or Attendance(enrolment=enrolment, session=session)
-    if attendance.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+    if attendance.status in SETTLED_STATUSES:
         return attendance  # presence already confirmed, by this rule or by staff
     arrived_at = attendance.arrived_at or (now if joined else None)
     code_entered_at = attendance.code_entered_at or (now if coded else None)
@@ -750,12 +780,16 @@ def online_join(*, session: Session, user: User, now: datetime | None = None) ->
 def online_code_enter(
     *, session: Session, user: User, code: str, now: datetime | None = None
 ) -> Attendance:
-    """The attendance code the facilitator announced, typed by a participant online."""
+    """The attendance code the facilitator announced, typed by a participant online.  The
+    seat and the time window are checked before the code, so nobody can test codes outside the
+    session.  Raises WrongCode for a wrong code (the views count those)."""
+    now = now or timezone.now()
+    _online_preconditions(session, user, now)
     if checkin.normalise_code(code) != checkin.online_code(session.pk):
-        raise CheckInError(
+        raise WrongCode(
             _("That is not the attendance code of this session. Please check it and try again.")
         )
-    return _online_update(session, user, now or timezone.now(), coded=True)
+    return _online_update(session, user, now, coded=True)
 
 
 @transaction.atomic
@@ -776,6 +810,9 @@ def attendance_apologise(
         raise EnrolmentError(
             _("This session has already started. Please contact the organisers instead.")
         )
+    existing = Attendance.objects.filter(enrolment=enrolment, session=session).first()
+    if existing and existing.status in (*SETTLED_STATUSES, AttendanceStatus.JOINED):
+        raise EnrolmentError(_("You are already checked in for this session."))
     attendance = _attendance_write(
         enrolment,
         session,
@@ -796,8 +833,16 @@ def walk_in_add(
     them present.  Never past the seats: a full run is refused and nothing changes."""
     now = now or timezone.now()
     enrolment = Enrolment.objects.filter(
-        run_id=session.run_id, user=user, status__in=ATTENDING_STATUSES
+        run_id=session.run_id, user=user, status__in=ACTIVE_STATUSES
     ).first()
+    if enrolment is not None and enrolment.status not in ATTENDING_STATUSES:
+        raise EnrolmentError(
+            _(
+                "%(name)s is %(status)s for this run. Give them a seat on the participants page "
+                "first (approve the request, or add seats), then mark them here."
+            )
+            % {"name": user.get_full_name(), "status": enrolment.get_status_display()}
+        )
     if enrolment is None:
         enrolment = enrolment_create(run=session.run, user=user, by_staff=True, now=now)
         if enrolment.status != EnrolmentStatus.ENROLLED:  # raising rolls the waiting place back
@@ -819,30 +864,33 @@ def walk_in_add(
 
 
 def completion_evaluate(*, enrolments: list[Enrolment], now: datetime | None = None) -> int:
-    """Evaluate completion for these enrolments and store the result; a newly completed one
-    becomes COMPLETED and ``enrolment_completed`` is sent (certificates listen to it).
+    """Evaluate completion for these enrolments (the caller holds their locks) and store the
+    result; one that reaches completion becomes COMPLETED and ``enrolment_completed`` is sent.
 
-    Safe to run any number of times: a stored result that did not change writes nothing."""
+    Completion sticks: a completed enrolment is never evaluated again (later rule edits or
+    sessions do not take it away), and the signal goes out once, when the row changes from
+    enrolled to completed.  Safe to run any number of times."""
     now = now or timezone.now()
-    seated = [e for e in enrolments if e.status in ATTENDING_STATUSES]
-    if not seated:
+    enrolled = [e for e in enrolments if e.status == EnrolmentStatus.ENROLLED]
+    if not enrolled:
         return 0
-    facts = selectors.completion_facts(enrolments=seated, now=now)
+    facts = selectors.completion_facts(enrolments=enrolled, now=now)
     changed = 0
-    for enrolment in seated:
-        evaluation = facts.evaluate(enrolment)
-        if enrolment.completion == evaluation.state:
+    for enrolment in enrolled:
+        state = facts.evaluate(enrolment).state
+        if enrolment.completion == state:
             continue
-        updates = {"completion": evaluation.state, "completion_checked_at": now}
-        if evaluation.state == CompletionState.COMPLETED:
+        updates = {"completion": state, "completion_checked_at": now}
+        if state == CompletionState.COMPLETED:
             updates |= {"status": EnrolmentStatus.COMPLETED, "completed_at": now}
-        elif enrolment.status == EnrolmentStatus.COMPLETED:
-            # A corrected mark can undo a completion that was given too early.
-            updates |= {"status": EnrolmentStatus.ENROLLED, "completed_at": None}
-        Enrolment.objects.filter(pk=enrolment.pk).update(**updates)
+        rows = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED).update(
+            **updates
+        )
+        if not rows:
+            continue  # cancelled or completed meanwhile: nothing to change
         for key, value in updates.items():
             setattr(enrolment, key, value)
-        if evaluation.state == CompletionState.COMPLETED:
+        if state == CompletionState.COMPLETED:
             transaction.on_commit(
                 lambda e=enrolment: enrolment_completed.send(sender=Enrolment, enrolment=e)
             )
@@ -851,19 +899,27 @@ def completion_evaluate(*, enrolments: list[Enrolment], now: datetime | None = N
 
 
 def completion_evaluate_recent_runs(*, now: datetime | None = None) -> int:
-    """After sessions end: evaluate every seated enrolment of runs under way or just ended (a
-    session ending without a mark can make completion reached or impossible)."""
+    """After sessions end: evaluate every enrolled person in runs under way or just ended (a
+    session ending without a mark can make completion reached or impossible).  Each run's
+    enrolments are locked in key order, as marks lock them, so a cancellation or a mark made
+    meanwhile is never overwritten with a stale result."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    enrolments = list(
-        Enrolment.objects.filter(
-            status__in=ATTENDING_STATUSES,
-            run__starts_on__lte=today,
-            run__ends_on__gte=today - timedelta(days=2),
-        )
+    run_ids = list(
+        CourseRun.objects.filter(
+            starts_on__lte=today, ends_on__gte=today - timedelta(days=2)
+        ).values_list("pk", flat=True)
     )
-    with transaction.atomic():
-        return completion_evaluate(enrolments=enrolments, now=now)
+    changed = 0
+    for run_id in run_ids:
+        with transaction.atomic():
+            enrolments = list(
+                Enrolment.objects.select_for_update()
+                .filter(run_id=run_id, status=EnrolmentStatus.ENROLLED)
+                .order_by("pk")
+            )
+            changed += completion_evaluate(enrolments=enrolments, now=now)
+    return changed
 
 
 @transaction.atomic

@@ -184,23 +184,36 @@ def register_pending_requests_menu_item():
     )
 
 
+class PermissionMenuItem(MenuItem):
+    """A menu item shown only to people with ``permission`` (the page would answer 403)."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
 @hooks.register("register_admin_menu_item")
 def register_sessions_today_menu_item():
-    return MenuItem(
+    return PermissionMenuItem(
         _("Sessions today"),
         reverse("courses_sessions_today"),
         icon_name="time",
         order=150,
+        permission="courses.view_attendance",
     )
 
 
 @hooks.register("register_admin_menu_item")
 def register_follow_up_menu_item():
-    return MenuItem(
+    return PermissionMenuItem(
         _("Completion follow-up"),
         reverse("courses_completion_follow_up"),
         icon_name="help",
         order=152,
+        permission="courses.view_attendance",
     )
 
 

@@ -244,6 +244,16 @@ else:
     # Explicit: with no broker configured django-q2 would try Redis on localhost.
     Q_CLUSTER["orm"] = "default"
 
+# Rate limits (sign-in, typed check-in codes) are counted in the cache: with REDIS_URL every web
+# process shares one count; the in-process default is right for one process only.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Email ----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "ひょうごつながりアカデミー <no-reply@localhost>"

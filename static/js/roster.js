@@ -36,11 +36,13 @@
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         });
-        const data = await response.json();
-        if (!response.ok) throw new Error(data.error || response.statusText);
+        const isJson = (response.headers.get("Content-Type") || "").includes("application/json");
+        const data = isJson ? await response.json() : {};
+        if (!response.ok || !isJson) throw new Error(data.error || roster.dataset.error);
         apply(data);
       } catch (error) {
-        errorBox.textContent = error.message;
+        // A network failure gives the browser's own (English) text: show ours instead.
+        errorBox.textContent = error instanceof TypeError ? roster.dataset.error : error.message;
         errorBox.hidden = false;
       }
     });

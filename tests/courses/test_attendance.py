@@ -1,6 +1,8 @@
 """Attendance records (issue #4, first part): one per enrolment and session, every change
 audited, bad marks refused without changing anything."""
 
+import datetime as dt
+
 import pytest
 
 from courses import services
@@ -99,8 +101,9 @@ def test_mark_the_rest_absent_never_overwrites_a_mark(roster):
     EnrolmentFactory(run=run, status=EnrolmentStatus.WAITLISTED)  # not expected in the room
     services.attendance_record(enrolment=first, session=session, status=AttendanceStatus.PRESENT)
 
-    assert services.attendance_mark_rest_absent(session=session) == 2
-    assert services.attendance_mark_rest_absent(session=session) == 0
+    after_start = session.starts_at + dt.timedelta(minutes=30)
+    assert services.attendance_mark_rest_absent(session=session, now=after_start) == 2
+    assert services.attendance_mark_rest_absent(session=session, now=after_start) == 0
 
     statuses = dict(Attendance.objects.values_list("enrolment_id", "status"))
     assert statuses == {
@@ -109,3 +112,37 @@ def test_mark_the_rest_absent_never_overwrites_a_mark(roster):
         third.pk: AttendanceStatus.ABSENT,
     }
     assert AttendanceChange.objects.filter(new_status=AttendanceStatus.ABSENT).count() == 2
+
+
+def test_the_rest_cannot_be_marked_absent_before_the_session_starts(roster):
+    _run, session, _people = roster
+
+    with pytest.raises(EnrolmentError):
+        services.attendance_mark_rest_absent(
+            session=session, now=session.starts_at - dt.timedelta(minutes=1)
+        )
+
+    assert not Attendance.objects.exists()
+
+
+def test_a_staff_tap_on_the_status_already_there_keeps_the_check_in_evidence(roster):
+    _run, session, (first, *_rest) = roster
+    services.attendance_record(
+        enrolment=first,
+        session=session,
+        status=AttendanceStatus.PRESENT,
+        evidence=AttendanceEvidence.QR,
+        modality="in_person",
+    )
+
+    services.attendance_record(enrolment=first, session=session, status=AttendanceStatus.PRESENT)
+    record = Attendance.objects.get()
+    assert (record.evidence, record.modality) == (AttendanceEvidence.QR, "in_person")
+
+    services.attendance_record(enrolment=first, session=session, status=AttendanceStatus.LEFT_EARLY)
+    record.refresh_from_db()
+    assert (record.status, record.evidence, record.modality) == (
+        AttendanceStatus.LEFT_EARLY,
+        AttendanceEvidence.STAFF,
+        "in_person",
+    )

@@ -266,3 +266,54 @@ def test_my_learning_offers_join_and_code_only_during_the_window(client, online)
     assert f'action="/sessions/{session.pk}/join/"' in page
     assert f'href="/sessions/{session.pk}/code/"' in page
     assert MEETING not in page  # the link itself is only given by the join button
+
+
+def test_an_apology_is_refused_once_checked_in(client):
+    session = session_around_now(started_minutes_ago=-20)  # starts in 20 minutes: check-in open
+    enrolment = EnrolmentFactory(run=session.run)
+    client.force_login(enrolment.user)
+    client.get(qr_path(session))
+
+    response = client.post(f"/sessions/{session.pk}/apology/", {"reason": "急用のため"})
+
+    assert "すでに受付" in response.content.decode()
+    assert Attendance.objects.get().status == AttendanceStatus.PRESENT
+
+
+def test_qr_check_in_is_refused_for_an_online_only_session(client, online):
+    session, _enrolment = online
+    response = client.get(qr_path(session))
+    assert response.status_code == 400
+    assert "オンラインで開催" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_a_scan_after_staff_marked_left_early_keeps_the_mark(client, seated):
+    from courses import services
+
+    session, enrolment = seated
+    services.attendance_record(enrolment=enrolment, session=session, status="left_early")
+
+    client.get(qr_path(session))
+
+    assert Attendance.objects.get().status == AttendanceStatus.LEFT_EARLY
+
+
+def test_online_codes_cannot_be_tried_outside_the_session_and_do_not_use_up_tries(client):
+    session = session_around_now(
+        started_minutes_ago=-24 * 60,
+        modality=SessionModality.ONLINE,
+        venue=None,
+        online_url=MEETING,
+    )
+    enrolment = EnrolmentFactory(run=session.run)
+    client.force_login(enrolment.user)
+    right = checkin.online_code(session.pk)
+
+    for _ in range(8):
+        response = client.post(f"/sessions/{session.pk}/code/", {"code": right})
+        text = response.content.decode()
+        # The same answer for the right code as for any other: check-in is not open yet.
+        assert "受付は" in text and "出席コードではありません" not in text
+    assert not Attendance.objects.exists()
+    assert len(right) == 6

@@ -104,19 +104,38 @@ def test_a_session_ending_without_a_mark_is_noticed_by_the_periodic_evaluation()
     assert enrolment.completion == CompletionState.NOT_POSSIBLE
 
 
-def test_a_corrected_mark_undoes_an_early_completion():
+def test_completion_sticks_when_marks_or_rules_change_later(
+    django_capture_on_commit_callbacks, signals_received
+):
     run, (only,) = run_with_sessions(days_from_today=[-1])
     enrolment = EnrolmentFactory(run=run)
-    services.attendance_record(enrolment=enrolment, session=only, status="present")
-    assert Enrolment.objects.get().status == EnrolmentStatus.COMPLETED
-
-    services.attendance_record(enrolment=enrolment, session=only, status="absent")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendance_record(enrolment=enrolment, session=only, status="present")
+        run.course.requires_sign_off = True
+        run.course.save()
+        services.attendance_record(enrolment=enrolment, session=only, status="absent")
+        services.completion_evaluate_recent_runs()
 
     enrolment.refresh_from_db()
     assert (enrolment.status, enrolment.completion) == (
-        EnrolmentStatus.ENROLLED,
-        CompletionState.NOT_POSSIBLE,
+        EnrolmentStatus.COMPLETED,
+        CompletionState.COMPLETED,
     )
+    assert signals_received == [enrolment.pk]  # one certificate, not two
+
+
+def test_the_periodic_evaluation_never_completes_a_cancelled_place():
+    run, (only,) = run_with_sessions(days_from_today=[-1])
+    enrolment = EnrolmentFactory(run=run)
+    services.attendance_record(
+        enrolment=enrolment, session=only, status="present", now=only.starts_at
+    )  # evaluated while the session was on: on track
+    Enrolment.objects.filter(pk=enrolment.pk).update(status=EnrolmentStatus.CANCELLED)
+
+    services.completion_evaluate_recent_runs()
+
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.CANCELLED
 
 
 def test_reflection_and_staff_sign_off_complete_the_course(client, role_user):

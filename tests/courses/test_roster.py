@@ -91,7 +91,11 @@ def test_mark_the_rest_absent_keeps_marks_made(staff_client, session):
         f"/sessions/{session.pk}/roster/mark/", {"enrolment": marked.pk, "status": "present"}
     )
 
-    staff_client.post(f"/sessions/{session.pk}/roster/rest-absent/")
+    response = staff_client.post(f"/sessions/{session.pk}/roster/rest-absent/", follow=True)
+    assert "チェックを入れて" in response.content.decode()  # not confirmed: nothing changes
+    assert Attendance.objects.count() == 1
+
+    staff_client.post(f"/sessions/{session.pk}/roster/rest-absent/", {"confirm": "yes"})
 
     statuses = dict(Attendance.objects.values_list("enrolment_id", "status"))
     assert statuses == {
@@ -200,3 +204,43 @@ def test_sessions_today_lists_the_session_with_arrivals(staff_client, session):
     assert session.title in page
     assert "1 / 2" in page
     assert f"/admin/courses/sessions/{session.pk}/roster/" in page
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "１２"])
+def test_a_mangled_enrolment_id_is_a_404_not_a_500(staff_client, session, value):
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/", {"enrolment": value, "status": "present"}
+    )
+    assert response.status_code == 404
+
+
+def test_someone_from_another_run_cannot_be_marked_on_this_roster(staff_client, session):
+    stranger = EnrolmentFactory()
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/", {"enrolment": stranger.pk, "status": "present"}
+    )
+    assert response.status_code == 404
+    assert not Attendance.objects.exists()
+
+
+def test_a_walk_in_on_the_waiting_list_gets_a_message_for_staff(staff_client, session):
+    waiting = EnrolmentFactory(run=session.run, status=EnrolmentStatus.WAITLISTED)
+
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/walk-in/", {"email": waiting.user.email}, follow=True
+    )
+
+    assert "参加者の一覧" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_attendance_menu_items_are_shown_only_to_people_who_may_open_them(
+    client, role_user, session
+):
+    client.force_login(role_user(roles.CONTENT_EDITORS, is_staff=True))
+    editor_admin = client.get("/admin/").content.decode()
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    coordinator_admin = client.get("/admin/").content.decode()
+
+    assert "/admin/courses/today/" not in editor_admin
+    assert "/admin/courses/today/" in coordinator_admin

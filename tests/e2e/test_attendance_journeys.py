@@ -93,7 +93,8 @@ def test_staff_mark_the_roster_on_a_phone(page, live_server, today_session, axe)
     expect(page.locator(".messages")).to_contain_text(walk_in.full_name)
     assert Attendance.objects.get(session=session, enrolment__user=walk_in).status == "late"
 
-    # Close the roster: the rest are absent, the marks made stay.
+    # Close the roster (after ticking the confirmation): the rest are absent, marks made stay.
+    page.get_by_label("出席した人はすべて記録済み").check()
     page.get_by_role("button", name="残りを欠席にする").tap()
     expect(page.locator(".messages")).to_contain_text("6人を欠席にしました")
     expect(counts.locator("[data-count=arrived]")).to_have_text("3")
