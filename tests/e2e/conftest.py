@@ -68,9 +68,8 @@ def browser(django_db_setup):
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser context per test: phone viewport, Japanese browser, no shared cookies."""
+def phone_context(browser):
+    """A browser context like a phone in Japan: phone viewport, touch, Japanese locale."""
     context = browser.new_context(
         viewport=PHONE_VIEWPORT,
         locale="ja-JP",
@@ -80,8 +79,14 @@ def page(browser):
         device_scale_factor=2,
     )
     context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
+    return context
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context per test: phone viewport, Japanese browser, no shared cookies."""
+    context = phone_context(browser)
+    yield context.new_page()
     context.close()
 
 
@@ -119,15 +124,7 @@ def new_page(browser):
     contexts = []
 
     def open_page():
-        context = browser.new_context(
-            viewport=PHONE_VIEWPORT,
-            locale="ja-JP",
-            timezone_id="Asia/Tokyo",
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-        )
-        context.set_default_timeout(10_000)
+        context = phone_context(browser)
         contexts.append(context)
         return context.new_page()
 
