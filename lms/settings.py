@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "lms",
     "cms",
     "courses",
+    "certificates",
     "volunteers",
     "mentoring",
     # Wagtail
@@ -265,6 +266,20 @@ EMAIL_RETENTION_DAYS = int(os.environ.get("EMAIL_RETENTION_DAYS", "180"))
 # A person offered a freed seat is reminded once, at most this many hours before the offer
 # expires (a quarter of the run's time to accept when that is shorter).
 OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "12"))
+
+# --- Certificates ---------------------------------------------------------------------------
+# IPAex fonts (IPA Font License, redistributable; installed by scripts/system-deps.sh).
+CERTIFICATE_FONTS = {
+    "mincho": os.environ.get(
+        "CERTIFICATE_FONT_MINCHO", "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
+    ),
+    "gothic": os.environ.get(
+        "CERTIFICATE_FONT_GOTHIC", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+    ),
+}
+# Verification page lookups allowed per address per minute.
+CERTIFICATE_VERIFY_PER_MINUTE = int(os.environ.get("CERTIFICATE_VERIFY_PER_MINUTE", "30"))
+CERTIFICATE_PDF_VARIANT = os.environ.get("CERTIFICATE_PDF_VARIANT", "pdf/a-3b") or None
 
 # --- Attendance -----------------------------------------------------------------------------
 # Self check-in (QR, typed code, online join) opens this long before a session starts and

@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("profile/withdraw/", lms_views.WithdrawView.as_view(), name="profile_withdraw"),
     path("search/", cms_views.search, name="search"),
     path("", include("courses.urls")),
+    path("", include("certificates.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.
     path("", include(wagtail_urls)),

@@ -1,0 +1,81 @@
+"""Certificate PDFs with WeasyPrint (issue #5).
+
+One FontConfiguration per process (fonts are loaded once, not per certificate), IPAex fonts
+embedded as subsets (every kanji of every name renders on any machine), ``lang="ja"`` so shared
+kanji take Japanese shapes, and a URL fetcher that reads only the fonts and data URIs: names
+and titles are user input and must never make the renderer fetch anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+
+class CertificateAssetFetcher(URLFetcher):
+    """Only the configured font files and inline ``data:`` URIs; anything else is refused."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file://"):
+            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            if path in _allowed_files():
+                return super().fetch(url, headers)
+        raise ValueError(f"Certificates may not load {url[:80]}")
+
+
+@cache
+def _allowed_files() -> frozenset[Path]:
+    return frozenset(Path(p).resolve() for p in settings.CERTIFICATE_FONTS.values())
+
+
+@cache
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+def qr_data_uri(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#000")
+
+
+def _image_data_uri(image) -> str:
+    """The seal or logo (a Wagtail image) inlined, so the fetcher never reads media files."""
+    if image is None:
+        return ""
+    rendition = image.get_rendition("max-300x300|format-png")
+    with rendition.file.open("rb") as handle:
+        return "data:image/png;base64," + base64.b64encode(handle.read()).decode()
+
+
+def render_certificate_pdf(certificate, *, seal=None) -> bytes:
+    with translation.override(certificate.language):
+        html = render_to_string(
+            "certificates/pdf.html",
+            {
+                "certificate": certificate,
+                "fonts": {
+                    name: Path(path).resolve().as_uri()
+                    for name, path in settings.CERTIFICATE_FONTS.items()
+                },
+                "qr": qr_data_uri(certificate.verification_url),
+                "seal": _image_data_uri(seal),
+            },
+        )
+        return HTML(string=html, url_fetcher=CertificateAssetFetcher()).write_pdf(
+            font_config=_font_config(), pdf_variant=settings.CERTIFICATE_PDF_VARIANT
+        )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

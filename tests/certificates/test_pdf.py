@@ -1,0 +1,65 @@
+"""Certificate PDFs read back with independent tools, as an employer would: poppler's
+pdftotext and pdffonts, and zbarimg for the QR code."""
+
+import pytest
+
+from certificates import services
+from certificates.models import Certificate
+from courses.models import EnrolmentStatus
+from tests.certificates.tools import run_tool
+from tests.factories import CourseRunFactory, EnrolmentFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
+
+RARE_NAME = "髙橋 﨑子"  # 髙 and 﨑 are outside JIS X 0208: a font without them shows boxes
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    person = UserFactory(full_name=RARE_NAME, full_name_kana="たかはし さきこ")
+    run = CourseRunFactory(course__title="支援者向け多職種合同研修（基礎編）")
+    enrolment = EnrolmentFactory(run=run, user=person, status=EnrolmentStatus.COMPLETED)
+    return services.certificate_issue(enrolment=enrolment)
+
+
+def _pdf_file(certificate: Certificate, tmp_path):
+    path = tmp_path / "certificate.pdf"
+    with certificate.pdf.open("rb") as handle:
+        path.write_bytes(handle.read())
+    return path
+
+
+def test_the_pdf_text_has_the_kanji_name_the_course_and_the_serial(certificate, tmp_path):
+    path = _pdf_file(certificate, tmp_path)
+
+    text = run_tool("pdftotext", "-layout", str(path), "-")
+
+    assert "髙橋" in text and "﨑子" in text
+    assert "支援者向け多職種合同研修（基礎編）" in text
+    assert certificate.serial in text
+    assert certificate.serial.startswith("HYOGO-") and "-JT-" in certificate.serial
+
+
+def test_the_fonts_are_embedded_and_the_file_is_small(certificate, tmp_path):
+    path = _pdf_file(certificate, tmp_path)
+
+    fonts = run_tool("pdffonts", str(path)).splitlines()[2:]
+
+    assert fonts, "the PDF names no fonts"
+    for line in fonts:
+        columns = line.split()
+        assert columns[-5] == "yes", f"font not embedded: {line}"  # the "emb" column
+    assert path.stat().st_size < 100_000
+    assert certificate.pdf_sha256 and len(certificate.pdf_sha256) == 64
+
+
+def test_the_qr_code_decodes_to_the_verification_url(certificate, tmp_path):
+    path = _pdf_file(certificate, tmp_path)
+    run_tool("pdftoppm", "-r", "200", "-png", "-singlefile", str(path), str(tmp_path / "page"))
+
+    decoded = run_tool("zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")).split()
+
+    assert decoded == [certificate.verification_url]
+    assert certificate.verification_url.endswith(
+        f"/certificates/verify/{certificate.verification_code}/"
+    )
