@@ -160,12 +160,13 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
         .annotate(waiting_ahead=_waiting_ahead())
         .select_related("run__course")
         .prefetch_related(
+            "certificates",  # issue #5: the holder's download link
             Prefetch(
                 "run__sessions",
                 queryset=Session.objects.select_related("venue__municipality").order_by(
                     "starts_at"
                 ),
-            )
+            ),
         )
         .order_by("run__starts_on", "pk")
     )
@@ -243,6 +244,8 @@ def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
         )
+        if enrolment.status == EnrolmentStatus.COMPLETED:
+            enrolment.evaluation.state = CompletionState.COMPLETED  # completion sticks
         total += enrolment.minutes_learned
     return total
 
@@ -728,6 +731,8 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
         )
+        if enrolment.status == EnrolmentStatus.COMPLETED:
+            enrolment.evaluation.state = CompletionState.COMPLETED  # completion sticks
         completion_counts[enrolment.evaluation.state] += 1
         profession = enrolment.user.profession.name if enrolment.user.profession else "—"
         organisation = enrolment.user.organisation_name or "—"

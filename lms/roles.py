@@ -41,6 +41,11 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("courses", "view_enrolment"),
         ("courses", "change_enrolment"),
         *[("courses", f"{action}_attendance") for action in ("add", "change", "view")],
+        *[
+            ("certificates", f"{action}_{model}")
+            for model in ("certificate", "certificatedesign")
+            for action in ("add", "change", "view")
+        ],
     ],
     MENTORS: [],
 }

@@ -1,0 +1,165 @@
+"""Issuing on completion, exactly once, with sequential serials; revoking and reissuing;
+the public verification page; the holder's download (issue #5)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from certificates import services
+from certificates.codes import grouped
+from certificates.models import Certificate, CertificateStatus
+from courses import services as course_services
+from courses.models import CourseKind, EnrolmentStatus
+from lms import roles
+from tests.factories import (
+    CoursePageFactory,
+    CourseRunFactory,
+    EnrolmentFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
+
+
+def completed(**user_fields):
+    run = CourseRunFactory(course__title="ひきこもり支援の連携を考える事例検討会")
+    return EnrolmentFactory(
+        run=run, user=UserFactory(**user_fields), status=EnrolmentStatus.COMPLETED
+    )
+
+
+def test_completing_the_course_issues_the_certificate_once(django_capture_on_commit_callbacks):
+    today = timezone.localdate()
+    run = CourseRunFactory(starts_on=today - dt.timedelta(days=1), ends_on=today)
+    starts_at = timezone.now() - dt.timedelta(days=1)
+    session = SessionFactory(
+        run=run, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2)
+    )
+    enrolment = EnrolmentFactory(run=run)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course_services.attendance_record(enrolment=enrolment, session=session, status="present")
+    with django_capture_on_commit_callbacks(execute=True):
+        course_services.completion_evaluate_recent_runs()
+
+    certificate = Certificate.objects.get()
+    assert certificate.enrolment == enrolment
+    assert certificate.learning_minutes == 120
+    assert certificate.issued_by is None
+    # The task again (a retry) returns the same certificate.
+    from certificates.tasks import issue_certificate
+
+    assert issue_certificate(enrolment.pk) == certificate.serial
+    assert Certificate.objects.count() == 1
+
+
+def test_serials_are_sequential_per_kind_and_year():
+    year = timezone.localdate().year
+    joint = [services.certificate_issue(enrolment=completed()) for _ in range(3)]
+    other_course = CoursePageFactory(kind=CourseKind.ORIENTATION)
+    orientation = services.certificate_issue(
+        enrolment=EnrolmentFactory(
+            run=CourseRunFactory(course=other_course), status=EnrolmentStatus.COMPLETED
+        )
+    )
+
+    assert [c.serial for c in joint] == [
+        f"HYOGO-{year}-JT-000001",
+        f"HYOGO-{year}-JT-000002",
+        f"HYOGO-{year}-JT-000003",
+    ]
+    assert orientation.serial == f"HYOGO-{year}-OR-000001"
+    codes = {c.verification_code for c in [*joint, orientation]}
+    assert len(codes) == 4 and all(len(code) == 28 for code in codes)
+
+
+def test_no_automatic_certificate_without_completion_and_manual_needs_a_reason():
+    enrolment = EnrolmentFactory(status=EnrolmentStatus.ENROLLED)
+    staff = UserFactory(is_staff=True)
+
+    with pytest.raises(services.CertificateError):
+        services.certificate_issue(enrolment=enrolment)
+    with pytest.raises(services.CertificateError):
+        services.certificate_issue(enrolment=enrolment, by=staff, reason="  ")
+    assert not Certificate.objects.exists()
+
+    manual = services.certificate_issue(enrolment=enrolment, by=staff, reason="補講で修了を確認")
+    assert (manual.issued_by, manual.issue_reason) == (staff, "補講で修了を確認")
+
+
+def test_the_verification_page_says_valid_then_revoked(client):
+    certificate = services.certificate_issue(enrolment=completed(full_name="山田 太郎"))
+    url = f"/certificates/verify/{certificate.verification_code}/"
+
+    page = client.get(url).content.decode()
+    assert "有効な修了証です" in page and "山田 太郎" in page
+    assert certificate.enrolment.user.email not in page  # nothing beyond what is printed
+
+    services.certificate_revoke(
+        certificate=certificate, by=UserFactory(is_staff=True), reason="受講記録の誤りのため"
+    )
+    page = client.get(url).content.decode()
+    assert "取り消されました" in page and "受講記録の誤りのため" in page
+
+
+def test_a_reissue_supersedes_the_old_certificate_and_links_to_the_new(client):
+    enrolment = completed(full_name="佐藤 花子")
+    old = services.certificate_issue(enrolment=enrolment)
+    enrolment.user.full_name = "佐藤 華子"
+    enrolment.user.save()
+
+    new = services.certificate_reissue(
+        certificate=old, by=UserFactory(is_staff=True), reason="氏名の誤字の訂正"
+    )
+
+    old.refresh_from_db()
+    assert (old.status, old.superseded_by) == (CertificateStatus.SUPERSEDED, new)
+    assert new.holder_name == "佐藤 華子" and new.serial != old.serial
+    page = client.get(f"/certificates/verify/{old.verification_code}/").content.decode()
+    assert f"/certificates/verify/{new.verification_code}/" in page
+    with pytest.raises(services.CertificateError):
+        services.certificate_reissue(certificate=old, by=UserFactory(), reason="二重")
+
+
+def test_codes_are_found_however_they_are_typed(client):
+    certificate = services.certificate_issue(enrolment=completed())
+    typed = grouped(certificate.verification_code).lower().replace("0", "o")
+
+    response = client.get("/certificates/verify/", {"code": f" {typed} "})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/certificates/verify/{certificate.verification_code}/")
+
+
+@pytest.mark.parametrize("code", ["0" * 28, "not-a-code", "<script>"])
+def test_unknown_codes_reveal_nothing(client, code):
+    services.certificate_issue(enrolment=completed())
+    response = client.get(f"/certificates/verify/{code}/")
+    assert response.status_code == 404
+    assert "この番号の修了証はありません" in response.content.decode()
+
+
+def test_verification_is_rate_limited(client, settings):
+    settings.CERTIFICATE_VERIFY_PER_MINUTE = 3
+    for _ in range(3):
+        assert client.get("/certificates/verify/" + "0" * 28 + "/").status_code == 404
+    assert client.get("/certificates/verify/" + "0" * 28 + "/").status_code == 429
+
+
+def test_only_the_holder_and_staff_download_the_pdf(client, role_user):
+    certificate = services.certificate_issue(enrolment=completed())
+    url = f"/certificates/{certificate.serial}/download/"
+
+    assert client.get(url).status_code == 302  # sign in first
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(certificate.enrolment.user)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    learning = client.get("/learning/").content.decode()
+    assert url in learning
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    assert client.get(url).status_code == 200
