@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from certificates import selectors
 from certificates.codes import new_verification_code, serial_number
 from certificates.models import Certificate, CertificateDesign, CertificateStatus, SerialCounter
-from certificates.rendering import render_certificate_pdf, sha256
 from courses.models import Enrolment, EnrolmentStatus
 from lms.models import User
 
@@ -70,6 +69,10 @@ def _new_certificate(enrolment: Enrolment, now: datetime) -> tuple[Certificate, 
 
 
 def _store_pdf(certificate: Certificate, seal) -> None:
+    # Imported here: WeasyPrint takes about a second to load, which web processes that never
+    # render a certificate should not pay at start-up.
+    from certificates.rendering import render_certificate_pdf, sha256
+
     data = render_certificate_pdf(certificate, seal=seal)
     certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(data), save=False)
     certificate.pdf_sha256 = sha256(data)
@@ -160,3 +163,23 @@ def certificate_reissue(
     old.superseded_by = new
     old.save(update_fields=["superseded_by"])
     return new
+
+
+def certificates_issue_for_run(*, run) -> int:
+    """Staff issue for a whole run: one background task per completed enrolment that has no
+    certificate yet (each task is safe to run twice).  Returns how many were queued."""
+    from django_q.tasks import async_task
+
+    enrolment_ids = list(
+        Enrolment.objects.filter(run=run, status=EnrolmentStatus.COMPLETED)
+        .exclude(certificates__status__in=[CertificateStatus.VALID, CertificateStatus.REVOKED])
+        .values_list("pk", flat=True)
+    )
+    for enrolment_id in enrolment_ids:
+        async_task(
+            "certificates.tasks.issue_certificate",
+            enrolment_id,
+            task_name=f"certificate-{enrolment_id}",
+            group=f"certificates-run-{run.pk}",
+        )
+    return len(enrolment_ids)

@@ -163,3 +163,55 @@ def test_only_the_holder_and_staff_download_the_pdf(client, role_user):
     assert url in learning
     client.force_login(role_user(roles.COORDINATORS, is_staff=True))
     assert client.get(url).status_code == 200
+
+
+def test_staff_issue_for_a_run_see_progress_revoke_and_download_a_zip(client, role_user):
+    import io
+    import zipfile
+
+    run = CourseRunFactory()
+    done = [EnrolmentFactory(run=run, status=EnrolmentStatus.COMPLETED) for _ in range(3)]
+    waiting_for_hand = EnrolmentFactory(run=run)
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    url = f"/admin/certificates/runs/{run.pk}/"
+
+    assert (
+        "0 of 3" in client.get(url).content.decode()
+        or "3人中0人" in client.get(url).content.decode()
+    )
+    client.post(f"{url}issue/")
+    client.post(f"{url}issue/")  # twice: still one each
+    assert Certificate.objects.filter(enrolment__in=done).count() == 3
+
+    client.post(
+        f"/admin/certificates/enrolments/{waiting_for_hand.pk}/issue/", {"reason": "補講で修了"}
+    )
+    revoked = Certificate.objects.get(enrolment=done[0])
+    client.post(f"/admin/certificates/{revoked.pk}/revoke/", {"reason": "記録の誤り"})
+    revoked.refresh_from_db()
+    assert revoked.status == CertificateStatus.REVOKED
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get(url, {"format": "zip"}).content))
+    assert len(archive.namelist()) == 4
+    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
+
+
+def test_people_without_the_permission_cannot_manage_certificates(client, role_user):
+    run = CourseRunFactory()
+    EnrolmentFactory(run=run, status=EnrolmentStatus.COMPLETED)
+    client.force_login(role_user(roles.CONTENT_EDITORS, is_staff=True))
+    # Wagtail turns the refusal into a redirect to the dashboard with a message.
+    assert client.get(f"/admin/certificates/runs/{run.pk}/").status_code in (302, 403)
+    assert client.post(f"/admin/certificates/runs/{run.pk}/issue/").status_code in (302, 403)
+    assert not Certificate.objects.exists()
+
+
+def test_my_data_export_lists_my_certificates(client):
+    import json
+
+    certificate = services.certificate_issue(enrolment=completed())
+    client.force_login(certificate.enrolment.user)
+
+    data = json.loads(client.get("/profile/my-data/").content)
+
+    assert [c["serial"] for c in data["certificates"]] == [certificate.serial]

@@ -1,0 +1,108 @@
+"""Staff pages for certificates in the Wagtail admin: a run's certificates (bulk issue with
+progress, manual issue, ZIP), and revoking or reissuing one certificate."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from certificates import selectors, services
+from certificates.models import Certificate
+from courses.models import CourseRun, Enrolment
+
+can_view = permission_required("certificates.view_certificate", raise_exception=True)
+can_change = permission_required("certificates.change_certificate", raise_exception=True)
+
+
+@can_view
+def run_certificates(request, run_id: int):
+    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+    if request.GET.get("format") == "zip":
+        return _zip(run)
+    return TemplateResponse(
+        request, "certificates/admin/run_certificates.html", selectors.run_certificates(run=run)
+    )
+
+
+def _zip(run: CourseRun) -> HttpResponse:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed
+        for certificate in selectors.run_certificates(run=run)["certificates"]:
+            with certificate.pdf.open("rb") as handle:
+                archive.writestr(f"{certificate.serial}.pdf", handle.read())
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="certificates-run-{run.pk}.zip"'
+    return response
+
+
+@require_POST
+@can_change
+def issue_for_run(request, run_id: int):
+    run = get_object_or_404(CourseRun, pk=run_id)
+    queued = services.certificates_issue_for_run(run=run)
+    messages.success(
+        request,
+        _("%(count)d certificates are being issued. Reload this page to see the progress.")
+        % {"count": queued},
+    )
+    return redirect("certificates_run", run_id=run.pk)
+
+
+@require_POST
+@can_change
+def issue_by_hand(request, enrolment_id: int):
+    enrolment = get_object_or_404(Enrolment.objects.select_related("user"), pk=enrolment_id)
+    try:
+        certificate = services.certificate_issue(
+            enrolment=enrolment, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except services.CertificateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Issued %(serial)s.") % {"serial": certificate.serial})
+    return redirect("certificates_run", run_id=enrolment.run_id)
+
+
+@require_POST
+@can_change
+def revoke(request, certificate_id: int):
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("enrolment"), pk=certificate_id
+    )
+    try:
+        services.certificate_revoke(
+            certificate=certificate, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except services.CertificateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(serial)s was revoked.") % {"serial": certificate.serial})
+    return redirect("certificates_run", run_id=certificate.enrolment.run_id)
+
+
+@require_POST
+@can_change
+def reissue(request, certificate_id: int):
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("enrolment"), pk=certificate_id
+    )
+    try:
+        new = services.certificate_reissue(
+            certificate=certificate, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except services.CertificateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(old)s was replaced by %(new)s.") % {"old": certificate.serial, "new": new.serial},
+        )
+    return redirect("certificates_run", run_id=certificate.enrolment.run_id)
