@@ -15,6 +15,7 @@ from django.utils import timezone
 from wagtail.models import Locale, Page
 from wagtail.rich_text import RichText
 
+from certificates.demo import load_demo_certificates
 from cms.models import (
     Activity,
     CaseStudyIndexPage,
@@ -414,6 +415,7 @@ def load_demo_content() -> list[DemoAccount]:
     )
     accounts = _demo_accounts()  # before the courses: the demo supporter attends a run
     load_demo_courses(home=home)
+    load_demo_certificates()
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

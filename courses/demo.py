@@ -402,8 +402,10 @@ def _demo_attendance(catalogue: CourseIndexPage, venue: Venue) -> None:
         [_at(today - dt.timedelta(days=70 - 7 * week), 13, 30) for week in range(4)],
         venue,
     )
-    for number, marks in PAST_MARKS.items():
-        enrolment = services.enrolment_create(run=past, user=people[number], by_staff=True)
+    supporter = User.objects.get(email="supporter@demo.hyogo.example")
+    for number, marks in [*PAST_MARKS.items(), (0, PAST_MARKS[1])]:
+        person = supporter if number == 0 else people[number]  # the demo supporter completed
+        enrolment = services.enrolment_create(run=past, user=person, by_staff=True)
         for session, (status, evidence) in zip(
             past.sessions.order_by("starts_at"), marks, strict=True
         ):
@@ -418,9 +420,7 @@ def _demo_attendance(catalogue: CourseIndexPage, venue: Venue) -> None:
         [started - dt.timedelta(days=7), started, started + dt.timedelta(days=7)],
         venue,
     )
-    attendees = [User.objects.get(email="supporter@demo.hyogo.example")] + [
-        people[number] for number in range(6, 13)
-    ]
+    attendees = [supporter] + [people[number] for number in range(6, 13)]
     first = current.sessions.order_by("starts_at").first()
     for person in attendees:
         enrolment = services.enrolment_create(run=current, user=person, by_staff=True)

@@ -212,3 +212,15 @@ def test_my_data_export_lists_my_certificates(client):
     data = json.loads(client.get("/profile/my-data/").content)
 
     assert [c["serial"] for c in data["certificates"]] == [certificate.serial]
+
+
+def test_issuing_runs_a_fixed_number_of_queries_per_certificate(django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = completed(), completed()
+    with CaptureQueriesContext(connection) as one:
+        services.certificate_issue(enrolment=first)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        services.certificate_issue(enrolment=second)
+    assert len(one.captured_queries) <= 20  # savepoints included

@@ -128,9 +128,9 @@ def test_seed_demo_has_attendance_by_every_method_and_each_completion_state():
     past = runs.get(title=PAST_RUN_TITLE)
     current = runs.get(title=CURRENT_RUN_TITLE)
     past_states = list(past.enrolments.values_list("completion", flat=True))
-    assert past_states.count(CompletionState.COMPLETED) == 4
+    assert past_states.count(CompletionState.COMPLETED) == 5  # the demo supporter among them
     assert past_states.count(CompletionState.NOT_POSSIBLE) == 1
-    assert past.enrolments.filter(status=EnrolmentStatus.COMPLETED).count() == 4
+    assert past.enrolments.filter(status=EnrolmentStatus.COMPLETED).count() == 5
     assert set(Attendance.objects.filter(session__run=past).values_list("evidence", flat=True)) == {
         AttendanceEvidence.QR,
         AttendanceEvidence.ONLINE_CODE,
@@ -144,3 +144,19 @@ def test_seed_demo_has_attendance_by_every_method_and_each_completion_state():
     follow_up = selectors.completion_follow_up_list()
     assert {e.run_id for e in follow_up} == {past.pk, current.pk}
     assert all(e.make_up_runs for e in follow_up if e.run_id == current.pk)
+
+
+def test_seed_demo_has_the_supporters_certificate_a_revoked_and_a_superseded_one():
+    from certificates.models import Certificate, CertificateStatus
+
+    _seed()
+    _seed()  # idempotent
+
+    mine = Certificate.objects.get(
+        enrolment__user__email="supporter@demo.hyogo.example", status=CertificateStatus.VALID
+    )
+    assert mine.pdf and mine.holder_name == "兵庫 花子"
+    statuses = list(Certificate.objects.values_list("status", flat=True))
+    assert statuses.count(CertificateStatus.REVOKED) == 1
+    assert statuses.count(CertificateStatus.SUPERSEDED) == 1
+    assert statuses.count(CertificateStatus.VALID) == 4  # 5 completed, one revoked; reissue valid
