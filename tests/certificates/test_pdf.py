@@ -63,3 +63,29 @@ def test_the_qr_code_decodes_to_the_verification_url(certificate, tmp_path):
     assert certificate.verification_url.endswith(
         f"/certificates/verify/{certificate.verification_code}/"
     )
+
+
+def test_people_who_prefer_english_get_an_english_certificate(tmp_path):
+    from certificates.models import CertificateDesign
+    from courses.models import CourseKind
+
+    CertificateDesign.objects.create(
+        kind=CourseKind.JOINT_TRAINING,
+        issuer_name="兵庫県孤独・孤立対策官民連携プラットフォーム",
+        signer_name="兵庫 つなぐ",
+        signer_title="事務局長",
+        wording="あなたは上記の研修の全課程を修了したことをここに証します。",
+        wording_en="This certifies that the holder completed the course above.",
+    )
+    person = UserFactory(full_name="Maria Santos", preferred_language="en")
+    enrolment = EnrolmentFactory(user=person, status=EnrolmentStatus.COMPLETED)
+
+    certificate = services.certificate_issue(enrolment=enrolment)
+    text = run_tool("pdftotext", "-layout", str(_pdf_file(certificate, tmp_path)), "-")
+
+    assert certificate.language == "en"
+    assert "Certificate of completion" in text
+    assert "This certifies that the holder completed the course above." in text
+    words = " ".join(text.split())
+    assert "Maria Santos" in words and "様" not in text
+    assert "兵庫 つなぐ" in text  # the signer as staff wrote it
