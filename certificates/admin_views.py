@@ -67,7 +67,14 @@ def issue_by_hand(request, enrolment_id: int):
     except services.CertificateError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Issued %(serial)s.") % {"serial": certificate.serial})
+        if getattr(certificate, "just_issued", False):
+            messages.success(request, _("Issued %(serial)s.") % {"serial": certificate.serial})
+        else:
+            messages.warning(
+                request,
+                _("%(name)s already has a certificate: %(serial)s.")
+                % {"name": enrolment.user.get_full_name(), "serial": certificate.serial},
+            )
     return redirect("certificates_run", run_id=enrolment.run_id)
 
 
@@ -77,6 +84,9 @@ def revoke(request, certificate_id: int):
     certificate = get_object_or_404(
         Certificate.objects.select_related("enrolment"), pk=certificate_id
     )
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm the revocation."))
+        return _back(certificate)
     try:
         services.certificate_revoke(
             certificate=certificate, by=request.user, reason=request.POST.get("reason", "")
@@ -85,7 +95,7 @@ def revoke(request, certificate_id: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("%(serial)s was revoked.") % {"serial": certificate.serial})
-    return redirect("certificates_run", run_id=certificate.enrolment.run_id)
+    return _back(certificate)
 
 
 @require_POST
@@ -105,4 +115,11 @@ def reissue(request, certificate_id: int):
             request,
             _("%(old)s was replaced by %(new)s.") % {"old": certificate.serial, "new": new.serial},
         )
-    return redirect("certificates_run", run_id=certificate.enrolment.run_id)
+    return _back(certificate)
+
+
+def _back(certificate: Certificate):
+    """To the run's certificates, or the register when the holder's account is gone."""
+    if certificate.enrolment is not None:
+        return redirect("certificates_run", run_id=certificate.enrolment.run_id)
+    return redirect("wagtailsnippets_certificates_certificate:list")

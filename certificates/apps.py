@@ -12,6 +12,14 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         from certificates import receivers  # noqa: F401  (connects to enrolment_completed)
 
+    def erase_personal_data(self, user) -> None:
+        """Before the account is deleted (lms.services.user_withdraw): the person's certificates
+        are revoked, their names removed and their PDFs deleted.  Serials stay taken, and the
+        verification page says the certificate was revoked at the holder's request."""
+        from certificates.services import certificates_erase_for_holder
+
+        certificates_erase_for_holder(user=user)
+
     def personal_data(self, user) -> dict:
         """The person's certificates, for the "download my data" export (lms.selectors)."""
         from certificates.models import Certificate

@@ -15,6 +15,13 @@ from certificates.codes import grouped
 from courses.models import CourseKind
 
 
+def private_storage():
+    """Certificate PDFs live outside MEDIA_ROOT and are served only by the download view."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 class CertificateStatus(models.TextChoices):
     VALID = "valid", _("Valid")
     REVOKED = "revoked", _("Revoked")
@@ -80,9 +87,12 @@ class SerialCounter(models.Model):
 
 
 class Certificate(models.Model):
+    # Empty once the holder deleted their account (the certificate is then revoked and
+    # anonymised, see CertificatesConfig.erase_personal_data).
     enrolment = models.ForeignKey(
         "courses.Enrolment",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="certificates",
         verbose_name=_("enrolment"),
     )
@@ -108,7 +118,9 @@ class Certificate(models.Model):
     signer_title = models.CharField(_("signer's title"), max_length=100)
     wording = models.TextField(_("certifying sentence"))
     # The document.
-    pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
+    pdf = models.FileField(
+        _("PDF"), upload_to="certificates/%Y/", storage=private_storage, blank=True
+    )
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     issued_by = models.ForeignKey(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from certificates.models import Certificate, CertificateStatus
-from courses.models import Attendance, Enrolment
+from courses.models import Attendance, Enrolment, SessionStatus
 
 
 def learning_minutes_for_enrolment(enrolment: Enrolment) -> int:
@@ -14,7 +14,9 @@ def learning_minutes_for_enrolment(enrolment: Enrolment) -> int:
 
     return sum(
         attendance_minutes(record, record.session)
-        for record in Attendance.objects.filter(enrolment=enrolment).select_related("session")
+        for record in Attendance.objects.filter(enrolment=enrolment)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session")
     )
 
 
@@ -59,5 +61,8 @@ def run_certificates(*, run) -> dict:
         "enrolments": enrolments,
         "completed": len(completed),
         "issued": sum(1 for e in completed if e.certificate),
-        "certificates": [c for c in current.values() if c.pdf],
+        # For the ZIP: valid certificates only (a revoked one is not handed out again).
+        "certificates": [
+            c for c in current.values() if c.pdf and c.status == CertificateStatus.VALID
+        ],
     }

@@ -4,6 +4,7 @@ runs) and the serial counter of the course kind and year (so numbers never repea
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from django.core.files.base import ContentFile
@@ -41,6 +42,11 @@ def _next_serial(kind: str, year: int) -> str:
 def _new_certificate(enrolment: Enrolment, now: datetime) -> tuple[Certificate, object]:
     """What the certificate says, copied now from the person, the course and its design."""
     course, user = enrolment.run.course, enrolment.user
+    if not user.full_name.strip():
+        raise CertificateError(
+            _("%(email)s has no name on their profile, so no certificate can be printed.")
+            % {"email": user.email}
+        )
     design = CertificateDesign.objects.filter(kind=course.kind).select_related("seal").first()
     language = user.preferred_language if user.preferred_language in LANGUAGES else "ja"
     if language == "en":
@@ -50,7 +56,7 @@ def _new_certificate(enrolment: Enrolment, now: datetime) -> tuple[Certificate, 
     certificate = Certificate(
         enrolment=enrolment,
         language=language,
-        holder_name=user.full_name or user.email,
+        holder_name=user.full_name.strip(),
         holder_name_kana=user.full_name_kana,
         course_title=course.title,
         course_kind=course.kind,
@@ -69,14 +75,22 @@ def _new_certificate(enrolment: Enrolment, now: datetime) -> tuple[Certificate, 
 
 
 def _store_pdf(certificate: Certificate, seal) -> None:
+    """Render and store the PDF (in private storage, under a name nobody can guess).  If the
+    issuing transaction fails afterwards the file is deleted again."""
     # Imported here: WeasyPrint takes about a second to load, which web processes that never
     # render a certificate should not pay at start-up.
     from certificates.rendering import render_certificate_pdf, sha256
 
     data = render_certificate_pdf(certificate, seal=seal)
-    certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(data), save=False)
-    certificate.pdf_sha256 = sha256(data)
-    certificate.save(update_fields=["pdf", "pdf_sha256"])
+    name = f"{certificate.serial}-{secrets.token_hex(8)}.pdf"
+    certificate.pdf.save(name, ContentFile(data), save=False)
+    stored = certificate.pdf.name
+    try:
+        certificate.pdf_sha256 = sha256(data)
+        certificate.save(update_fields=["pdf", "pdf_sha256"])
+    except Exception:
+        certificate.pdf.storage.delete(stored)
+        raise
 
 
 @transaction.atomic
@@ -102,7 +116,7 @@ def certificate_issue(
         .first()
     )
     if existing is not None:
-        return existing
+        return existing  # ``just_issued`` stays unset: callers can tell
     if by is None and enrolment.status != EnrolmentStatus.COMPLETED:
         raise CertificateError(_("The course is not completed, so no certificate is issued."))
     if by is not None:
@@ -115,6 +129,7 @@ def certificate_issue(
     certificate.issued_by, certificate.issue_reason = by, reason
     certificate.save()
     _store_pdf(certificate, seal)
+    certificate.just_issued = True
     return certificate
 
 
@@ -140,8 +155,9 @@ def certificate_revoke(
 def certificate_reissue(
     *, certificate: Certificate, by: User, reason: str, now: datetime | None = None
 ) -> Certificate:
-    """A new certificate from today's data (e.g. after a name correction), with a new serial;
-    the old one is marked superseded and its verification page links to the new one."""
+    """A new certificate from today's data (e.g. after a name correction, or to replace one
+    revoked by mistake), with a new serial; the old one is marked superseded (a revocation's
+    date and reason are kept) and its verification page links to the new one."""
     now = now or timezone.now()
     reason = " ".join((reason or "").split())
     if not reason:
@@ -152,8 +168,8 @@ def certificate_reissue(
         .get(pk=certificate.enrolment_id)
     )
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if old.status != CertificateStatus.VALID:
-        raise CertificateError(_("Only a valid certificate can be reissued."))
+    if old.status == CertificateStatus.SUPERSEDED:
+        raise CertificateError(_("This certificate was already replaced by a reissue."))
     old.status = CertificateStatus.SUPERSEDED
     old.save(update_fields=["status"])
     new, seal = _new_certificate(enrolment, now)
@@ -183,3 +199,23 @@ def certificates_issue_for_run(*, run) -> int:
             group=f"certificates-run-{run.pk}",
         )
     return len(enrolment_ids)
+
+
+@transaction.atomic
+def certificates_erase_for_holder(*, user: User) -> int:
+    """The holder deletes their account: revoke their certificates, remove the names and delete
+    the PDFs.  Returns how many certificates were erased."""
+    erased = 0
+    for certificate in Certificate.objects.select_for_update().filter(enrolment__user=user):
+        if certificate.pdf:
+            certificate.pdf.delete(save=False)
+        certificate.holder_name = _("(deleted at the holder's request)")
+        certificate.holder_name_kana = ""
+        certificate.pdf_sha256 = ""
+        if certificate.status == CertificateStatus.VALID:
+            certificate.status = CertificateStatus.REVOKED
+            certificate.revoked_at = timezone.now()
+            certificate.revoked_reason = _("The holder deleted their account.")
+        certificate.save()
+        erased += 1
+    return erased

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,21 +13,17 @@ from django.views.decorators.cache import never_cache
 from certificates import selectors
 from certificates.codes import normalise_code
 from certificates.forms import VerificationCodeForm
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateStatus
+from lms import ratelimit
 
 VERIFY_WINDOW_SECONDS = 60
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _rate_limited(request) -> bool:
     """Verification lookups per address per minute (codes cannot be guessed, but scraping the
     register should be slow)."""
-    key = f"certificate-verify:{_client_ip(request)}"
-    cache.add(key, 0, VERIFY_WINDOW_SECONDS)
-    return cache.incr(key) > settings.CERTIFICATE_VERIFY_PER_MINUTE
+    key = f"certificate-verify:{ratelimit.client_address(request)}"
+    return ratelimit.hit(key, VERIFY_WINDOW_SECONDS) > settings.CERTIFICATE_VERIFY_PER_MINUTE
 
 
 @never_cache
@@ -51,17 +46,23 @@ def verify(request, code: str = ""):
     return TemplateResponse(
         request,
         "certificates/verify.html",
-        {"form": form, "certificate": certificate, "looked_up": bool(code) or form.is_bound},
+        {"form": form, "certificate": certificate, "looked_up": bool(code)},
         status=status,
     )
 
 
 @login_required
 def download(request, serial: str):
-    """The holder (or staff who may view certificates) downloads the stored PDF."""
+    """The holder downloads their valid certificate; staff who may view certificates download
+    any.  Everything else is a 404, which says nothing about whether the serial exists."""
     certificate = get_object_or_404(Certificate.objects.select_related("enrolment"), serial=serial)
-    is_holder = certificate.enrolment.user_id == request.user.pk
-    if not (is_holder or request.user.has_perm("certificates.view_certificate")):
+    is_staff = request.user.has_perm("certificates.view_certificate")
+    is_holder = (
+        certificate.enrolment is not None
+        and certificate.enrolment.user_id == request.user.pk
+        and certificate.status == CertificateStatus.VALID
+    )
+    if not (is_holder or is_staff):
         raise Http404
     if not certificate.pdf:
         raise Http404

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_POST
 from courses import checkin, selectors, services
 from courses.forms import ApologyForm, AttendanceCodeForm, WalkInForm
 from courses.models import STAFF_ATTENDANCE_CHOICES, AttendanceStatus, Enrolment, Session
+from lms import ratelimit
 from lms.models import User
 
 
@@ -316,13 +316,12 @@ def _tries_key(request) -> str:
 
 
 def _too_many_tries(request) -> bool:
-    return cache.get(_tries_key(request), 0) >= settings.ATTENDANCE_CODE_MAX_TRIES
+    return ratelimit.count(_tries_key(request)) >= settings.ATTENDANCE_CODE_MAX_TRIES
 
 
 def _count_wrong_try(request) -> None:
     """Wrong codes only, per person, for ten minutes (a shared cache in production)."""
-    cache.add(_tries_key(request), 0, CODE_TRIES_WINDOW_SECONDS)
-    cache.incr(_tries_key(request))
+    ratelimit.hit(_tries_key(request), CODE_TRIES_WINDOW_SECONDS)
 
 
 def _too_many_message() -> str:

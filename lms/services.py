@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,10 @@ def user_withdraw(*, user: User) -> None:
     OutboundEmail.objects.filter(recipient__iexact=user.email).update(
         recipient=WITHDRAWN_RECIPIENT, subject="", body_text="", body_html=""
     )
+    # Apps holding records that outlive the account erase what identifies the person first.
+    for config in apps.get_app_configs():
+        if hasattr(config, "erase_personal_data"):
+            config.erase_personal_data(user)
     user.delete()
 
 

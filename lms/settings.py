@@ -197,8 +197,15 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", DATA_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", DATA_DIR / "media"))
+# Files only the application serves, after a permission check (certificate PDFs): never under
+# MEDIA_ROOT, which the web server publishes as it is.
+PRIVATE_ROOT = Path(os.environ.get("DJANGO_PRIVATE_ROOT", DATA_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -266,6 +273,10 @@ EMAIL_RETENTION_DAYS = int(os.environ.get("EMAIL_RETENTION_DAYS", "180"))
 # A person offered a freed seat is reminded once, at most this many hours before the offer
 # expires (a quarter of the run's time to accept when that is shorter).
 OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "12"))
+
+# Reverse proxies in front of the site that append to X-Forwarded-For (0: none; the client's
+# address is REMOTE_ADDR). Rate limits count per client address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Certificates ---------------------------------------------------------------------------
 # IPAex fonts (IPA Font License, redistributable; installed by scripts/system-deps.sh).

@@ -186,10 +186,15 @@ def test_staff_issue_for_a_run_see_progress_revoke_and_download_a_zip(client, ro
     revoked = Certificate.objects.get(enrolment=done[0])
     client.post(f"/admin/certificates/{revoked.pk}/revoke/", {"reason": "記録の誤り"})
     revoked.refresh_from_db()
+    assert revoked.status == CertificateStatus.VALID  # not confirmed: nothing happens
+    client.post(
+        f"/admin/certificates/{revoked.pk}/revoke/", {"reason": "記録の誤り", "confirm": "yes"}
+    )
+    revoked.refresh_from_db()
     assert revoked.status == CertificateStatus.REVOKED
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(url, {"format": "zip"}).content))
-    assert len(archive.namelist()) == 4
+    assert len(archive.namelist()) == 3  # the revoked one is not handed out again
     assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
 
 
@@ -224,3 +229,65 @@ def test_issuing_runs_a_fixed_number_of_queries_per_certificate(django_assert_ma
     with django_assert_max_num_queries(len(one.captured_queries)):
         services.certificate_issue(enrolment=second)
     assert len(one.captured_queries) <= 20  # savepoints included
+
+
+def test_a_revoked_certificate_is_no_longer_downloaded_by_its_holder(client):
+    certificate = services.certificate_issue(enrolment=completed())
+    services.certificate_revoke(certificate=certificate, by=UserFactory(), reason="誤り")
+    client.force_login(certificate.enrolment.user)
+
+    assert client.get(f"/certificates/{certificate.serial}/download/").status_code == 404
+
+
+def test_a_certificate_revoked_by_mistake_can_be_reissued():
+    old = services.certificate_issue(enrolment=completed())
+    services.certificate_revoke(certificate=old, by=UserFactory(), reason="誤って取り消し")
+
+    new = services.certificate_reissue(certificate=old, by=UserFactory(), reason="取り消しの訂正")
+
+    old.refresh_from_db()
+    assert (old.status, old.superseded_by, old.revoked_reason) == (
+        CertificateStatus.SUPERSEDED,
+        new,
+        "誤って取り消し",
+    )
+    assert new.status == CertificateStatus.VALID
+
+
+def test_no_certificate_without_a_name_and_the_email_is_never_printed():
+    enrolment = completed(full_name="")
+
+    with pytest.raises(services.CertificateError) as refused:
+        services.certificate_issue(enrolment=enrolment)
+
+    assert enrolment.user.email in str(refused.value)  # told to staff, not printed
+    assert not Certificate.objects.exists()
+
+
+def test_pdfs_are_kept_in_private_storage_under_unguessable_names():
+    from django.core.files.storage import storages
+
+    certificate = services.certificate_issue(enrolment=completed())
+
+    assert certificate.pdf.storage is storages["private"]
+    assert certificate.pdf.name.startswith(f"certificates/{timezone.localdate().year}/")
+    assert len(certificate.pdf.name.rsplit("-", 1)[-1]) == len("0123456789abcdef.pdf")
+
+
+def test_deleting_an_account_revokes_and_anonymises_its_certificates(client):
+    certificate = services.certificate_issue(enrolment=completed(full_name="削除 希望"))
+    holder = certificate.enrolment.user
+    pdf_name = certificate.pdf.name
+    client.force_login(holder)
+
+    response = client.post(
+        "/profile/withdraw/", {"password": "correct-horse-battery", "confirm": "on"}
+    )
+
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.enrolment is None and certificate.status == CertificateStatus.REVOKED
+    assert "削除 希望" not in certificate.holder_name
+    assert not certificate.pdf and not certificate.pdf.storage.exists(pdf_name)
+    page = client.get(f"/certificates/verify/{certificate.verification_code}/").content.decode()
+    assert "削除 希望" not in page and "取り消されました" in page

@@ -45,8 +45,10 @@ def test_download_verify_and_revoke_a_certificate(page, new_page, live_server, d
     staff = new_page()
     sign_in(staff, live_server, *COORDINATOR)
     staff.goto(f"{live_server.url}/admin/certificates/runs/{certificate.enrolment.run_id}/")
+    revoke_form = staff.locator(f"form[action='/admin/certificates/{certificate.pk}/revoke/']")
     staff.locator(f"#revoke-{certificate.pk}").fill(REASON)
-    staff.locator(f"form[action='/admin/certificates/{certificate.pk}/revoke/'] button").click()
+    revoke_form.locator("input[name=confirm]").check()
+    revoke_form.locator("button").click()
     expect(staff.locator(".messages")).to_contain_text(certificate.serial)
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.REVOKED
