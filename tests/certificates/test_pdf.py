@@ -89,3 +89,33 @@ def test_people_who_prefer_english_get_an_english_certificate(tmp_path):
     words = " ".join(text.split())
     assert "Maria Santos" in words and "様" not in text
     assert "兵庫 つなぐ" in text  # the signer as staff wrote it
+
+
+def test_the_seal_from_the_design_is_printed(tmp_path):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from certificates.models import CertificateDesign
+    from courses.models import CourseKind
+
+    def raster_images(certificate) -> int:
+        listing = run_tool("pdfimages", "-list", str(_pdf_file(certificate, tmp_path)))
+        rows = [line.split() for line in listing.splitlines()[2:]]  # after the two header lines
+        return sum(1 for row in rows if row[2] == "image")  # not the transparency masks
+
+    plain = services.certificate_issue(enrolment=EnrolmentFactory(status=EnrolmentStatus.COMPLETED))
+    seal = Image.objects.create(title="公印", file=get_test_image_file(colour="red"))
+    CertificateDesign.objects.create(
+        kind=CourseKind.JOINT_TRAINING,
+        issuer_name="兵庫県孤独・孤立対策官民連携プラットフォーム",
+        signer_name="兵庫 つなぐ",
+        signer_title="事務局長",
+        wording="あなたは上記の研修の全課程を修了したことをここに証します。",
+        seal=seal,
+    )
+    certificate = services.certificate_issue(
+        enrolment=EnrolmentFactory(status=EnrolmentStatus.COMPLETED)
+    )
+
+    # The QR code is vector graphics; the seal is the one raster image.
+    assert (raster_images(plain), raster_images(certificate)) == (0, 1)
