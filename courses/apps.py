@@ -8,6 +8,15 @@ class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
 
+    def calendar_events(self, user, now) -> list:
+        """The person's sessions for their private calendar feed (lms.views.calendar_feed)."""
+        from courses import selectors
+
+        return [
+            selectors.session_calendar_event(session, for_participant=True)
+            for session in selectors.feed_sessions_for_user(user=user, now=now)
+        ]
+
     def personal_data(self, user) -> dict:
         """The person's enrolments with their attendance, for the "download my data" export
         (lms.selectors)."""

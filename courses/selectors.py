@@ -49,6 +49,7 @@ from courses.models import (
     SessionStatus,
 )
 from courses.seats import SeatPlan
+from lms.calendar import CalendarEvent
 from lms.models import Field, Municipality, Profession, User
 from lms.search import ngram_matching_ids
 
@@ -835,3 +836,79 @@ def completion_rate_for_course(*, course_id: int) -> dict:
     seated = counts["seated"] or 0
     counts["percent"] = round(100 * counts["completed"] / seated) if seated else None
     return counts
+
+
+# --- Calendars (issue #6) -----------------------------------------------------------------------
+
+# Cancelled sessions stay in personal feeds this long, so subscribed clients remove them.
+CANCELLED_KEPT_IN_FEEDS = dt.timedelta(days=30)
+
+
+def session_calendar_event(session: Session, *, for_participant: bool) -> CalendarEvent:
+    """A session as a calendar event.  The online meeting link only goes into calendars of
+    people with a seat (``for_participant``); the UID never changes for the session's life."""
+    from django.urls import reverse
+
+    run, course = session.run, session.run.course
+    my_learning = settings.SITE_URL + reverse("courses:my_learning")
+    page = settings.SITE_URL + (course.url or "")
+    where = ""
+    if session.venue_id:
+        where = f"{session.venue.name}（{session.venue.address}）"
+    if for_participant and session.online_url:
+        where = f"{where} / {session.online_url}" if where else session.online_url
+    description = "\n".join(
+        line
+        for line in [
+            f"{course.title} {run.title}",
+            course.summary,
+            page,
+            (_("Join online from My learning: %(url)s") % {"url": my_learning})
+            if for_participant and session.online_url
+            else "",
+        ]
+        if line
+    )
+    return CalendarEvent(
+        uid=f"session-{session.pk}@{settings.CALENDAR_UID_DOMAIN}",
+        sequence=session.sequence,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        summary=f"{course.title}（{session.title}）",
+        description=description,
+        location=where,
+        url=page,
+        cancelled=session.status == SessionStatus.CANCELLED,
+        last_modified=session.updated_at,
+    )
+
+
+def _calendar_sessions() -> QuerySet[Session]:
+    return Session.objects.select_related("run__course", "venue").order_by("starts_at", "pk")
+
+
+def sessions_for_calendar(*, session_ids=None, run=None) -> list[Session]:
+    sessions = _calendar_sessions()
+    if run is not None:
+        sessions = sessions.filter(run=run)
+    if session_ids is not None:
+        sessions = sessions.filter(pk__in=session_ids)
+    return list(sessions)
+
+
+def has_seat(*, user, run_id: int) -> bool:
+    return (
+        user.is_authenticated
+        and Enrolment.objects.filter(run_id=run_id, user=user, status__in=SEATED_STATUSES).exists()
+    )
+
+
+def feed_sessions_for_user(*, user, now: dt.datetime) -> list[Session]:
+    """The sessions of every run the person has a seat in (cancelled ones for a while), in one
+    query whatever their number."""
+    return list(
+        _calendar_sessions()
+        .filter(run__enrolments__user=user, run__enrolments__status__in=SEATED_STATUSES)
+        .exclude(status=SessionStatus.CANCELLED, updated_at__lt=now - CANCELLED_KEPT_IN_FEEDS)
+        .distinct()
+    )

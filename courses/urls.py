@@ -19,6 +19,10 @@ urlpatterns = [
         views.ReflectionView.as_view(),
         name="reflection",
     ),
+    # Calendars
+    path("sessions/<int:session_id>/calendar.ics", views.session_calendar, name="session_ics"),
+    path("sessions/<int:session_id>/google/", views.session_google, name="session_google"),
+    path("runs/<int:run_id>/calendar.ics", views.run_calendar, name="run_ics"),
     # Attendance: participants
     path("check-in/", attendance_views.check_in_code, name="check_in_code"),
     path("check-in/signed-in/", attendance_views.check_in_pending, name="check_in_pending"),

@@ -4,6 +4,7 @@ a domain error into a message; the rules live in courses.services."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.views.generic import TemplateView
 from courses import selectors, services
 from courses.forms import ReflectionForm
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
+from lms.calendar import calendar_bytes, google_calendar_link, ics_response
 
 SUCCESS_MESSAGES = {
     EnrolmentStatus.ENROLLED: gettext_lazy("You are enrolled. The sessions are on My learning."),
@@ -123,3 +125,39 @@ class ReflectionView(_OwnEnrolmentView):
                 messages.success(request, _("Thank you. Your reflection has been sent."))
                 return redirect("courses:my_learning")
         return self.get(request, enrolment_id, form=form)
+
+
+# --- Calendar downloads (issue #6) --------------------------------------------------------------
+
+
+def session_calendar(request, session_id: int):
+    """One session as .ics; the meeting link only for people with a seat."""
+    sessions = selectors.sessions_for_calendar(session_ids=[session_id])
+    if not sessions:
+        raise Http404
+    session = sessions[0]
+    mine = selectors.has_seat(user=request.user, run_id=session.run_id)
+    event = selectors.session_calendar_event(session, for_participant=mine)
+    return ics_response(calendar_bytes([event]), f"session-{session.pk}.ics")
+
+
+def run_calendar(request, run_id: int):
+    """Every session of a run as one .ics."""
+    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+    mine = selectors.has_seat(user=request.user, run_id=run.pk)
+    events = [
+        selectors.session_calendar_event(session, for_participant=mine)
+        for session in selectors.sessions_for_calendar(run=run)
+    ]
+    return ics_response(
+        calendar_bytes(events, name=f"{run.course.title} {run.title}"), f"run-{run.pk}.ics"
+    )
+
+
+def session_google(request, session_id: int):
+    """ "Add to Google Calendar" for one session (no meeting link: the URL is visible to Google)."""
+    sessions = selectors.sessions_for_calendar(session_ids=[session_id])
+    if not sessions:
+        raise Http404
+    event = selectors.session_calendar_event(sessions[0], for_participant=False)
+    return redirect(google_calendar_link(event))

@@ -1,5 +1,6 @@
 """The platform core: the custom user, shared taxonomies and the outgoing-mail record."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import translation
@@ -281,3 +282,24 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar subscription (issue #6).  The token is the only key to the
+    feed, independent of the password: regenerating it makes the old URL stop working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("person"),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user}"

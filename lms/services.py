@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.apps import apps
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.models import OutboundEmail, OutboundEmailStatus, User
+from lms.models import CalendarFeed, OutboundEmail, OutboundEmailStatus, User
 
 WITHDRAWN_RECIPIENT = "withdrawn@invalid"
 
@@ -45,3 +46,16 @@ def outbound_email_purge_old() -> int:
         status=OutboundEmailStatus.SENT, created_at__lt=cutoff
     ).delete()
     return deleted
+
+
+def calendar_feed_regenerate(*, user: User) -> CalendarFeed:
+    """Give the person a new private feed token (the old feed URL stops working at once)."""
+    feed, _created = CalendarFeed.objects.update_or_create(
+        user=user, defaults={"token": secrets.token_urlsafe(32)}
+    )
+    return feed
+
+
+def calendar_feed_revoke(*, user: User) -> None:
+    """Switch the person's feed off: no URL works until they make a new one."""
+    CalendarFeed.objects.filter(user=user).delete()

@@ -278,6 +278,14 @@ OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "12"))
 # address is REMOTE_ADDR). Rate limits count per client address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
+# --- Calendars ------------------------------------------------------------------------------
+# The domain in calendar UIDs (session-12@<domain>): keep it stable once calendars exist.
+CALENDAR_UID_DOMAIN = os.environ.get(
+    "CALENDAR_UID_DOMAIN", SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+)
+# Subscribed calendar clients are asked to refresh this often (Google decides for itself).
+CALENDAR_REFRESH_HOURS = int(os.environ.get("CALENDAR_REFRESH_HOURS", "6"))
+
 # --- Certificates ---------------------------------------------------------------------------
 # IPAex fonts (IPA Font License, redistributable; installed by scripts/system-deps.sh).
 CERTIFICATE_FONTS = {

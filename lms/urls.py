@@ -19,6 +19,8 @@ admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # The private calendar feed: outside the language prefix, the token is the whole key.
+    path("calendar/<str:token>.ics", lms_views.calendar_feed, name="calendar_feed"),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -32,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("profile/", lms_views.ProfileView.as_view(), name="profile"),
     path("profile/my-data/", lms_views.PersonalDataDownloadView.as_view(), name="profile_data"),
     path("profile/withdraw/", lms_views.WithdrawView.as_view(), name="profile_withdraw"),
+    path("profile/calendar/", lms_views.CalendarFeedView.as_view(), name="profile_calendar"),
     path("search/", cms_views.search, name="search"),
     path("", include("courses.urls")),
     path("", include("certificates.urls")),

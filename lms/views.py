@@ -1,18 +1,24 @@
+import hashlib
 import json
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
-from django.utils import timezone
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone, translation
+from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, UpdateView
 
 from lms import selectors, services
+from lms.calendar import calendar_bytes
 from lms.forms import ProfileForm, WithdrawForm
+from lms.models import CalendarFeed
 
 
 class ProfileView(LoginRequiredMixin, UpdateView):
@@ -24,6 +30,15 @@ class ProfileView(LoginRequiredMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return self.request.user
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        feed = CalendarFeed.objects.filter(user=self.request.user).first()
+        if feed:
+            url = settings.SITE_URL + reverse("calendar_feed", args=[feed.token])
+            context["feed_url"] = url
+            context["feed_webcal_url"] = "webcal://" + url.split("://", 1)[1]
+        return context
 
     def form_valid(self, form):
         messages.success(self.request, _("Your profile has been saved."))
@@ -66,3 +81,52 @@ class WithdrawView(LoginRequiredMixin, FormView):
             self.request, _("Your account and personal information have been deleted.")
         )
         return redirect("/")
+
+
+def calendar_feed(request, token: str):
+    """The private subscription feed: everything the person attends, from every app that has
+    calendar events.  Conditional GET: clients polling an unchanged calendar get 304."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not feed.user.is_active:
+        raise Http404
+    now = timezone.now()
+    events = [
+        event
+        for config in apps.get_app_configs()
+        if hasattr(config, "calendar_events")
+        for event in config.calendar_events(feed.user, now)
+    ]
+    # The stamp is the latest change, so an unchanged calendar gives the same bytes and ETag.
+    stamp = max((e.last_modified for e in events if e.last_modified), default=feed.created_at)
+    with translation.override(feed.user.preferred_language):
+        body = calendar_bytes(
+            events,
+            name=_("Hyogo Tsunagari Academy: my training"),
+            refresh_hours=settings.CALENDAR_REFRESH_HOURS,
+            now=stamp,
+        )
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(stamp.timestamp())
+    response["Cache-Control"] = "private, max-age=0, must-revalidate"
+    return response
+
+
+class CalendarFeedView(LoginRequiredMixin, View):
+    """Make a new private feed URL (the old one stops working) or switch the feed off."""
+
+    def post(self, request):
+        if request.POST.get("action") == "revoke":
+            services.calendar_feed_revoke(user=request.user)
+            messages.success(request, _("Your calendar feed is switched off."))
+        else:
+            services.calendar_feed_regenerate(user=request.user)
+            messages.success(
+                request,
+                _("Your calendar has a new private address. The old address no longer works."),
+            )
+        return redirect(reverse("profile") + "#calendar")
