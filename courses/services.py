@@ -8,6 +8,7 @@ per transaction, always the run.  Side effects (mail) wait for the commit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -36,9 +37,11 @@ from courses.models import (
     Session,
     SessionModality,
     SessionStatus,
+    Venue,
 )
 from courses.seats import SeatPlan
 from courses.signals import enrolment_completed
+from lms.calendar import calendar_bytes, calendar_organizer
 from lms.models import User
 from lms.notifications import notification_queue, notification_send
 
@@ -66,12 +69,22 @@ def _queue(run: CourseRun) -> QuerySet[Enrolment]:
     )
 
 
-def _notify(enrolment: Enrolment, template: str, **extra) -> None:
-    """Tell the participant, in their language, once the transaction has committed."""
+def _notify(
+    enrolment: Enrolment,
+    template: str,
+    *,
+    invite: str = "",
+    invite_sessions: list[Session] | None = None,
+    **extra,
+) -> None:
+    """Tell the participant, in their language, once the transaction has committed.  With
+    ``invite`` ("REQUEST" or "CANCEL") the email carries a calendar invite for
+    ``invite_sessions`` (default: the run's sessions that are not cancelled)."""
 
     def send() -> None:
         with translation.override(enrolment.user.preferred_language):
             my_learning_url = settings.SITE_URL + reverse("courses:my_learning")
+            calendar = _invite(enrolment, invite, invite_sessions) if invite else b""
         notification_send(
             recipient=enrolment.user.email,
             template=f"courses/email/{template}",
@@ -83,9 +96,32 @@ def _notify(enrolment: Enrolment, template: str, **extra) -> None:
                 **extra,
             },
             language=enrolment.user.preferred_language,
+            calendar=calendar,
+            calendar_method=invite,
         )
 
     transaction.on_commit(send)
+
+
+def _invite(enrolment: Enrolment, method: str, sessions: list[Session] | None) -> bytes:
+    """An iTIP invite (RFC 5546) for the person: REQUEST with them as an attendee who is asked
+    to reply, or CANCEL with the same UIDs and sequences."""
+    if sessions is None:
+        sessions = [
+            s
+            for s in selectors.sessions_for_calendar(run=enrolment.run)
+            if s.status != SessionStatus.CANCELLED
+        ]
+    person = ((enrolment.user.email, enrolment.user.get_full_name()),)
+    events = [
+        replace(
+            selectors.session_calendar_event(session, for_participant=True),
+            attendees=person,
+            cancelled=method == "CANCEL" or session.status == SessionStatus.CANCELLED,
+        )
+        for session in sessions
+    ]
+    return calendar_bytes(events, method=method, organizer=calendar_organizer())
 
 
 @transaction.atomic
@@ -113,7 +149,11 @@ def enrolment_create(
     else:
         _give_seat_or_queue(run, enrolment, now)
     enrolment.save()
-    _notify(enrolment, enrolment.status)
+    _notify(
+        enrolment,
+        enrolment.status,
+        invite="REQUEST" if enrolment.status == EnrolmentStatus.ENROLLED else "",
+    )
     return enrolment
 
 
@@ -174,7 +214,9 @@ def enrolment_move(
     moved = Enrolment(run=target, user=enrolment.user)
     _give_seat_or_queue(target, moved, now)
     moved.save()
-    _notify(moved, moved.status)
+    _notify(
+        moved, moved.status, invite="REQUEST" if moved.status == EnrolmentStatus.ENROLLED else ""
+    )
     if held_seat:
         _offer_free_seats(from_run, now)
     return moved
@@ -200,10 +242,11 @@ def enrolment_cancel(
             _("The cancellation deadline has passed. Please contact the organisers.")
         )
     held_seat = enrolment.status in SEAT_STATUSES
+    had_invite = enrolment.status == EnrolmentStatus.ENROLLED
     enrolment.status = EnrolmentStatus.CANCELLED
     enrolment.offer_expires_at = None
     enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
-    _notify(enrolment, "cancelled")
+    _notify(enrolment, "cancelled", invite="CANCEL" if had_invite else "")
     if held_seat:
         _offer_free_seats(run, now)
     return enrolment
@@ -252,7 +295,7 @@ def offer_accept(*, enrolment: Enrolment, user: User, now: datetime | None = Non
     enrolment.status = EnrolmentStatus.ENROLLED
     enrolment.offer_expires_at = None
     enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
-    _notify(enrolment, "enrolled")
+    _notify(enrolment, "enrolled", invite="REQUEST")
     return enrolment
 
 
@@ -350,7 +393,11 @@ def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> E
         raise EnrolmentError(_("Only pending requests can be approved."))
     _give_seat_or_queue(run, enrolment, now)
     enrolment.save(update_fields=["status", "seat_pool", "waitlisted_at", "updated_at"])
-    _notify(enrolment, enrolment.status)
+    _notify(
+        enrolment,
+        enrolment.status,
+        invite="REQUEST" if enrolment.status == EnrolmentStatus.ENROLLED else "",
+    )
     return enrolment
 
 
@@ -381,6 +428,7 @@ def session_changes_announce(*, run: CourseRun) -> int:
     """
     _lock_run(run.pk)
     sessions = list(Session.objects.filter(run=run).select_for_update())
+    venues = {v.pk: v for v in Venue.objects.filter(sessions__run=run).distinct()}
     participants = list(
         Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).select_related(
             "user", "run__course"
@@ -392,6 +440,7 @@ def session_changes_announce(*, run: CourseRun) -> int:
         if state == session.announced_state:
             continue
         is_new = not session.announced_state
+        before = _state_before(session.announced_state, venues)
         session.announced_state = state
         if not is_new:
             session.sequence += 1
@@ -402,12 +451,35 @@ def session_changes_announce(*, run: CourseRun) -> int:
         if is_new:
             continue
         announced += 1
-        template = (
-            "session_cancelled" if session.status == SessionStatus.CANCELLED else "session_changed"
-        )
+        cancelled = session.status == SessionStatus.CANCELLED
+        template = "session_cancelled" if cancelled else "session_changed"
         for enrolment in participants:
-            _notify(enrolment, template, session=session)
+            if enrolment.status == EnrolmentStatus.OFFERED:
+                _notify(enrolment, template, session=session, before=before)
+                continue  # no invite until they hold the seat
+            _notify(
+                enrolment,
+                template,
+                invite="CANCEL" if cancelled else "REQUEST",
+                invite_sessions=[session],
+                session=session,
+                before=before,
+            )
     return announced
+
+
+def _state_before(announced_state: str, venues: dict) -> dict:
+    """What participants were last told (``Session.current_state``), for "old → new" lines."""
+    parts = announced_state.split("|")
+    if len(parts) < 5:
+        return {}
+    starts, ends, venue_id, online_url, _status = parts[:5]
+    return {
+        "starts_at": datetime.fromisoformat(starts) if starts else None,
+        "ends_at": datetime.fromisoformat(ends) if ends else None,
+        "venue": venues.get(int(venue_id)) if venue_id.isdigit() else None,
+        "online": bool(online_url),
+    }
 
 
 def run_message_participants(

@@ -148,3 +148,13 @@ def ics_response(data: bytes, filename: str):
     response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def calendar_organizer() -> tuple[str, str]:
+    """The ORGANIZER of invites: the platform's sender address and name."""
+    from email.utils import parseaddr
+
+    from django.conf import settings
+
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return address, name or settings.WAGTAIL_SITE_NAME

@@ -263,6 +263,9 @@ class OutboundEmail(TimeStampedModel):
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("body (text)"))
     body_html = models.TextField(_("body (HTML)"), blank=True)
+    # An iTIP invite sent as a text/calendar part (issue #6): the .ics text and its METHOD.
+    calendar = models.TextField(_("calendar invite"), blank=True)
+    calendar_method = models.CharField(_("calendar method"), max_length=10, blank=True)
     status = models.CharField(
         _("status"),
         max_length=10,

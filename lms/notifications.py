@@ -42,6 +42,8 @@ def notification_queue(
     body_html: str = "",
     template: str,
     language: str,
+    calendar: bytes = b"",
+    calendar_method: str = "",
 ) -> OutboundEmail:
     """Record an already rendered message and deliver it after commit."""
     message = OutboundEmail.objects.create(
@@ -51,16 +53,26 @@ def notification_queue(
         body_html=body_html,
         template=template,
         language=language,
+        calendar=calendar.decode() if calendar else "",
+        calendar_method=calendar_method,
     )
     transaction.on_commit(partial(_enqueue, message.pk))
     return message
 
 
 def notification_send(
-    *, recipient: str, template: str, context: dict, language: str | None = None
+    *,
+    recipient: str,
+    template: str,
+    context: dict,
+    language: str | None = None,
+    calendar: bytes = b"",
+    calendar_method: str = "",
 ) -> OutboundEmail:
     """Render ``<template>_subject.txt``, ``_message.txt`` (and ``_message.html`` if present)
-    in ``language`` (the recipient's preferred language) and queue the message."""
+    in ``language`` (the recipient's preferred language) and queue the message.  A calendar
+    invite (``calendar`` with its iTIP ``calendar_method``) goes along as a text/calendar part;
+    the text says the same in words."""
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
         subject = render_to_string(f"{template}_subject.txt", context)
@@ -76,6 +88,8 @@ def notification_send(
         body_html=body_html,
         template=template,
         language=language,
+        calendar=calendar,
+        calendar_method=calendar_method,
     )
 
 
@@ -107,6 +121,12 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    if message.calendar:
+        # The part's method= must equal the METHOD inside the file.  No charset here: Django
+        # adds utf-8 itself, and passing one duplicates the parameter.
+        email.attach_alternative(
+            message.calendar, f"text/calendar; method={message.calendar_method}"
+        )
     try:
         email.send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any transport error is recorded and retried

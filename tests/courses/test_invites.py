@@ -1,0 +1,135 @@
+"""Emailed calendar invites (issue #6): REQUEST when a seat is held, an updated REQUEST with a
+higher SEQUENCE when a session changes, CANCEL with the same UID when a session is cancelled
+or the person cancels; nothing for people waiting.  Read back with icalendar and vobject."""
+
+import datetime as dt
+
+import icalendar
+import pytest
+import vobject
+from django.core import mail
+
+from courses import services
+from courses.models import EnrolmentStatus, SessionStatus
+from lms.models import OutboundEmail
+from tests.factories import CourseRunFactory, SessionFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
+
+
+def invites(user) -> list[tuple[str, list]]:
+    """(METHOD, VEVENTs) of every invite the person was sent, oldest first."""
+    found = []
+    for message in OutboundEmail.objects.filter(recipient=user.email).order_by("pk"):
+        if not message.calendar:
+            continue
+        calendar = icalendar.Calendar.from_ical(message.calendar)
+        list(vobject.readComponents(message.calendar))
+        assert calendar["METHOD"] == message.calendar_method
+        found.append((str(calendar["METHOD"]), list(calendar.walk("VEVENT"))))
+    return found
+
+
+@pytest.fixture
+def run():
+    run = CourseRunFactory(capacity=1)
+    SessionFactory(run=run)
+    SessionFactory(
+        run=run,
+        starts_at=SessionFactory.build(run=run).starts_at + dt.timedelta(days=7),
+        ends_at=SessionFactory.build(run=run).ends_at + dt.timedelta(days=7),
+    )
+    return run
+
+
+def test_a_seat_brings_a_request_and_the_waiting_list_nothing(
+    run, django_capture_on_commit_callbacks
+):
+    seated, waiting = UserFactory(full_name="山田 花子"), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(run=run, user=seated)
+        services.enrolment_create(run=run, user=waiting)
+
+    ((method, events),) = invites(seated)
+    assert method == "REQUEST" and len(events) == 2
+    for event in events:
+        attendee = event["ATTENDEE"]
+        assert str(attendee) == f"mailto:{seated.email}"
+        assert attendee.params["RSVP"] == "TRUE"
+        assert str(event["ORGANIZER"]).startswith("mailto:")
+    assert invites(waiting) == []
+
+
+def test_the_delivered_email_carries_the_invite_as_a_text_calendar_part(
+    run, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(run=run, user=UserFactory())
+
+    message = mail.outbox[-1].message()
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    assert parts[0].get_param("method") == "REQUEST"
+    assert str(parts[0]["Content-Type"]).count("charset") == 1
+    assert b"BEGIN:VCALENDAR" in parts[0].get_payload(decode=True)
+
+
+def test_a_change_sends_an_update_once_and_a_cancellation_a_cancel(
+    run, django_capture_on_commit_callbacks
+):
+    person = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(run=run, user=person)
+        services.session_changes_announce(run=run)  # records the first state
+    session = run.sessions.order_by("starts_at").first()
+
+    session.starts_at += dt.timedelta(hours=2)
+    session.ends_at += dt.timedelta(hours=2)
+    session.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_changes_announce(run=run)
+        services.session_changes_announce(run=run)  # nothing new: nothing sent
+    session.refresh_from_db()
+    session.status = SessionStatus.CANCELLED
+    session.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_changes_announce(run=run)
+
+    (request, update, cancel) = invites(person)
+    uid = str(update[1][0]["UID"])
+    first = next(e for e in request[1] if str(e["UID"]) == uid)
+    assert (update[0], cancel[0]) == ("REQUEST", "CANCEL")
+    assert str(cancel[1][0]["UID"]) == uid
+    assert first["SEQUENCE"] < update[1][0]["SEQUENCE"] <= cancel[1][0]["SEQUENCE"]
+    assert cancel[1][0]["STATUS"] == "CANCELLED"
+    changed = OutboundEmail.objects.filter(
+        recipient=person.email, template="courses/email/session_changed"
+    ).get()
+    assert "変更前" in changed.body_text  # says what it was, in words
+
+
+def test_cancelling_a_seat_cancels_the_events(run, django_capture_on_commit_callbacks):
+    person = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment = services.enrolment_create(run=run, user=person)
+        services.enrolment_cancel(enrolment=enrolment)
+
+    (request, cancel) = invites(person)
+    assert cancel[0] == "CANCEL"
+    assert sorted(str(e["UID"]) for e in cancel[1]) == sorted(str(e["UID"]) for e in request[1])
+    assert all(c["SEQUENCE"] >= r["SEQUENCE"] for c, r in zip(cancel[1], request[1], strict=True))
+
+
+def test_an_approved_request_gets_its_invite_then(run, django_capture_on_commit_callbacks):
+    run.requires_approval = True
+    run.save()
+    person = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = services.enrolment_create(run=run, user=person)
+    assert invites(person) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_approve(enrolment=pending)
+
+    assert [method for method, _events in invites(person)] == ["REQUEST"]
+    assert pending.__class__.objects.get(pk=pending.pk).status == EnrolmentStatus.ENROLLED
