@@ -25,7 +25,7 @@ from wagtail.search import index
 from cms.blocks import BaseStreamBlock
 from cms.models import NGRAM_SEARCH_FIELDS, JapaneseSearchMixin
 from courses.admin_forms import CourseRunForm
-from courses.panels import CourseRunsPanel
+from courses.panels import CourseRunsPanel, SessionNoticePanel
 from lms.models import TimeStampedModel
 
 
@@ -314,6 +314,7 @@ class CourseRun(ClusterableModel, TimeStampedModel):
             ],
             heading=_("Seats reserved by profession"),
         ),
+        SessionNoticePanel(heading=_("Who is told about changes")),
         InlinePanel("sessions", label=_("Sessions"), min_num=1),
     ]
     base_form_class = CourseRunForm
@@ -720,3 +721,30 @@ class AttendanceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_status or '–'} → {self.new_status}"
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "day_before", _("The day before")
+    HOUR_BEFORE = "hour_before", _("An hour before (online)")
+
+
+class SessionReminder(models.Model):
+    """A reminder email sent to one person for one session (issue #6).  The unique constraint
+    makes "never twice" hold even when two workers or a restarted one try again."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=12, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session reminder")
+        verbose_name_plural = _("session reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "session", "kind"], name="courses_one_reminder_each"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.session_id} {self.kind}"

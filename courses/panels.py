@@ -33,3 +33,20 @@ class CourseRunsPanel(Panel):
                 else None
             )
             return context
+
+
+class SessionNoticePanel(Panel):
+    """On a run's edit form, above its sessions: how many people a change will notify."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "courses/admin/panels/session_notice.html"
+
+        def get_context_data(self, parent_context=None):
+            from courses.models import SEAT_STATUSES, Enrolment
+
+            context = super().get_context_data(parent_context)
+            run = self.instance
+            context["people"] = (
+                Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).count() if run.pk else 0
+            )
+            return context

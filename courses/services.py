@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -33,9 +33,11 @@ from courses.models import (
     Enrolment,
     EnrolmentStatus,
     OnlinePresenceRule,
+    ReminderKind,
     RunStatus,
     Session,
     SessionModality,
+    SessionReminder,
     SessionStatus,
     Venue,
 )
@@ -1023,3 +1025,48 @@ def enrolment_sign_off(*, enrolment: Enrolment, by: User, now: datetime | None =
     enrolment.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
     completion_evaluate(enrolments=[enrolment], now=now)
     return enrolment
+
+
+# --- Reminders (issue #6) -----------------------------------------------------------------------
+
+
+def session_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind everyone with a seat the day before each session (and an hour before online
+    ones).  Each reminder is recorded with a unique row in the same transaction as its email,
+    so a person is never reminded twice for one session, whatever runs twice or at once."""
+    now = now or timezone.now()
+    due = [(ReminderKind.DAY_BEFORE, timedelta(hours=24), False)]
+    if settings.SESSION_REMINDER_HOUR_BEFORE_ONLINE:
+        due.append((ReminderKind.HOUR_BEFORE, timedelta(hours=1), True))
+    sent = 0
+    for kind, ahead, online_only in due:
+        sessions = (
+            Session.objects.filter(starts_at__gt=now, starts_at__lte=now + ahead)
+            .exclude(status=SessionStatus.CANCELLED)
+            .select_related("run__course", "venue")
+        )
+        if online_only:
+            sessions = sessions.filter(
+                modality__in=[SessionModality.ONLINE, SessionModality.HYBRID]
+            )
+        for session in sessions:
+            waiting = (
+                Enrolment.objects.filter(run_id=session.run_id, status__in=ATTENDING_STATUSES)
+                .exclude(
+                    pk__in=SessionReminder.objects.filter(session=session, kind=kind).values(
+                        "enrolment_id"
+                    )
+                )
+                .select_related("user", "run__course")
+            )
+            for enrolment in waiting:
+                try:
+                    with transaction.atomic():
+                        SessionReminder.objects.create(
+                            enrolment=enrolment, session=session, kind=kind
+                        )
+                        _notify(enrolment, "session_reminder", session=session, kind=kind)
+                except IntegrityError:
+                    continue  # another worker reminded this person first
+                sent += 1
+    return sent

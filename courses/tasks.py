@@ -16,3 +16,8 @@ def handle_seat_offers() -> dict[str, int]:
 def evaluate_completion() -> int:
     """After sessions end: completed, on track or no longer possible, for runs under way."""
     return services.completion_evaluate_recent_runs()
+
+
+def send_session_reminders() -> int:
+    """Every 15 minutes: the day-before (and hour-before online) reminders that are due."""
+    return services.session_reminders_send()

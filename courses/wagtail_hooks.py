@@ -1,5 +1,6 @@
 """Staff manage venues, runs (with their sessions) and enrolments in the Wagtail admin."""
 
+from django.contrib import messages
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -11,7 +12,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
 from courses import admin_views, services
-from courses.models import CoursePage, CourseRun, Enrolment, Venue
+from courses.models import SEAT_STATUSES, CoursePage, CourseRun, Enrolment, Venue
 from lms.wagtail_hooks import ProtectedDeleteView, ReadOnlyPermissionPolicy
 
 
@@ -222,4 +223,11 @@ def register_follow_up_menu_item():
 def announce_session_changes(request, instance):
     """After staff save a run, tell its participants about changed or cancelled sessions."""
     if isinstance(instance, CourseRun):
-        services.session_changes_announce(run=instance)
+        announced = services.session_changes_announce(run=instance)
+        if announced:
+            people = instance.enrolments.filter(status__in=SEAT_STATUSES).count()
+            messages.info(
+                request,
+                _("Changes to %(sessions)d sessions are being sent to %(people)d people.")
+                % {"sessions": announced, "people": people},
+            )

@@ -8,6 +8,7 @@ PERIODIC_JOBS = [
     ("purge-old-emails", "lms.tasks.purge_old_emails", 24 * 60),
     ("seat-offers", "courses.tasks.handle_seat_offers", 5),
     ("completion", "courses.tasks.evaluate_completion", 15),
+    ("session-reminders", "courses.tasks.send_session_reminders", 15),
 ]
 
 

@@ -283,6 +283,8 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 CALENDAR_UID_DOMAIN = os.environ.get(
     "CALENDAR_UID_DOMAIN", SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
 )
+# Besides the day-before reminder, online sessions get one an hour before.
+SESSION_REMINDER_HOUR_BEFORE_ONLINE = env_bool("SESSION_REMINDER_HOUR_BEFORE_ONLINE", True)
 # Subscribed calendar clients are asked to refresh this often (Google decides for itself).
 CALENDAR_REFRESH_HOURS = int(os.environ.get("CALENDAR_REFRESH_HOURS", "6"))
 

@@ -12,7 +12,7 @@ from django.core import mail
 from courses import services
 from courses.models import EnrolmentStatus, SessionStatus
 from lms.models import OutboundEmail
-from tests.factories import CourseRunFactory, SessionFactory, UserFactory
+from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
 
@@ -133,3 +133,66 @@ def test_an_approved_request_gets_its_invite_then(run, django_capture_on_commit_
 
     assert [method for method, _events in invites(person)] == ["REQUEST"]
     assert pending.__class__.objects.get(pk=pending.pk).status == EnrolmentStatus.ENROLLED
+
+
+def test_reminders_go_the_day_before_and_an_hour_before_online_never_twice(
+    django_capture_on_commit_callbacks,
+):
+    from django.utils import timezone
+
+    from courses.models import SessionModality, SessionReminder
+
+    now = timezone.now()
+    run = CourseRunFactory()
+    tomorrow = SessionFactory(
+        run=run, starts_at=now + dt.timedelta(hours=20), ends_at=now + dt.timedelta(hours=22)
+    )
+    online_soon = SessionFactory(
+        run=run,
+        modality=SessionModality.ONLINE,
+        venue=None,
+        online_url="https://meet.example.jp/r",
+        starts_at=now + dt.timedelta(minutes=50),
+        ends_at=now + dt.timedelta(hours=2),
+    )
+    SessionFactory(
+        run=run, starts_at=now + dt.timedelta(days=3), ends_at=now + dt.timedelta(days=3, hours=2)
+    )
+    seated = EnrolmentFactory(run=run)
+    EnrolmentFactory(run=run, status=EnrolmentStatus.WAITLISTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.session_reminders_send(now=now)
+        again = services.session_reminders_send(now=now)  # a second worker, or a restart
+
+    # The online session in 50 minutes gets both the day-before and the hour-before reminder.
+    assert (first, again) == (3, 0)
+    assert set(SessionReminder.objects.values_list("session_id", "kind", "enrolment_id")) == {
+        (tomorrow.pk, "day_before", seated.pk),
+        (online_soon.pk, "day_before", seated.pk),
+        (online_soon.pk, "hour_before", seated.pk),
+    }
+    reminders = OutboundEmail.objects.filter(template="courses/email/session_reminder")
+    assert reminders.count() == 3
+    assert {m.recipient for m in reminders} == {seated.user.email}
+
+
+def test_saving_a_changed_run_in_the_admin_says_who_is_told(client, role_user):
+    from lms import roles
+    from tests.admin_forms import admin_form_data
+
+    run = CourseRunFactory()
+    SessionFactory(run=run)
+    EnrolmentFactory(run=run)
+    EnrolmentFactory(run=run)
+    services.session_changes_announce(run=run)
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
+
+    page = client.get(edit_url)
+    assert "2人が受講を確定" in page.content.decode()
+    data = admin_form_data(page.context["form"])
+    data["sessions-0-status"] = SessionStatus.CANCELLED
+    response = client.post(edit_url, data, follow=True)
+
+    assert "2人に送信" in response.content.decode()
