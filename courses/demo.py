@@ -26,6 +26,7 @@ from courses.models import (
     RunSeatPool,
     Session,
     SessionModality,
+    SessionStatus,
     Venue,
 )
 from lms.models import Field, Municipality, OrganisationGroup, Profession, User
@@ -417,7 +418,12 @@ def _demo_attendance(catalogue: CourseIndexPage, venue: Venue) -> None:
     current = _demo_run(
         course,
         CURRENT_RUN_TITLE,
-        [started - dt.timedelta(days=7), started, started + dt.timedelta(days=7)],
+        [
+            started - dt.timedelta(days=7),
+            started,
+            started + dt.timedelta(days=7),
+            started + dt.timedelta(days=14),
+        ],
         venue,
     )
     attendees = [supporter] + [people[number] for number in range(6, 13)]
@@ -426,6 +432,15 @@ def _demo_attendance(catalogue: CourseIndexPage, venue: Venue) -> None:
         enrolment = services.enrolment_create(run=current, user=person, by_staff=True)
         absent = person == people[9]  # missed a session of three: 80% is out of reach
         _demo_mark(enrolment, first, _N if absent else _P, "staff" if absent else "qr")
+    # Calendars: next week's session moved by an hour (revision 1), the last one cancelled.
+    services.session_changes_announce(run=current)
+    next_week, last = list(current.sessions.order_by("starts_at"))[2:4]
+    next_week.starts_at += dt.timedelta(hours=1)
+    next_week.ends_at += dt.timedelta(hours=1)
+    next_week.save()
+    last.status = SessionStatus.CANCELLED
+    last.save()
+    services.session_changes_announce(run=current)
     services.completion_evaluate(enrolments=list(current.enrolments.all()), now=now)
     later = _at(today + dt.timedelta(days=120), 13, 30)
     _demo_run(

@@ -160,3 +160,21 @@ def test_seed_demo_has_the_supporters_certificate_a_revoked_and_a_superseded_one
     assert statuses.count(CertificateStatus.REVOKED) == 1
     assert statuses.count(CertificateStatus.SUPERSEDED) == 1
     assert statuses.count(CertificateStatus.VALID) == 4  # 5 completed, one revoked; reissue valid
+
+
+def test_seed_demo_gives_the_supporter_a_feed_with_a_changed_and_a_cancelled_session(client):
+    import icalendar
+
+    from lms.services import calendar_feed_regenerate
+
+    _seed()
+    supporter = User.objects.get(email="supporter@demo.hyogo.example")
+    token = calendar_feed_regenerate(user=supporter).token
+
+    calendar = icalendar.Calendar.from_ical(client.get(f"/calendar/{token}.ics").content)
+
+    events = list(calendar.walk("VEVENT"))
+    statuses = [str(e["STATUS"]) for e in events]
+    assert statuses.count("CANCELLED") == 1
+    assert any(e["SEQUENCE"] >= 1 and str(e["STATUS"]) == "CONFIRMED" for e in events)
+    assert len(events) >= 8  # the finished spring run and the run under way
