@@ -208,6 +208,7 @@ def enrolment_move(
         raise EnrolmentError(_("This person already has a place in that run."))
 
     held_seat = enrolment.status in SEAT_STATUSES
+    had_invite = enrolment.status == EnrolmentStatus.ENROLLED
     enrolment.status = EnrolmentStatus.CANCELLED
     enrolment.offer_expires_at = None
     enrolment.decision_reason = _("Moved to %(run)s.") % {"run": target.title}
@@ -216,6 +217,9 @@ def enrolment_move(
     moved = Enrolment(run=target, user=enrolment.user)
     _give_seat_or_queue(target, moved, now)
     moved.save()
+    if had_invite:
+        # The old run's dates leave their calendar (they had an invite if they held a seat).
+        _notify(enrolment, "moved_from", invite="CANCEL", to_run=target)
     _notify(
         moved, moved.status, invite="REQUEST" if moved.status == EnrolmentStatus.ENROLLED else ""
     )

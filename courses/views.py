@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from courses import selectors, services
 from courses.forms import ReflectionForm
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
-from lms.calendar import calendar_bytes, google_calendar_link, ics_response
+from lms.calendar import calendar_bytes, calendar_organizer, google_calendar_link, ics_response
 
 SUCCESS_MESSAGES = {
     EnrolmentStatus.ENROLLED: gettext_lazy("You are enrolled. The sessions are on My learning."),
@@ -138,7 +138,9 @@ def session_calendar(request, session_id: int):
     session = sessions[0]
     mine = selectors.has_seat(user=request.user, run_id=session.run_id)
     event = selectors.session_calendar_event(session, for_participant=mine)
-    return ics_response(calendar_bytes([event]), f"session-{session.pk}.ics")
+    return ics_response(
+        calendar_bytes([event], organizer=calendar_organizer()), f"session-{session.pk}.ics"
+    )
 
 
 def run_calendar(request, run_id: int):
@@ -150,7 +152,10 @@ def run_calendar(request, run_id: int):
         for session in selectors.sessions_for_calendar(run=run)
     ]
     return ics_response(
-        calendar_bytes(events, name=f"{run.course.title} {run.title}"), f"run-{run.pk}.ics"
+        calendar_bytes(
+            events, name=f"{run.course.title} {run.title}", organizer=calendar_organizer()
+        ),
+        f"run-{run.pk}.ics",
     )
 
 

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import FormView, UpdateView
 
 from lms import selectors, services
-from lms.calendar import calendar_bytes
+from lms.calendar import calendar_bytes, calendar_organizer
 from lms.forms import ProfileForm, WithdrawForm
 from lms.models import CalendarFeed
 
@@ -103,6 +103,7 @@ def calendar_feed(request, token: str):
             events,
             name=_("Hyogo Tsunagari Academy: my training"),
             refresh_hours=settings.CALENDAR_REFRESH_HOURS,
+            organizer=calendar_organizer(),
             now=stamp,
         )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

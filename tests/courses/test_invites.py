@@ -196,3 +196,21 @@ def test_saving_a_changed_run_in_the_admin_says_who_is_told(client, role_user):
     response = client.post(edit_url, data, follow=True)
 
     assert "2人に送信" in response.content.decode()
+
+
+def test_a_move_cancels_the_old_dates_and_invites_to_the_new(
+    run, django_capture_on_commit_callbacks
+):
+    person = UserFactory()
+    other_run = CourseRunFactory(course=run.course)
+    SessionFactory(run=other_run)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment = services.enrolment_create(run=run, user=person)
+        services.enrolment_move(enrolment=enrolment, to_run=other_run)
+
+    (first, cancel, request) = invites(person)
+    assert (first[0], cancel[0], request[0]) == ("REQUEST", "CANCEL", "REQUEST")
+    assert {str(e["UID"]) for e in cancel[1]} == {str(e["UID"]) for e in first[1]}
+    assert {str(e["UID"]) for e in request[1]} == {
+        f"session-{s.pk}@127.0.0.1" for s in other_run.sessions.all()
+    }
