@@ -17,6 +17,15 @@ class CoursesConfig(AppConfig):
             for session in selectors.feed_sessions_for_user(user=user, now=now)
         ]
 
+    def calendar_changed_at(self, user):
+        """When the person's places last changed (an enrolment or a cancellation changes the
+        feed without changing any session)."""
+        from django.db.models import Max
+
+        from courses.models import Enrolment
+
+        return Enrolment.objects.filter(user=user).aggregate(latest=Max("updated_at"))["latest"]
+
     def personal_data(self, user) -> dict:
         """The person's enrolments with their attendance, for the "download my data" export
         (lms.selectors)."""

@@ -878,8 +878,8 @@ def session_calendar_event(session: Session, *, for_participant: bool) -> Calend
         description=description,
         location=where,
         url=page,
-        cancelled=session.status == SessionStatus.CANCELLED,
-        last_modified=session.updated_at,
+        cancelled=session.status == SessionStatus.CANCELLED or run.status == RunStatus.CANCELLED,
+        last_modified=max(session.updated_at, run.updated_at),
     )
 
 

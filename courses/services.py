@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import F, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -77,53 +77,88 @@ def _notify(
     *,
     invite: str = "",
     invite_sessions: list[Session] | None = None,
+    immediate: bool = False,
     **extra,
 ) -> None:
-    """Tell the participant, in their language, once the transaction has committed.  With
-    ``invite`` ("REQUEST" or "CANCEL") the email carries a calendar invite for
-    ``invite_sessions`` (default: the run's sessions that are not cancelled)."""
+    """Tell the participant, in their language, once the transaction has committed (or at once,
+    inside the caller's transaction, with ``immediate``).
+
+    With ``invite`` ("REQUEST" or "CANCEL") calendar invites go along for ``invite_sessions``
+    (default: the run's sessions that are not cancelled).  One iTIP message carries one event:
+    Outlook and Gmail read only the first VEVENT of an invite, so a single session travels in
+    the email itself and several sessions each get a short invite email of their own."""
 
     def send() -> None:
-        with translation.override(enrolment.user.preferred_language):
+        language = enrolment.user.preferred_language
+        with translation.override(language):
             my_learning_url = settings.SITE_URL + reverse("courses:my_learning")
-            calendar = _invite(enrolment, invite, invite_sessions) if invite else b""
+            sessions = _invited_sessions(enrolment, invite, invite_sessions)
+            single = _invite(enrolment, invite, sessions[0]) if len(sessions) == 1 else b""
+        context = {
+            "enrolment": enrolment,
+            "run": enrolment.run,
+            "course": enrolment.run.course,
+            "my_learning_url": my_learning_url,
+            **extra,
+        }
         notification_send(
             recipient=enrolment.user.email,
             template=f"courses/email/{template}",
-            context={
-                "enrolment": enrolment,
-                "run": enrolment.run,
-                "course": enrolment.run.course,
-                "my_learning_url": my_learning_url,
-                **extra,
-            },
-            language=enrolment.user.preferred_language,
-            calendar=calendar,
-            calendar_method=invite,
+            context=context,
+            language=language,
+            calendar=single,
+            calendar_method=invite if single else "",
         )
+        if len(sessions) > 1:
+            for session in sessions:
+                with translation.override(language):
+                    calendar = _invite(enrolment, invite, session)
+                notification_send(
+                    recipient=enrolment.user.email,
+                    template="courses/email/session_invite",
+                    context=context | {"session": session, "method": invite},
+                    language=language,
+                    calendar=calendar,
+                    calendar_method=invite,
+                )
 
-    transaction.on_commit(send)
+    if immediate:
+        send()
+    else:
+        transaction.on_commit(send)
 
 
-def _invite(enrolment: Enrolment, method: str, sessions: list[Session] | None) -> bytes:
-    """An iTIP invite (RFC 5546) for the person: REQUEST with them as an attendee who is asked
-    to reply, or CANCEL with the same UIDs and sequences."""
-    if sessions is None:
-        sessions = [
-            s
-            for s in selectors.sessions_for_calendar(run=enrolment.run)
-            if s.status != SessionStatus.CANCELLED
-        ]
-    person = ((enrolment.user.email, enrolment.user.get_full_name()),)
-    events = [
-        replace(
-            selectors.session_calendar_event(session, for_participant=True),
-            attendees=person,
-            cancelled=method == "CANCEL" or session.status == SessionStatus.CANCELLED,
-        )
-        for session in sessions
+def _invited_sessions(
+    enrolment: Enrolment, method: str, sessions: list[Session] | None
+) -> list[Session]:
+    if not method:
+        return []
+    if sessions is not None:
+        return sessions
+    return [
+        s
+        for s in selectors.sessions_for_calendar(run=enrolment.run)
+        if s.status != SessionStatus.CANCELLED
     ]
-    return calendar_bytes(events, method=method, organizer=calendar_organizer())
+
+
+def _invite(enrolment: Enrolment, method: str, session: Session) -> bytes:
+    """One iTIP message (RFC 5546) for one session and this person: REQUEST with them as an
+    attendee asked to reply, or CANCEL with the same UID.  A CANCEL for this person alone (the
+    session itself goes on) raises the session's SEQUENCE, as the RFC requires, and carries no
+    STATUS; the session's own cancellation says STATUS:CANCELLED."""
+    event = selectors.session_calendar_event(session, for_participant=True)
+    whole_session_cancelled = event.cancelled
+    if method == "CANCEL" and not whole_session_cancelled:
+        Session.objects.filter(pk=session.pk).update(sequence=F("sequence") + 1)
+        session.sequence = Session.objects.values_list("sequence", flat=True).get(pk=session.pk)
+        event = replace(event, sequence=session.sequence, status_omitted=True)
+    event = replace(
+        event,
+        attendees=((enrolment.user.email, enrolment.user.get_full_name()),),
+        cancelled=whole_session_cancelled,
+    )
+    return calendar_bytes([event], method=method, organizer=calendar_organizer())
 
 
 @transaction.atomic
@@ -434,7 +469,13 @@ def session_changes_announce(*, run: CourseRun) -> int:
     """
     _lock_run(run.pk)
     sessions = list(Session.objects.filter(run=run).select_for_update())
-    venues = {v.pk: v for v in Venue.objects.filter(sessions__run=run).distinct()}
+    venue_ids = {
+        int(part) for s in sessions for part in s.announced_state.split("|")[2:3] if part.isdigit()
+    }
+    venues = {v.pk: v for v in Venue.objects.filter(pk__in=venue_ids)}
+    # A session is "added" only to a run whose sessions were announced before (the first
+    # announcement just records what everyone already got with their enrolment).
+    run_known = any(s.announced_state for s in sessions)
     participants = list(
         Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).select_related(
             "user", "run__course"
@@ -455,7 +496,19 @@ def session_changes_announce(*, run: CourseRun) -> int:
                 session.announced_state = session.current_state()
         session.save(update_fields=["announced_state", "sequence", "status", "updated_at"])
         if is_new:
+            for enrolment in participants if run_known else []:
+                if enrolment.status != EnrolmentStatus.OFFERED:
+                    _notify(
+                        enrolment,
+                        "session_added",
+                        invite="REQUEST",
+                        invite_sessions=[session],
+                        session=session,
+                    )
             continue
+        if before.get("starts_at") != session.starts_at:
+            # A new date deserves a new reminder.
+            SessionReminder.objects.filter(session=session).delete()
         announced += 1
         cancelled = session.status == SessionStatus.CANCELLED
         template = "session_cancelled" if cancelled else "session_changed"
@@ -1047,6 +1100,7 @@ def session_reminders_send(*, now: datetime | None = None) -> int:
         sessions = (
             Session.objects.filter(starts_at__gt=now, starts_at__lte=now + ahead)
             .exclude(status=SessionStatus.CANCELLED)
+            .exclude(run__status=RunStatus.CANCELLED)
             .select_related("run__course", "venue")
         )
         if online_only:
@@ -1069,7 +1123,14 @@ def session_reminders_send(*, now: datetime | None = None) -> int:
                         SessionReminder.objects.create(
                             enrolment=enrolment, session=session, kind=kind
                         )
-                        _notify(enrolment, "session_reminder", session=session, kind=kind)
+                        # In this transaction: the row and its email commit together.
+                        _notify(
+                            enrolment,
+                            "session_reminder",
+                            immediate=True,
+                            session=session,
+                            kind=kind,
+                        )
                 except IntegrityError:
                     continue  # another worker reminded this person first
                 sent += 1

@@ -133,7 +133,7 @@ class ReflectionView(_OwnEnrolmentView):
 def session_calendar(request, session_id: int):
     """One session as .ics; the meeting link only for people with a seat."""
     sessions = selectors.sessions_for_calendar(session_ids=[session_id])
-    if not sessions:
+    if not sessions or not sessions[0].run.course.live:
         raise Http404
     session = sessions[0]
     mine = selectors.has_seat(user=request.user, run_id=session.run_id)
@@ -145,7 +145,9 @@ def session_calendar(request, session_id: int):
 
 def run_calendar(request, run_id: int):
     """Every session of a run as one .ics."""
-    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+    run = get_object_or_404(
+        CourseRun.objects.select_related("course"), pk=run_id, course__live=True
+    )
     mine = selectors.has_seat(user=request.user, run_id=run.pk)
     events = [
         selectors.session_calendar_event(session, for_participant=mine)
@@ -162,7 +164,7 @@ def run_calendar(request, run_id: int):
 def session_google(request, session_id: int):
     """ "Add to Google Calendar" for one session (no meeting link: the URL is visible to Google)."""
     sessions = selectors.sessions_for_calendar(session_ids=[session_id])
-    if not sessions:
+    if not sessions or not sessions[0].run.course.live:
         raise Http404
     event = selectors.session_calendar_event(sessions[0], for_participant=False)
     return redirect(google_calendar_link(event))

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -228,6 +229,10 @@ def announce_session_changes(request, instance):
             people = instance.enrolments.filter(status__in=SEAT_STATUSES).count()
             messages.info(
                 request,
-                _("Changes to %(sessions)d sessions are being sent to %(people)d people.")
+                ngettext(
+                    "Changes to %(sessions)d session are being sent to %(people)d people.",
+                    "Changes to %(sessions)d sessions are being sent to %(people)d people.",
+                    announced,
+                )
                 % {"sessions": announced, "people": people},
             )

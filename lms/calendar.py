@@ -44,6 +44,8 @@ class CalendarEvent:
     last_modified: datetime | None = None
     attendees: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (email, name)
     reminder_minutes: int | None = 60 * 24
+    # A CANCEL for one attendee while the event goes on carries no STATUS (RFC 5546 3.2.5).
+    status_omitted: bool = False
 
 
 def _tokyo_timezone() -> Timezone:
@@ -72,7 +74,8 @@ def _vevent(event: CalendarEvent, *, stamp: datetime, organizer: tuple[str, str]
         vevent.add("LOCATION", event.location)
     if event.url:
         vevent.add("URL", event.url)
-    vevent.add("STATUS", "CANCELLED" if event.cancelled else "CONFIRMED")
+    if not event.status_omitted:
+        vevent.add("STATUS", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("LAST-MODIFIED", (event.last_modified or stamp).astimezone(UTC))
     if organizer:
         address = vCalAddress(f"mailto:{organizer[0]}")
@@ -156,5 +159,5 @@ def calendar_organizer() -> tuple[str, str]:
 
     from django.conf import settings
 
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name, address = parseaddr(settings.CALENDAR_ORGANIZER)
     return address, name or settings.WAGTAIL_SITE_NAME

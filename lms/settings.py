@@ -285,6 +285,8 @@ CALENDAR_UID_DOMAIN = os.environ.get(
 )
 # Besides the day-before reminder, online sessions get one an hour before.
 SESSION_REMINDER_HOUR_BEFORE_ONLINE = env_bool("SESSION_REMINDER_HOUR_BEFORE_ONLINE", True)
+# The ORGANIZER of invites: replies (accept/decline) go here, so use a mailbox someone reads.
+CALENDAR_ORGANIZER = os.environ.get("CALENDAR_ORGANIZER", DEFAULT_FROM_EMAIL)
 # Subscribed calendar clients are asked to refresh this often (Google decides for itself).
 CALENDAR_REFRESH_HOURS = int(os.environ.get("CALENDAR_REFRESH_HOURS", "6"))
 

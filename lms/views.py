@@ -6,10 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -90,15 +91,22 @@ def calendar_feed(request, token: str):
     if feed is None or not feed.user.is_active:
         raise Http404
     now = timezone.now()
-    events = [
-        event
-        for config in apps.get_app_configs()
-        if hasattr(config, "calendar_events")
-        for event in config.calendar_events(feed.user, now)
-    ]
-    # The stamp is the latest change, so an unchanged calendar gives the same bytes and ETag.
-    stamp = max((e.last_modified for e in events if e.last_modified), default=feed.created_at)
     with translation.override(feed.user.preferred_language):
+        events = [
+            event
+            for config in apps.get_app_configs()
+            if hasattr(config, "calendar_events")
+            for event in config.calendar_events(feed.user, now)
+        ]
+        # The stamp is the latest change (of an event, or of what the person attends), so an
+        # unchanged calendar gives the same bytes, ETag and Last-Modified.
+        changes = [e.last_modified for e in events if e.last_modified]
+        changes += [
+            config.calendar_changed_at(feed.user)
+            for config in apps.get_app_configs()
+            if hasattr(config, "calendar_changed_at")
+        ]
+        stamp = max([c for c in changes if c] + [feed.created_at])
         body = calendar_bytes(
             events,
             name=_("Hyogo Tsunagari Academy: my training"),
@@ -107,10 +115,9 @@ def calendar_feed(request, token: str):
             now=stamp,
         )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = get_conditional_response(
+        request, etag=etag, last_modified=int(stamp.timestamp())
+    ) or HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["ETag"] = etag
     response["Last-Modified"] = http_date(stamp.timestamp())
     response["Cache-Control"] = "private, max-age=0, must-revalidate"

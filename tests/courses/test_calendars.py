@@ -191,3 +191,34 @@ def test_a_feed_of_200_sessions_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(f"/calendar/{token}.ics")
     assert response.content.count(b"BEGIN:VEVENT") == 200
+
+
+def test_a_cancelled_run_shows_cancelled_and_unpublished_courses_are_not_served(client, run):
+    from courses.models import RunStatus
+
+    run.status = RunStatus.CANCELLED
+    run.save()
+    _calendar, events = parse_both(client.get(f"/runs/{run.pk}/calendar.ics").content)
+    assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
+
+    run.course.unpublish()
+    assert client.get(f"/runs/{run.pk}/calendar.ics").status_code == 404
+    session = run.sessions.first()
+    assert client.get(f"/sessions/{session.pk}/calendar.ics").status_code == 404
+    assert client.get(f"/sessions/{session.pk}/google/").status_code == 404
+
+
+def test_the_feed_changes_when_a_place_is_cancelled(client, run):
+    enrolment = EnrolmentFactory(run=run)
+    token = calendar_feed_regenerate(user=enrolment.user).token
+    first = client.get(f"/calendar/{token}.ics")
+
+    services.enrolment_cancel(enrolment=enrolment)
+    again = client.get(
+        f"/calendar/{token}.ics",
+        HTTP_IF_NONE_MATCH=first["ETag"],
+        HTTP_IF_MODIFIED_SINCE=first["Last-Modified"],
+    )
+
+    assert again.status_code == 200
+    assert again.content.count(b"BEGIN:VEVENT") == 0

@@ -50,9 +50,12 @@ def test_a_seat_brings_a_request_and_the_waiting_list_nothing(
         services.enrolment_create(run=run, user=seated)
         services.enrolment_create(run=run, user=waiting)
 
-    ((method, events),) = invites(seated)
-    assert method == "REQUEST" and len(events) == 2
-    for event in events:
+    # One invite per session: Outlook and Gmail read only the first event of an invite.
+    found = invites(seated)
+    assert [(method, len(events)) for method, events in found] == [("REQUEST", 1), ("REQUEST", 1)]
+    uids = {str(events[0]["UID"]) for _method, events in found}
+    assert uids == {f"session-{s.pk}@127.0.0.1" for s in run.sessions.all()}
+    for _method, (event,) in found:
         attendee = event["ATTENDEE"]
         assert str(attendee) == f"mailto:{seated.email}"
         assert attendee.params["RSVP"] == "TRUE"
@@ -66,7 +69,13 @@ def test_the_delivered_email_carries_the_invite_as_a_text_calendar_part(
     with django_capture_on_commit_callbacks(execute=True):
         services.enrolment_create(run=run, user=UserFactory())
 
-    message = mail.outbox[-1].message()
+    with_invites = [
+        m.message()
+        for m in mail.outbox
+        if any(p.get_content_type() == "text/calendar" for p in m.message().walk())
+    ]
+    assert len(with_invites) == 2  # one per session
+    message = with_invites[0]
     parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert len(parts) == 1
     assert parts[0].get_param("method") == "REQUEST"
@@ -95,9 +104,9 @@ def test_a_change_sends_an_update_once_and_a_cancellation_a_cancel(
     with django_capture_on_commit_callbacks(execute=True):
         services.session_changes_announce(run=run)
 
-    (request, update, cancel) = invites(person)
+    (*requests, update, cancel) = invites(person)
     uid = str(update[1][0]["UID"])
-    first = next(e for e in request[1] if str(e["UID"]) == uid)
+    first = next(events[0] for _m, events in requests if str(events[0]["UID"]) == uid)
     assert (update[0], cancel[0]) == ("REQUEST", "CANCEL")
     assert str(cancel[1][0]["UID"]) == uid
     assert first["SEQUENCE"] < update[1][0]["SEQUENCE"] <= cancel[1][0]["SEQUENCE"]
@@ -114,10 +123,14 @@ def test_cancelling_a_seat_cancels_the_events(run, django_capture_on_commit_call
         enrolment = services.enrolment_create(run=run, user=person)
         services.enrolment_cancel(enrolment=enrolment)
 
-    (request, cancel) = invites(person)
-    assert cancel[0] == "CANCEL"
-    assert sorted(str(e["UID"]) for e in cancel[1]) == sorted(str(e["UID"]) for e in request[1])
-    assert all(c["SEQUENCE"] >= r["SEQUENCE"] for c, r in zip(cancel[1], request[1], strict=True))
+    found = invites(person)
+    requests = {str(e[0]["UID"]): e[0] for m, e in found if m == "REQUEST"}
+    cancels = {str(e[0]["UID"]): e[0] for m, e in found if m == "CANCEL"}
+    assert cancels.keys() == requests.keys() and len(cancels) == 2
+    for uid, cancel in cancels.items():
+        # The person is uninvited while the session goes on: a higher SEQUENCE, no STATUS.
+        assert cancel["SEQUENCE"] > requests[uid]["SEQUENCE"]
+        assert "STATUS" not in cancel
 
 
 def test_an_approved_request_gets_its_invite_then(run, django_capture_on_commit_callbacks):
@@ -131,7 +144,7 @@ def test_an_approved_request_gets_its_invite_then(run, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         services.enrolment_approve(enrolment=pending)
 
-    assert [method for method, _events in invites(person)] == ["REQUEST"]
+    assert [method for method, _events in invites(person)] == ["REQUEST", "REQUEST"]
     assert pending.__class__.objects.get(pk=pending.pk).status == EnrolmentStatus.ENROLLED
 
 
@@ -208,9 +221,54 @@ def test_a_move_cancels_the_old_dates_and_invites_to_the_new(
         enrolment = services.enrolment_create(run=run, user=person)
         services.enrolment_move(enrolment=enrolment, to_run=other_run)
 
-    (first, cancel, request) = invites(person)
-    assert (first[0], cancel[0], request[0]) == ("REQUEST", "CANCEL", "REQUEST")
-    assert {str(e["UID"]) for e in cancel[1]} == {str(e["UID"]) for e in first[1]}
-    assert {str(e["UID"]) for e in request[1]} == {
-        f"session-{s.pk}@127.0.0.1" for s in other_run.sessions.all()
-    }
+    found = invites(person)
+    assert [m for m, _e in found] == ["REQUEST", "REQUEST", "CANCEL", "CANCEL", "REQUEST"]
+    old_uids = {f"session-{s.pk}@127.0.0.1" for s in run.sessions.all()}
+    assert {str(e[0]["UID"]) for m, e in found[2:4]} == old_uids
+    assert str(found[4][1][0]["UID"]) == f"session-{other_run.sessions.get().pk}@127.0.0.1"
+
+
+def test_a_session_added_to_a_run_under_way_is_sent_to_everyone_with_a_seat(
+    run, django_capture_on_commit_callbacks
+):
+    person = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(run=run, user=person)
+        services.session_changes_announce(run=run)
+    added = SessionFactory(
+        run=run,
+        starts_at=SessionFactory.build(run=run).starts_at + dt.timedelta(days=14),
+        ends_at=SessionFactory.build(run=run).ends_at + dt.timedelta(days=14),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_changes_announce(run=run)
+
+    method, (event,) = invites(person)[-1]
+    assert (method, str(event["UID"])) == ("REQUEST", f"session-{added.pk}@127.0.0.1")
+    assert OutboundEmail.objects.filter(template="courses/email/session_added").count() == 1
+
+
+def test_a_rescheduled_session_is_reminded_again(django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from courses.models import SessionReminder
+
+    now = timezone.now()
+    run = CourseRunFactory()
+    session = SessionFactory(
+        run=run, starts_at=now + dt.timedelta(hours=20), ends_at=now + dt.timedelta(hours=22)
+    )
+    EnrolmentFactory(run=run)
+    services.session_changes_announce(run=run)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.session_reminders_send(now=now) == 1
+
+    session.refresh_from_db()
+    session.starts_at += dt.timedelta(hours=2)
+    session.ends_at += dt.timedelta(hours=2)
+    session.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_changes_announce(run=run)
+        assert services.session_reminders_send(now=now) == 1  # the new date, once
+        assert services.session_reminders_send(now=now) == 0
+    assert SessionReminder.objects.count() == 1
