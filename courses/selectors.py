@@ -842,6 +842,8 @@ def completion_rate_for_course(*, course_id: int) -> dict:
 
 # Cancelled sessions stay in personal feeds this long, so subscribed clients remove them.
 CANCELLED_KEPT_IN_FEEDS = dt.timedelta(days=30)
+# Past sessions stay in feeds for a year (the feed stays small for long-time participants).
+PAST_KEPT_IN_FEEDS = dt.timedelta(days=365)
 
 
 def session_calendar_event(session: Session, *, for_participant: bool) -> CalendarEvent:
@@ -910,5 +912,6 @@ def feed_sessions_for_user(*, user, now: dt.datetime) -> list[Session]:
         _calendar_sessions()
         .filter(run__enrolments__user=user, run__enrolments__status__in=SEATED_STATUSES)
         .exclude(status=SessionStatus.CANCELLED, updated_at__lt=now - CANCELLED_KEPT_IN_FEEDS)
+        .filter(ends_at__gte=now - PAST_KEPT_IN_FEEDS)
         .distinct()
     )

@@ -222,3 +222,20 @@ def test_the_feed_changes_when_a_place_is_cancelled(client, run):
 
     assert again.status_code == 200
     assert again.content.count(b"BEGIN:VEVENT") == 0
+
+
+def test_sessions_over_a_year_ago_leave_the_feed(client):
+    old_run = CourseRunFactory(
+        starts_on=timezone.localdate() - dt.timedelta(days=400),
+        ends_on=timezone.localdate() - dt.timedelta(days=400),
+    )
+    SessionFactory(run=old_run)
+    me = EnrolmentFactory(run=old_run).user
+    recent = CourseRunFactory()
+    SessionFactory(run=recent)
+    EnrolmentFactory(run=recent, user=me)
+    token = calendar_feed_regenerate(user=me).token
+
+    _calendar, events = parse_both(client.get(f"/calendar/{token}.ics").content)
+
+    assert [str(e["UID"]) for e in events] == [f"session-{recent.sessions.get().pk}@127.0.0.1"]
