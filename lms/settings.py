@@ -278,6 +278,12 @@ OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "12"))
 # address is REMOTE_ADDR). Rate limits count per client address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
+# --- Volunteers -----------------------------------------------------------------------------
+# The version of the purpose-of-use text shown on the volunteer sign-up form (APPI consent).
+VOLUNTEER_PURPOSE_VERSION = os.environ.get("VOLUNTEER_PURPOSE_VERSION", "2026-11")
+# Applicants not contacted within this many days are listed for coordinators.
+VOLUNTEER_CONTACT_WITHIN_DAYS = int(os.environ.get("VOLUNTEER_CONTACT_WITHIN_DAYS", "7"))
+
 # --- Calendars ------------------------------------------------------------------------------
 # The domain in calendar UIDs (session-12@<domain>): keep it stable once calendars exist.
 CALENDAR_UID_DOMAIN = os.environ.get(
