@@ -1,0 +1,145 @@
+"""What the training services share: the domain error, the run lock, the seat plan, and
+notices to participants (email, with calendar invites)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet, prefetch_related_objects
+from django.urls import reverse
+from django.utils import translation
+
+from courses import selectors
+from courses.models import (
+    AttendanceStatus,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    Session,
+    SessionStatus,
+)
+from courses.seats import SeatPlan
+from lms.calendar import calendar_bytes, calendar_organizer
+from lms.notifications import notification_send
+
+
+class EnrolmentError(Exception):
+    """An enrolment request that cannot be carried out; the message is for the person."""
+
+
+def _lock_run(run_id: int) -> CourseRun:
+    return CourseRun.objects.select_for_update().select_related("course").get(pk=run_id)
+
+
+def _seat_plan(run: CourseRun, now: datetime) -> SeatPlan:
+    """The run's seats, reserved pools and what is taken, read under the run lock (the same
+    plan the course page shows, built by one selector)."""
+    prefetch_related_objects([run], "seat_pools__professions")
+    return selectors.seat_plans_for_runs([run], now)[run.pk]
+
+
+def _queue(run: CourseRun) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(run=run, status=EnrolmentStatus.WAITLISTED)
+        .select_related("user")
+        .order_by("waitlisted_at", "pk")
+    )
+
+
+def _notify(
+    enrolment: Enrolment,
+    template: str,
+    *,
+    invite: str = "",
+    invite_sessions: list[Session] | None = None,
+    immediate: bool = False,
+    **extra,
+) -> None:
+    """Tell the participant, in their language, once the transaction has committed (or at once,
+    inside the caller's transaction, with ``immediate``).
+
+    With ``invite`` ("REQUEST" or "CANCEL") calendar invites go along for ``invite_sessions``
+    (default: the run's sessions that are not cancelled).  One iTIP message carries one event:
+    Outlook and Gmail read only the first VEVENT of an invite, so a single session travels in
+    the email itself and several sessions each get a short invite email of their own."""
+
+    def send() -> None:
+        language = enrolment.user.preferred_language
+        with translation.override(language):
+            my_learning_url = settings.SITE_URL + reverse("courses:my_learning")
+            sessions = _invited_sessions(enrolment, invite, invite_sessions)
+            single = _invite(enrolment, invite, sessions[0]) if len(sessions) == 1 else b""
+        context = {
+            "enrolment": enrolment,
+            "run": enrolment.run,
+            "course": enrolment.run.course,
+            "my_learning_url": my_learning_url,
+            **extra,
+        }
+        notification_send(
+            recipient=enrolment.user.email,
+            template=f"courses/email/{template}",
+            context=context,
+            language=language,
+            calendar=single,
+            calendar_method=invite if single else "",
+        )
+        if len(sessions) > 1:
+            for session in sessions:
+                with translation.override(language):
+                    calendar = _invite(enrolment, invite, session)
+                notification_send(
+                    recipient=enrolment.user.email,
+                    template="courses/email/session_invite",
+                    context=context | {"session": session, "method": invite},
+                    language=language,
+                    calendar=calendar,
+                    calendar_method=invite,
+                )
+
+    if immediate:
+        send()
+    else:
+        transaction.on_commit(send)
+
+
+def _invited_sessions(
+    enrolment: Enrolment, method: str, sessions: list[Session] | None
+) -> list[Session]:
+    if not method:
+        return []
+    if sessions is not None:
+        return sessions
+    return [
+        s
+        for s in selectors.sessions_for_calendar(run=enrolment.run)
+        if s.status != SessionStatus.CANCELLED
+    ]
+
+
+def _invite(enrolment: Enrolment, method: str, session: Session) -> bytes:
+    """One iTIP message (RFC 5546) for one session and this person: REQUEST with them as an
+    attendee asked to reply, or CANCEL with the same UID.  A CANCEL for this person alone (the
+    session itself goes on) raises the session's SEQUENCE, as the RFC requires, and carries no
+    STATUS; the session's own cancellation says STATUS:CANCELLED."""
+    event = selectors.session_calendar_event(session, for_participant=True)
+    whole_session_cancelled = event.cancelled
+    if method == "CANCEL" and not whole_session_cancelled:
+        Session.objects.filter(pk=session.pk).update(sequence=F("sequence") + 1)
+        session.sequence = Session.objects.values_list("sequence", flat=True).get(pk=session.pk)
+        event = replace(event, sequence=session.sequence, status_omitted=True)
+    event = replace(
+        event,
+        attendees=((enrolment.user.email, enrolment.user.get_full_name()),),
+        cancelled=whole_session_cancelled,
+    )
+    return calendar_bytes([event], method=method, organizer=calendar_organizer())
+
+
+# People who are expected in the room and can be marked.
+ATTENDING_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
+# Arrivals that self check-in never overwrites (a staff "left early" included).
+SETTLED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)

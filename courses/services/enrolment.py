@@ -1,0 +1,326 @@
+"""Enrolment: places, the fair waiting list, seat offers, approval, moves and cancellations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import (
+    ACTIVE_STATUSES,
+    CURRENT_STATUSES,
+    SEAT_STATUSES,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    RunStatus,
+)
+from courses.seats import SeatPlan
+from courses.services.base import (
+    EnrolmentError,
+    _lock_run,
+    _notify,
+    _queue,
+    _seat_plan,
+)
+from lms.models import User
+
+
+@transaction.atomic
+def enrolment_create(
+    *, run: CourseRun, user: User, by_staff: bool = False, now: datetime | None = None
+) -> Enrolment:
+    """Enrol ``user`` in ``run``: a seat if one is free and nobody is waiting, otherwise a place
+    on the waiting list; a pending request if the run needs approval.
+
+    Staff (``by_staff``) may add someone outside the enrolment window and without the approval
+    step, but never past the seats: a full run still puts the person on the waiting list.
+    Raises EnrolmentError if enrolment is closed or the person already has a place.
+    """
+    run = _lock_run(run.pk)
+    # Read the clock under the lock: the waiting list is then in the order places were given.
+    now = now or timezone.now()
+    if run.status != RunStatus.SCHEDULED or (not by_staff and not run.is_open_at(now)):
+        raise EnrolmentError(_("Enrolment for this course run is not open."))
+    if Enrolment.objects.filter(run=run, user=user, status__in=ACTIVE_STATUSES).exists():
+        raise EnrolmentError(_("You already have a place in this course run."))
+
+    enrolment = Enrolment(run=run, user=user)
+    if run.requires_approval and not by_staff:
+        enrolment.status = EnrolmentStatus.PENDING
+    else:
+        _give_seat_or_queue(run, enrolment, now)
+    enrolment.save()
+    _notify(
+        enrolment,
+        enrolment.status,
+        invite="REQUEST" if enrolment.status == EnrolmentStatus.ENROLLED else "",
+    )
+    return enrolment
+
+
+def _give_seat_or_queue(run: CourseRun, enrolment: Enrolment, now: datetime) -> None:
+    """A seat if one is free for this person and nobody waiting could take it, else the end of
+    the waiting list.  Caller holds the run lock.
+
+    Free seats are first offered to the people already waiting (normally there are none to
+    offer, but staff may have added seats), so whatever seat is left is one nobody ahead can
+    take, e.g. a seat reserved for another profession."""
+    plan = _offer_free_seats(run, now)
+    seat = plan.seat_for(enrolment.user.profession_id)
+    if seat is not None:
+        enrolment.status = EnrolmentStatus.ENROLLED
+        enrolment.seat_pool_id = seat.pool_id
+        enrolment.waitlisted_at = None
+    else:
+        enrolment.status = EnrolmentStatus.WAITLISTED
+        enrolment.seat_pool_id = None
+        enrolment.waitlisted_at = now
+
+
+@transaction.atomic
+def enrolment_move(
+    *, enrolment: Enrolment, to_run: CourseRun, now: datetime | None = None
+) -> Enrolment:
+    """Staff move a person to another run: they get a seat there if one is free (otherwise the
+    end of its waiting list), and the place they leave is offered to the next person waiting.
+
+    Two runs change, so both rows are locked, always in primary-key order so two moves in
+    opposite directions cannot deadlock.  Returns the new enrolment.
+    """
+    locked = {
+        run.pk: run
+        for run in CourseRun.objects.select_for_update()
+        .select_related("course")
+        .filter(pk__in=[enrolment.run_id, to_run.pk])
+        .order_by("pk")
+    }
+    now = now or timezone.now()
+    from_run, target = locked[enrolment.run_id], locked.get(to_run.pk)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if target is None or target.pk == from_run.pk or target.status != RunStatus.SCHEDULED:
+        raise EnrolmentError(_("Choose another scheduled run to move the person to."))
+    if enrolment.status not in CURRENT_STATUSES:
+        raise EnrolmentError(_("Only current places can be moved."))
+    if Enrolment.objects.filter(
+        run=target, user=enrolment.user, status__in=ACTIVE_STATUSES
+    ).exists():
+        raise EnrolmentError(_("This person already has a place in that run."))
+
+    held_seat = enrolment.status in SEAT_STATUSES
+    had_invite = enrolment.status == EnrolmentStatus.ENROLLED
+    enrolment.status = EnrolmentStatus.CANCELLED
+    enrolment.offer_expires_at = None
+    enrolment.decision_reason = _("Moved to %(run)s.") % {"run": target.title}
+    enrolment.save(update_fields=["status", "offer_expires_at", "decision_reason", "updated_at"])
+
+    moved = Enrolment(run=target, user=enrolment.user)
+    _give_seat_or_queue(target, moved, now)
+    moved.save()
+    if had_invite:
+        # The old run's dates leave their calendar (they had an invite if they held a seat).
+        _notify(enrolment, "moved_from", invite="CANCEL", to_run=target)
+    _notify(
+        moved, moved.status, invite="REQUEST" if moved.status == EnrolmentStatus.ENROLLED else ""
+    )
+    if held_seat:
+        _offer_free_seats(from_run, now)
+    return moved
+
+
+@transaction.atomic
+def enrolment_cancel(
+    *, enrolment: Enrolment, by_staff: bool = False, now: datetime | None = None
+) -> Enrolment:
+    """Cancel a place.  A freed seat is offered to the next person waiting."""
+    now = now or timezone.now()
+    run = _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if enrolment.status not in CURRENT_STATUSES:
+        raise EnrolmentError(_("This place cannot be cancelled."))
+    if (
+        not by_staff
+        and enrolment.status == EnrolmentStatus.ENROLLED
+        and run.cancellation_deadline
+        and now > run.cancellation_deadline
+    ):
+        raise EnrolmentError(
+            _("The cancellation deadline has passed. Please contact the organisers.")
+        )
+    held_seat = enrolment.status in SEAT_STATUSES
+    had_invite = enrolment.status == EnrolmentStatus.ENROLLED
+    enrolment.status = EnrolmentStatus.CANCELLED
+    enrolment.offer_expires_at = None
+    enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+    _notify(enrolment, "cancelled", invite="CANCEL" if had_invite else "")
+    if held_seat:
+        _offer_free_seats(run, now)
+    return enrolment
+
+
+def _offer_free_seats(run: CourseRun, now: datetime) -> SeatPlan:
+    """Offer every free seat to the longest-waiting person who may take it (a reserved seat
+    only to its professions).  Caller holds the run lock.  Returns the seats left after."""
+    plan = _seat_plan(run, now)
+    if plan.free == 0:
+        return plan
+    for enrolment in _queue(run):
+        seat = plan.seat_for(enrolment.user.profession_id)
+        if seat is None:
+            continue
+        plan.take(seat)
+        enrolment.status = EnrolmentStatus.OFFERED
+        enrolment.seat_pool_id = seat.pool_id
+        enrolment.offer_expires_at = now + timedelta(hours=run.offer_hours)
+        enrolment.offer_reminded_at = None
+        enrolment.save(
+            update_fields=[
+                "status",
+                "seat_pool",
+                "offer_expires_at",
+                "offer_reminded_at",
+                "updated_at",
+            ]
+        )
+        _notify(enrolment, "offered")
+        if plan.free == 0:
+            break
+    return plan
+
+
+@transaction.atomic
+def offer_accept(*, enrolment: Enrolment, user: User, now: datetime | None = None) -> Enrolment:
+    """Take an offered seat before the offer expires."""
+    now = now or timezone.now()
+    _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if enrolment.user_id != user.pk or enrolment.status != EnrolmentStatus.OFFERED:
+        raise EnrolmentError(_("There is no seat on offer for you here."))
+    if enrolment.offer_expires_at and now >= enrolment.offer_expires_at:
+        raise EnrolmentError(_("This offer has expired and has passed to the next person."))
+    enrolment.status = EnrolmentStatus.ENROLLED
+    enrolment.offer_expires_at = None
+    enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+    _notify(enrolment, "enrolled", invite="REQUEST")
+    return enrolment
+
+
+@transaction.atomic
+def offer_decline(*, enrolment: Enrolment, user: User, now: datetime | None = None) -> Enrolment:
+    """Turn an offer down; the seat goes to the next person waiting."""
+    # Check under the lock: an offer accepted meanwhile (another tab) must not be cancelled.
+    _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.get(pk=enrolment.pk)
+    if enrolment.user_id != user.pk or enrolment.status != EnrolmentStatus.OFFERED:
+        raise EnrolmentError(_("There is no seat on offer for you here."))
+    return enrolment_cancel(enrolment=enrolment, now=now)
+
+
+def offers_expire(*, now: datetime | None = None) -> int:
+    """Pass every expired offer to the next person waiting.  Safe to run twice or
+    concurrently: each run is handled under its own lock and re-read there."""
+    now = now or timezone.now()
+    run_ids = set(
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
+        ).values_list("run_id", flat=True)
+    )
+    expired = 0
+    for run_id in run_ids:
+        with transaction.atomic():
+            run = _lock_run(run_id)
+            for enrolment in Enrolment.objects.filter(
+                run=run, status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
+            ).select_related("user"):
+                enrolment.status = EnrolmentStatus.CANCELLED
+                enrolment.decision_reason = _("The offer was not accepted in time.")
+                enrolment.save(update_fields=["status", "decision_reason", "updated_at"])
+                _notify(enrolment, "offer_expired")
+                expired += 1
+            _offer_free_seats(run, now)
+    return expired
+
+
+def free_seats_offer(*, now: datetime | None = None) -> int:
+    """Offer seats that became free without anyone leaving (staff added seats, reserved seats
+    opened to everyone) to the people waiting in runs that have not ended.  Safe to run twice:
+    each run is re-read under its lock, and a seat already offered is no longer free."""
+    now = now or timezone.now()
+    run_ids = set(
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.WAITLISTED,
+            run__status=RunStatus.SCHEDULED,
+            run__ends_on__gte=timezone.localdate(now),
+        ).values_list("run_id", flat=True)
+    )
+    offered = 0
+    for run_id in sorted(run_ids):
+        with transaction.atomic():
+            run = _lock_run(run_id)
+            before = _seat_plan(run, now).taken
+            offered += _offer_free_seats(run, now).taken - before
+    return offered
+
+
+def offer_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind each person holding an offer once, when a quarter of the time to accept is left
+    (at most ``OFFER_REMINDER_HOURS`` before it expires).  The reminder is claimed by a
+    conditional update, so two workers never send it twice."""
+    now = now or timezone.now()
+    longest_lead = timedelta(hours=settings.OFFER_REMINDER_HOURS)
+    candidates = Enrolment.objects.filter(
+        status=EnrolmentStatus.OFFERED,
+        offer_reminded_at__isnull=True,
+        offer_expires_at__gt=now,
+        offer_expires_at__lte=now + longest_lead,
+    ).select_related("user", "run__course")
+    sent = 0
+    for enrolment in candidates:
+        lead = min(longest_lead, timedelta(hours=enrolment.run.offer_hours) / 4)
+        if enrolment.offer_expires_at - now > lead:
+            continue
+        with transaction.atomic():
+            claimed = Enrolment.objects.filter(
+                pk=enrolment.pk, status=EnrolmentStatus.OFFERED, offer_reminded_at__isnull=True
+            ).update(offer_reminded_at=now)
+            if claimed:
+                _notify(enrolment, "offer_expiring")
+                sent += 1
+    return sent
+
+
+@transaction.atomic
+def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
+    """Staff accept a pending request: a seat if free, otherwise the waiting list."""
+    run = _lock_run(enrolment.run_id)
+    now = now or timezone.now()  # under the lock, as in enrolment_create
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.PENDING:
+        raise EnrolmentError(_("Only pending requests can be approved."))
+    _give_seat_or_queue(run, enrolment, now)
+    enrolment.save(update_fields=["status", "seat_pool", "waitlisted_at", "updated_at"])
+    _notify(
+        enrolment,
+        enrolment.status,
+        invite="REQUEST" if enrolment.status == EnrolmentStatus.ENROLLED else "",
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_reject(*, enrolment: Enrolment, reason: str) -> Enrolment:
+    """Staff turn a pending request down, with a reason the person sees."""
+    _lock_run(enrolment.run_id)
+    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.PENDING:
+        raise EnrolmentError(_("Only pending requests can be rejected."))
+    if not reason.strip():
+        raise EnrolmentError(_("Please give the person a reason."))
+    enrolment.status = EnrolmentStatus.REJECTED
+    enrolment.decision_reason = reason.strip()
+    enrolment.save(update_fields=["status", "decision_reason", "updated_at"])
+    _notify(enrolment, "rejected")
+    return enrolment

@@ -1,0 +1,189 @@
+"""Sessions after they are planned: announcing changes (with updated calendar invites),
+messages to participants and reminders before each session."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import (
+    SEAT_STATUSES,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    ReminderKind,
+    RunStatus,
+    Session,
+    SessionModality,
+    SessionReminder,
+    SessionStatus,
+    Venue,
+)
+from courses.services.base import ATTENDING_STATUSES, EnrolmentError, _lock_run, _notify
+from lms.notifications import notification_queue
+
+
+@transaction.atomic
+def session_changes_announce(*, run: CourseRun) -> int:
+    """Tell everyone with a seat about each session of ``run`` whose time, place, link or status
+    changed since they were last told, and bump that session's revision (``sequence``).
+
+    Called after staff save a run in the admin; safe to call any number of times, because a
+    session is announced only when its state differs from the one recorded at the last notice.
+    New sessions are recorded without a notice.  Returns how many sessions were announced.
+    """
+    _lock_run(run.pk)
+    sessions = list(Session.objects.filter(run=run).select_for_update())
+    venue_ids = {
+        int(part) for s in sessions for part in s.announced_state.split("|")[2:3] if part.isdigit()
+    }
+    venues = {v.pk: v for v in Venue.objects.filter(pk__in=venue_ids)}
+    # A session is "added" only to a run whose sessions were announced before (the first
+    # announcement just records what everyone already got with their enrolment).
+    run_known = any(s.announced_state for s in sessions)
+    participants = list(
+        Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).select_related(
+            "user", "run__course"
+        )
+    )
+    announced = 0
+    for session in sessions:
+        state = session.current_state()
+        if state == session.announced_state:
+            continue
+        is_new = not session.announced_state
+        before = _state_before(session.announced_state, venues)
+        session.announced_state = state
+        if not is_new:
+            session.sequence += 1
+            if session.status == SessionStatus.SCHEDULED:
+                session.status = SessionStatus.CHANGED
+                session.announced_state = session.current_state()
+        session.save(update_fields=["announced_state", "sequence", "status", "updated_at"])
+        if is_new:
+            for enrolment in participants if run_known else []:
+                if enrolment.status != EnrolmentStatus.OFFERED:
+                    _notify(
+                        enrolment,
+                        "session_added",
+                        invite="REQUEST",
+                        invite_sessions=[session],
+                        session=session,
+                    )
+            continue
+        if before.get("starts_at") != session.starts_at:
+            # A new date deserves a new reminder.
+            SessionReminder.objects.filter(session=session).delete()
+        announced += 1
+        cancelled = session.status == SessionStatus.CANCELLED
+        template = "session_cancelled" if cancelled else "session_changed"
+        for enrolment in participants:
+            if enrolment.status == EnrolmentStatus.OFFERED:
+                _notify(enrolment, template, session=session, before=before)
+                continue  # no invite until they hold the seat
+            _notify(
+                enrolment,
+                template,
+                invite="CANCEL" if cancelled else "REQUEST",
+                invite_sessions=[session],
+                session=session,
+                before=before,
+            )
+    return announced
+
+
+def _state_before(announced_state: str, venues: dict) -> dict:
+    """What participants were last told (``Session.current_state``), for "old → new" lines."""
+    parts = announced_state.split("|")
+    if len(parts) < 5:
+        return {}
+    starts, ends, venue_id, online_url, _status = parts[:5]
+    return {
+        "starts_at": datetime.fromisoformat(starts) if starts else None,
+        "ends_at": datetime.fromisoformat(ends) if ends else None,
+        "venue": venues.get(int(venue_id)) if venue_id.isdigit() else None,
+        "online": bool(online_url),
+    }
+
+
+def run_message_participants(
+    *, run: CourseRun, subject: str, body: str, statuses: list[str] | None = None
+) -> int:
+    """Send staff's own message to everyone in ``run`` with one of ``statuses`` (default: people
+    with a seat), one recorded email each, through the notifications service.  Returns how many."""
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise EnrolmentError(_("Please write a subject and a message."))
+    statuses = statuses or SEAT_STATUSES
+    recipients = (
+        Enrolment.objects.filter(run=run, status__in=statuses).select_related("user").order_by("pk")
+    )
+    count = 0
+    with transaction.atomic():
+        for enrolment in recipients:
+            notification_queue(
+                recipient=enrolment.user.email,
+                subject=subject,
+                body_text=body,
+                template="courses/email/staff_message",
+                language=enrolment.user.preferred_language,
+            )
+            count += 1
+    return count
+
+
+# --- Reminders (issue #6) -----------------------------------------------------------------------
+
+
+def session_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind everyone with a seat the day before each session (and an hour before online
+    ones).  Each reminder is recorded with a unique row in the same transaction as its email,
+    so a person is never reminded twice for one session, whatever runs twice or at once."""
+    now = now or timezone.now()
+    due = [(ReminderKind.DAY_BEFORE, timedelta(hours=24), False)]
+    if settings.SESSION_REMINDER_HOUR_BEFORE_ONLINE:
+        due.append((ReminderKind.HOUR_BEFORE, timedelta(hours=1), True))
+    sent = 0
+    for kind, ahead, online_only in due:
+        sessions = (
+            Session.objects.filter(starts_at__gt=now, starts_at__lte=now + ahead)
+            .exclude(status=SessionStatus.CANCELLED)
+            .exclude(run__status=RunStatus.CANCELLED)
+            .select_related("run__course", "venue")
+        )
+        if online_only:
+            sessions = sessions.filter(
+                modality__in=[SessionModality.ONLINE, SessionModality.HYBRID]
+            )
+        for session in sessions:
+            waiting = (
+                Enrolment.objects.filter(run_id=session.run_id, status__in=ATTENDING_STATUSES)
+                .exclude(
+                    pk__in=SessionReminder.objects.filter(session=session, kind=kind).values(
+                        "enrolment_id"
+                    )
+                )
+                .select_related("user", "run__course")
+            )
+            for enrolment in waiting:
+                try:
+                    with transaction.atomic():
+                        SessionReminder.objects.create(
+                            enrolment=enrolment, session=session, kind=kind
+                        )
+                        # In this transaction: the row and its email commit together.
+                        _notify(
+                            enrolment,
+                            "session_reminder",
+                            immediate=True,
+                            session=session,
+                            kind=kind,
+                        )
+                except IntegrityError:
+                    continue  # another worker reminded this person first
+                sent += 1
+    return sent
