@@ -471,8 +471,10 @@ class Session(TimeStampedModel):
         return self.title
 
     def current_state(self) -> str:
-        """What participants care about (time, place, link, status) as one comparable string."""
-        return "|".join(
+        """What participants care about (time, place, link, status) as one comparable string.
+        A cancelled run marks every session (appended, so the states of other runs stay as
+        they were recorded)."""
+        state = "|".join(
             [
                 self.starts_at.isoformat() if self.starts_at else "",
                 self.ends_at.isoformat() if self.ends_at else "",
@@ -481,6 +483,9 @@ class Session(TimeStampedModel):
                 self.status,
             ]
         )
+        if self.run_id and self.run.status == RunStatus.CANCELLED:
+            state += "|run-cancelled"
+        return state
 
     @property
     def duration_minutes(self) -> int:

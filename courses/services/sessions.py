@@ -36,8 +36,11 @@ def session_changes_announce(*, run: CourseRun) -> int:
     session is announced only when its state differs from the one recorded at the last notice.
     New sessions are recorded without a notice.  Returns how many sessions were announced.
     """
-    _lock_run(run.pk)
+    run = _lock_run(run.pk)
+    run_cancelled = run.status == RunStatus.CANCELLED
     sessions = list(Session.objects.filter(run=run).select_for_update())
+    for session in sessions:
+        session.run = run  # the locked row: current_state reads its status
     venue_ids = {
         int(part) for s in sessions for part in s.announced_state.split("|")[2:3] if part.isdigit()
     }
@@ -60,7 +63,7 @@ def session_changes_announce(*, run: CourseRun) -> int:
         session.announced_state = state
         if not is_new:
             session.sequence += 1
-            if session.status == SessionStatus.SCHEDULED:
+            if session.status == SessionStatus.SCHEDULED and not run_cancelled:
                 session.status = SessionStatus.CHANGED
                 session.announced_state = session.current_state()
         session.save(update_fields=["announced_state", "sequence", "status", "updated_at"])
@@ -79,7 +82,7 @@ def session_changes_announce(*, run: CourseRun) -> int:
             # A new date deserves a new reminder.
             SessionReminder.objects.filter(session=session).delete()
         announced += 1
-        cancelled = session.status == SessionStatus.CANCELLED
+        cancelled = session.status == SessionStatus.CANCELLED or run_cancelled
         template = "session_cancelled" if cancelled else "session_changed"
         for enrolment in participants:
             if enrolment.status == EnrolmentStatus.OFFERED:

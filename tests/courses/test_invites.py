@@ -272,3 +272,29 @@ def test_a_rescheduled_session_is_reminded_again(django_capture_on_commit_callba
         assert services.session_reminders_send(now=now) == 1  # the new date, once
         assert services.session_reminders_send(now=now) == 0
     assert SessionReminder.objects.count() == 1
+
+
+def test_cancelling_the_whole_run_cancels_every_session_in_calendars_once(
+    run, django_capture_on_commit_callbacks
+):
+    from courses.models import RunStatus
+
+    person = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(run=run, user=person)
+        services.session_changes_announce(run=run)
+    run.refresh_from_db()
+    run.status = RunStatus.CANCELLED
+    run.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.session_changes_announce(run=run) == 2
+        assert services.session_changes_announce(run=run) == 0  # told once
+
+    found = invites(person)
+    requests = {str(e[0]["UID"]): e[0] for m, e in found if m == "REQUEST"}
+    cancels = {str(e[0]["UID"]): e[0] for m, e in found if m == "CANCEL"}
+    assert cancels.keys() == requests.keys() and len(cancels) == 2
+    for uid, cancel in cancels.items():
+        assert str(cancel["STATUS"]) == "CANCELLED"
+        assert cancel["SEQUENCE"] > requests[uid]["SEQUENCE"]
