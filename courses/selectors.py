@@ -52,6 +52,7 @@ from courses.seats import SeatPlan
 from lms.calendar import CalendarEvent
 from lms.models import Field, Municipality, Profession, User
 from lms.search import ngram_matching_ids
+from lms.text import fold_for_matching
 
 
 def runs_with_counts(queryset: QuerySet[CourseRun]) -> QuerySet[CourseRun]:
@@ -562,13 +563,6 @@ def run_list_to_move_to(*, run: CourseRun) -> QuerySet[CourseRun]:
 SEATED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
 
 
-def _fold_for_search(text: str) -> str:
-    """Width, case, spaces and katakana→hiragana folded, so ヤマダ, やまだ and ﾔﾏﾀﾞ all match."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    text = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
-    return "".join(text.split())
-
-
 class CompletionFacts:
     """What the completion rules need for a set of enrolments, read in three queries."""
 
@@ -655,12 +649,12 @@ def roster_for_session(*, session: Session, query: str = "") -> dict:
             counts["not_yet"] += 1
             counts["joined"] += status == AttendanceStatus.JOINED
     counts["total"] = len(enrolments)
-    needle = _fold_for_search(query)
+    needle = fold_for_matching(query)
     if needle:
         enrolments = [
             e
             for e in enrolments
-            if needle in _fold_for_search(f"{e.user.full_name}|{e.user.full_name_kana}")
+            if needle in fold_for_matching(f"{e.user.full_name}|{e.user.full_name_kana}")
             or needle in e.user.email.casefold()
         ]
     return {"session": session, "people": enrolments, "counts": counts, "query": query}

@@ -12,3 +12,11 @@ _ALLOWED = {"\t", "\n", "\r", "\u200c", "\u200d"}
 def has_invisible_characters(value: str) -> bool:
     """True if ``value`` holds control or invisible format characters."""
     return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in _ALLOWED for ch in value)
+
+
+def fold_for_matching(text: str) -> str:
+    """Text folded for "is this the same name?": width (NFKC), case, katakana to hiragana and
+    no spaces, so ヤマダ タロウ, やまだたろう and ﾔﾏﾀﾞ all match."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
+    return "".join(text.split())

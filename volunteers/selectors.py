@@ -8,6 +8,7 @@ import unicodedata
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from lms.text import fold_for_matching
 from volunteers.models import Stage, VolunteerProfile
 
 
@@ -17,10 +18,8 @@ def phone_key(phone: str) -> str:
 
 
 def kana_key(kana: str) -> str:
-    """Hiragana without spaces: ヤマダ タロウ and やまだたろう are one name."""
-    text = unicodedata.normalize("NFKC", kana or "")
-    text = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
-    return "".join(text.split())
+    """ふりがな folded (see lms.text.fold_for_matching): ヤマダ タロウ is やまだたろう."""
+    return fold_for_matching(kana)
 
 
 def likely_duplicates(
