@@ -26,6 +26,14 @@ class CoursesConfig(AppConfig):
 
         return Enrolment.objects.filter(user=user).aggregate(latest=Max("updated_at"))["latest"]
 
+    def erase_personal_data(self, user) -> None:
+        """Before the account is anonymised (lms.services.user_anonymise): places not yet
+        taken up are cancelled (the seat goes to the next person waiting) and what the person
+        wrote or was told is removed; attendance and completions stay for the counts."""
+        from courses.services import enrolment_erase_for_person
+
+        enrolment_erase_for_person(user=user)
+
     def personal_data(self, user) -> dict:
         """The person's enrolments with their attendance, for the "download my data" export
         (lms.selectors)."""

@@ -254,7 +254,7 @@ def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
 
 def course_list_for_catalogue(
     *,
-    parent: Page,
+    parent: Page | None,
     q: str = "",
     field: Field | None = None,
     profession: Profession | None = None,
@@ -265,7 +265,8 @@ def course_list_for_catalogue(
     date_to: dt.date | None = None,
     has_seats: bool = False,
 ) -> QuerySet[CoursePage]:
-    """The live public courses under ``parent``, filtered, for the catalogue.
+    """The live public courses under ``parent`` (anywhere when None), filtered, for the
+    catalogue.
 
     Each course is annotated with its next run, the earliest scheduled run that has not ended
     (all ``None`` without one): ``next_run_starts_on``, ``next_run_ends_on``, ``next_run_title``,
@@ -312,9 +313,9 @@ def course_list_for_catalogue(
     def next_run_value(name: str) -> Subquery:
         return Subquery(next_run.values(name)[:1])
 
+    pages = CoursePage.objects.child_of(parent) if parent else CoursePage.objects.all()
     courses = (
-        CoursePage.objects.child_of(parent)
-        .live()
+        pages.live()
         .public()
         .defer_streamfields()
         .annotate(
@@ -329,7 +330,7 @@ def course_list_for_catalogue(
         .order_by(F("next_run_starts_on").asc(nulls_last=True), "title", "pk")
     )
     if q:
-        courses = courses.filter(pk__in=ngram_matching_ids(CoursePage.objects.child_of(parent), q))
+        courses = courses.filter(pk__in=ngram_matching_ids(pages, q))
     if field:
         courses = courses.filter(fields=field)
     if profession:

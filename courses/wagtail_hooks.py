@@ -14,7 +14,7 @@ from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
 from courses import admin_views, services
 from courses.models import SEAT_STATUSES, CoursePage, CourseRun, Enrolment, Venue
-from lms.wagtail_hooks import ProtectedDeleteView, ReadOnlyPermissionPolicy
+from lms.wagtail_hooks import PermissionMenuItem, ProtectedDeleteView, ReadOnlyPermissionPolicy
 
 
 class VenueViewSet(SnippetViewSet):
@@ -184,17 +184,6 @@ def register_pending_requests_menu_item():
         icon_name="tasks",
         order=151,
     )
-
-
-class PermissionMenuItem(MenuItem):
-    """A menu item shown only to people with ``permission`` (the page would answer 403)."""
-
-    def __init__(self, *args, permission: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request):
-        return request.user.has_perm(self.permission)
 
 
 @hooks.register("register_admin_menu_item")

@@ -71,3 +71,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if user and user.preferred_language:
             return user.preferred_language
         return translation.get_language() or settings.LANGUAGE_CODE
+
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        """After confirming their address, a person who signed up as a volunteer signs in and
+        lands on their volunteer page, where the next step is."""
+        from django.urls import reverse
+
+        user = email_address.user
+        if user is not None and hasattr(user, "volunteer_profile"):
+            if user.is_authenticated and allauth_context.request.user == user:
+                return reverse("volunteers:home")
+            return f"{reverse('account_login')}?next={reverse('volunteers:home')}"
+        return super().get_email_verification_redirect_url(email_address)

@@ -222,6 +222,9 @@ class User(AbstractUser):
     privacy_consented_at = models.DateTimeField(
         _("privacy consent given at"), null=True, blank=True
     )
+    # Withdrawal anonymises the account rather than deleting it (like Open edX's retirement):
+    # name and contact go, the anonymous row keeps attendance counts and learning hours.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -234,13 +237,15 @@ class User(AbstractUser):
         ordering = ["full_name_kana", "email"]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.get_full_name()
 
     def get_full_name(self) -> str:
+        if self.withdrawn_at:
+            return str(_("(withdrawn)"))
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return self.full_name or self.email
+        return self.get_full_name()
 
 
 class OutboundEmailStatus(models.TextChoices):

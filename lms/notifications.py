@@ -45,8 +45,14 @@ def notification_queue(
     calendar: bytes = b"",
     calendar_method: str = "",
 ) -> OutboundEmail:
-    """Record an already rendered message and deliver it after commit."""
+    """Record an already rendered message and deliver it after commit.  An address on the
+    reserved ``.invalid`` domain (a withdrawn person, someone registered at a counter without
+    email) is recorded as undeliverable instead, so staff see that it did not go out."""
+    undeliverable = is_undeliverable(recipient)
     message = OutboundEmail.objects.create(
+        status=OutboundEmailStatus.FAILED if undeliverable else OutboundEmailStatus.QUEUED,
+        attempts=settings.EMAIL_MAX_ATTEMPTS if undeliverable else 0,
+        last_error=UNDELIVERABLE_ERROR if undeliverable else "",
         recipient=recipient,
         subject=" ".join(subject.splitlines()).strip()[:255],
         body_text=body_text,
@@ -56,8 +62,18 @@ def notification_queue(
         calendar=calendar.decode() if calendar else "",
         calendar_method=calendar_method,
     )
-    transaction.on_commit(partial(_enqueue, message.pk))
+    if not undeliverable:
+        transaction.on_commit(partial(_enqueue, message.pk))
     return message
+
+
+UNDELIVERABLE_ERROR = "no email address (withdrawn, or registered without email)"
+
+
+def is_undeliverable(address: str) -> bool:
+    """RFC 2606 reserves ``.invalid``: placeholder addresses end in it and are never sent to."""
+    domain = address.strip().lower().rstrip(".").rpartition("@")[2]
+    return domain == "invalid" or domain.endswith(".invalid")
 
 
 def notification_send(

@@ -46,6 +46,13 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
             for model in ("certificate", "certificatedesign")
             for action in ("add", "change", "view")
         ],
+        *[
+            ("volunteers", f"{action}_{model}")
+            for model in ("volunteerprofile", "stagerequirement")
+            for action in ("add", "change", "view")
+        ],
+        # Contact details of volunteers: only the coordinators who support them.
+        ("volunteers", "view_volunteer_contact"),
     ],
     MENTORS: [],
 }

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.users.models import UserProfile
 
 from lms.models import CalendarFeed, OutboundEmail, OutboundEmailStatus, User
 
@@ -22,21 +24,50 @@ class AccountError(Exception):
 
 @transaction.atomic
 def user_withdraw(*, user: User) -> None:
-    """Delete a person's account at their request (APPI: stop using and erase their data).
+    """A person leaves at their own request (APPI: stop using and erase their data).
 
-    Their email log entries are kept for delivery statistics but no longer say who they were.
     Administrators cannot remove themselves here, so the site is never left without one.
     """
     if user.is_superuser:
         raise AccountError(_("Administrator accounts are removed by another administrator."))
-    OutboundEmail.objects.filter(recipient__iexact=user.email).update(
-        recipient=WITHDRAWN_RECIPIENT, subject="", body_text="", body_html=""
-    )
-    # Apps holding records that outlive the account erase what identifies the person first.
+    user_anonymise(user=user)
+
+
+@transaction.atomic
+def user_anonymise(*, user: User, now: datetime | None = None) -> None:
+    """Erase everything that identifies a person while keeping the anonymous row, so counts
+    of attendance, completions and hours stay true (the way Open edX retires an account).
+
+    Each app holding records about the person erases its part first (AppConfig
+    ``erase_personal_data``); then the account loses its name, contact, sign-in and roles.
+    Mail already sent to them is kept only as anonymous delivery counts; mail not yet sent
+    never goes out."""
+    now = now or timezone.now()
     for config in apps.get_app_configs():
         if hasattr(config, "erase_personal_data"):
             config.erase_personal_data(user)
-    user.delete()
+    OutboundEmail.objects.filter(recipient__iexact=user.email).exclude(
+        status=OutboundEmailStatus.SENT
+    ).update(
+        status=OutboundEmailStatus.FAILED,
+        attempts=settings.EMAIL_MAX_ATTEMPTS,
+        last_error="recipient withdrew before delivery",
+    )
+    OutboundEmail.objects.filter(recipient__iexact=user.email).update(
+        recipient=WITHDRAWN_RECIPIENT, subject="", body_text="", body_html="", calendar=""
+    )
+    EmailAddress.objects.filter(user=user).delete()
+    CalendarFeed.objects.filter(user=user).delete()
+    UserProfile.objects.filter(user=user).delete()
+    user.groups.clear()
+    user.user_permissions.clear()
+    user.email = f"withdrawn-{user.pk}@invalid"
+    user.full_name = user.full_name_kana = user.organisation_name = ""
+    user.first_name = user.last_name = ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.set_unusable_password()  # also ends every other signed-in session of the person
+    user.withdrawn_at = now
+    user.save()
 
 
 def outbound_email_purge_old() -> int:

@@ -283,6 +283,14 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 VOLUNTEER_PURPOSE_VERSION = os.environ.get("VOLUNTEER_PURPOSE_VERSION", "2026-11")
 # Applicants not contacted within this many days are listed for coordinators.
 VOLUNTEER_CONTACT_WITHIN_DAYS = int(os.environ.get("VOLUNTEER_CONTACT_WITHIN_DAYS", "7"))
+# Online sign-ups never confirmed and still "applied" after this many months are purged.
+VOLUNTEER_ABANDONED_MONTHS = int(os.environ.get("VOLUNTEER_ABANDONED_MONTHS", "6"))
+# Sign-ups allowed per address per hour (spam protection together with a honeypot field).
+VOLUNTEER_SIGNUPS_PER_HOUR = int(os.environ.get("VOLUNTEER_SIGNUPS_PER_HOUR", "5"))
+# Leader discovery: active volunteers meeting all three are listed as candidates.
+VOLUNTEER_LEADER_MONTHS_ACTIVE = int(os.environ.get("VOLUNTEER_LEADER_MONTHS_ACTIVE", "6"))
+VOLUNTEER_LEADER_COURSES_COMPLETED = int(os.environ.get("VOLUNTEER_LEADER_COURSES_COMPLETED", "2"))
+VOLUNTEER_LEADER_HOURS = int(os.environ.get("VOLUNTEER_LEADER_HOURS", "20"))
 
 # --- Calendars ------------------------------------------------------------------------------
 # The domain in calendar UIDs (session-12@<domain>): keep it stable once calendars exist.

@@ -38,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("search/", cms_views.search, name="search"),
     path("", include("courses.urls")),
     path("", include("certificates.urls")),
+    path("", include("volunteers.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.
     path("", include(wagtail_urls)),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -18,6 +19,17 @@ from lms.models import (
     OutboundEmail,
     Profession,
 )
+
+
+class PermissionMenuItem(MenuItem):
+    """A menu item shown only to people with ``permission`` (the page would answer 403)."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
 
 
 class ProtectedDeleteView(DeleteView):

@@ -8,14 +8,24 @@ class VolunteersConfig(AppConfig):
     name = "volunteers"
     verbose_name = _("Volunteers")
 
+    def ready(self) -> None:
+        from volunteers import receivers  # noqa: F401  (connects to enrolment_completed)
+
+    def erase_personal_data(self, user) -> None:
+        """Before the account is anonymised (lms.services.user_anonymise)."""
+        from volunteers.services import volunteer_erase
+
+        volunteer_erase(user=user)
+
     def personal_data(self, user) -> dict:
-        """The person's volunteer profile and stage history, for "download my data"."""
+        """Everything held about the person as a volunteer, for "download my data" (APPI):
+        the profile, consent, stage history, staff notes, hours and nominations."""
         from volunteers.models import VolunteerProfile
 
         profile = (
             VolunteerProfile.objects.filter(user=user)
-            .select_related("municipality")
-            .prefetch_related("fields", "stage_changes")
+            .select_related("municipality", "coordinator", "entered_by")
+            .prefetch_related("fields", "stage_changes", "notes", "hours", "nominations")
             .first()
         )
         if profile is None:
@@ -43,9 +53,32 @@ class VolunteersConfig(AppConfig):
                     "on_paper": profile.consent_on_paper,
                 },
                 "stage": profile.stage,
+                "coordinator": str(profile.coordinator) if profile.coordinator else None,
+                "entered_by_staff": str(profile.entered_by) if profile.entered_by else None,
                 "stage_history": [
-                    {"from": c.from_stage, "to": c.to_stage, "at": c.changed_at.isoformat()}
+                    {
+                        "from": c.from_stage,
+                        "to": c.to_stage,
+                        "at": c.changed_at.isoformat(),
+                        "note": c.note,
+                    }
                     for c in profile.stage_changes.all()
+                ],
+                "staff_notes": [
+                    {"written_at": n.created_at.isoformat(), "note": n.body}
+                    for n in profile.notes.all()
+                ],
+                "volunteering_hours": [
+                    {"date": h.date.isoformat(), "minutes": h.minutes, "activity": h.activity}
+                    for h in profile.hours.all()
+                ],
+                "nominations_as_leader": [
+                    {
+                        "nominated_at": n.created_at.isoformat(),
+                        "organisation": n.organisation,
+                        "reason": n.reason,
+                    }
+                    for n in profile.nominations.all()
                 ],
             }
         }

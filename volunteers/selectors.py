@@ -1,15 +1,56 @@
-"""Read-side queries for volunteers (issue #7, first part)."""
+"""Read-side queries for volunteers (issue #7): duplicates, the coordinators' list and board,
+the waiting-for-contact list, a volunteer's own page (next step, recommended training, hours,
+insurance) and leader candidates."""
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from courses.models import (
+    CURRENT_STATUSES,
+    CourseFormat,
+    CourseKind,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    RunStatus,
+    Session,
+    SessionStatus,
+)
+from lms.models import User
 from lms.text import fold_for_matching
-from volunteers.models import Stage, VolunteerProfile
+from volunteers.models import (
+    PIPELINE,
+    DuplicateReason,
+    LikelyDuplicate,
+    Nomination,
+    StaffNote,
+    Stage,
+    StageChange,
+    VolunteerHours,
+    VolunteerProfile,
+)
 
 
 def phone_key(phone: str) -> str:
@@ -56,3 +97,373 @@ def waiting_for_contact(*, days: int, now: dt.datetime | None = None) -> QuerySe
         .select_related("user", "municipality")
         .order_by("stage_changed_at", "pk")
     )
+
+
+def duplicate_reasons(profile: VolunteerProfile, other: VolunteerProfile) -> list[str]:
+    """Why two profiles look like one person (DuplicateReason values)."""
+    reasons = []
+    if profile.user.email.strip().lower() == other.user.email.strip().lower():
+        reasons.append(DuplicateReason.EMAIL)
+    if profile.phone_key and profile.phone_key == other.phone_key:
+        reasons.append(DuplicateReason.PHONE)
+    if (
+        profile.kana_key
+        and profile.kana_key == other.kana_key
+        and profile.municipality_id == other.municipality_id
+        and profile.age_band == other.age_band
+    ):
+        reasons.append(DuplicateReason.KANA)
+    return reasons
+
+
+def duplicate_flags_open() -> QuerySet[LikelyDuplicate]:
+    """Likely duplicates nobody has looked at yet, newest first."""
+    return LikelyDuplicate.objects.filter(resolution="").select_related(
+        "profile__user", "profile__municipality", "other__user", "other__municipality"
+    )
+
+
+AVAILABILITY_FLAGS = ("weekdays", "weekends", "daytime", "evening")
+
+
+def volunteer_list(
+    *,
+    stage: str = "",
+    municipality=None,
+    field=None,
+    availability: str = "",
+    coordinator: User | None = None,
+    q: str = "",
+) -> QuerySet[VolunteerProfile]:
+    """The coordinators' list: every filter optional; a city includes its wards; ``q``
+    matches name, ふりがな (any kana or width) or email.  Withdrawn people are listed only
+    when asked for by stage."""
+    profiles = VolunteerProfile.objects.select_related(
+        "user", "municipality", "coordinator"
+    ).prefetch_related("fields")
+    if stage:
+        profiles = profiles.filter(stage=stage)
+    else:
+        profiles = profiles.exclude(stage=Stage.WITHDRAWN)
+    if municipality:
+        profiles = profiles.filter(
+            Q(municipality=municipality) | Q(municipality__parent=municipality)
+        )
+    if field:
+        profiles = profiles.filter(
+            Exists(
+                VolunteerProfile.fields.through.objects.filter(
+                    volunteerprofile=OuterRef("pk"), field=field
+                )
+            )
+        )
+    if availability in AVAILABILITY_FLAGS:
+        profiles = profiles.filter(**{availability: True})
+    if coordinator:
+        profiles = profiles.filter(coordinator=coordinator)
+    if q.strip():
+        folded = fold_for_matching(q)
+        match = Q(user__full_name__icontains=q.strip()) | Q(user__email__icontains=q.strip())
+        if folded:
+            match |= Q(kana_key__contains=folded)
+        profiles = profiles.filter(match)
+    return profiles.order_by("-stage_changed_at", "-pk")
+
+
+BOARD_CARDS_PER_STAGE = 8
+
+
+def volunteer_board() -> list[dict]:
+    """The pipeline board: per stage (in order, then paused), how many people and the ones
+    who have been there longest.  Two queries whatever the number of volunteers."""
+    counts = dict(VolunteerProfile.objects.values_list("stage").annotate(n=Count("pk")).order_by())
+    cards = (
+        VolunteerProfile.objects.exclude(stage=Stage.WITHDRAWN)
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("stage")], order_by=[F("stage_changed_at").asc()]
+            )
+        )
+        .filter(place__lte=BOARD_CARDS_PER_STAGE)
+        .select_related("user", "municipality")
+    )
+    by_stage: dict[str, list] = {}
+    for profile in cards:
+        by_stage.setdefault(profile.stage, []).append(profile)
+    return [
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "count": counts.get(stage, 0),
+            "cards": sorted(by_stage.get(stage, []), key=lambda p: p.stage_changed_at),
+        }
+        for stage in [*PIPELINE, Stage.PAUSED]
+    ]
+
+
+def volunteer_detail(*, profile_id: int) -> VolunteerProfile:
+    """One volunteer for coordinators, with history, notes, hours, nominations, open
+    duplicate flags and places in courses prefetched."""
+    return (
+        VolunteerProfile.objects.select_related(
+            "user", "municipality__parent", "coordinator", "entered_by"
+        )
+        .prefetch_related(
+            "fields",
+            Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
+            Prefetch("notes", queryset=StaffNote.objects.select_related("author")),
+            Prefetch("hours", queryset=VolunteerHours.objects.select_related("recorded_by")),
+            Prefetch("nominations", queryset=Nomination.objects.select_related("nominated_by")),
+            Prefetch(
+                "duplicate_flags",
+                queryset=LikelyDuplicate.objects.filter(resolution="").select_related(
+                    "other__user", "other__municipality"
+                ),
+                to_attr="open_duplicate_flags",
+            ),
+        )
+        .get(pk=profile_id)
+    )
+
+
+def enrolments_of(user: User) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(user=user)
+        .select_related("run__course")
+        .order_by("-run__starts_on", "-pk")
+    )
+
+
+# --- A volunteer's own page ------------------------------------------------------------------
+
+NEXT_STEPS = {
+    Stage.APPLIED: _(
+        "Thank you for signing up. A coordinator will contact you within a few days to talk "
+        "about what you would like to do."
+    ),
+    Stage.CONTACTED: _(
+        "Next, join a volunteer orientation. You can choose one below, or your coordinator "
+        "will suggest one."
+    ),
+    Stage.ORIENTATION: _(
+        "Please take part in the volunteer orientation. When you have completed it, you move "
+        "on to training by yourself."
+    ),
+    Stage.TRAINING: _(
+        "Take one of the trainings below that suits you. Your coordinator will then introduce "
+        "you to an activity."
+    ),
+    Stage.ACTIVE: _(
+        "Thank you for volunteering. Keep learning with the trainings below, and tell your "
+        "coordinator if you would like to take on more."
+    ),
+    Stage.LEADER_CANDIDATE: _(
+        "You have been recommended as a future community leader. Your coordinator will tell "
+        "you about the leader programme."
+    ),
+    Stage.LEADER: _("Thank you for leading community activities."),
+    Stage.PAUSED: _(
+        "Your volunteering is paused. When you would like to start again, tell your coordinator."
+    ),
+    Stage.WITHDRAWN: _("You are no longer registered as a volunteer."),
+}
+
+ORIENTATION_PHASE = (Stage.APPLIED, Stage.CONTACTED, Stage.ORIENTATION)
+RECOMMENDED_COURSES = 3
+
+
+@dataclass
+class Recommendation:
+    course: object
+    reasons: list[str]
+
+
+def recommended_courses(*, profile: VolunteerProfile, limit: int = RECOMMENDED_COURSES):
+    """Trainings to suggest on the volunteer's own page: orientations while they are new,
+    later courses in their fields; those near them (or online) and at times they said suit
+    them first.  A few queries, whatever the size of the catalogue."""
+    from courses.selectors import course_list_for_catalogue
+
+    now = timezone.now()
+    courses = course_list_for_catalogue(parent=None).filter(next_run_starts_on__isnull=False)
+    if profile.stage in ORIENTATION_PHASE:
+        courses = courses.filter(kind=CourseKind.ORIENTATION)
+    else:
+        wanted = [f.pk for f in profile.fields.all()]
+        courses = courses.exclude(kind=CourseKind.ORIENTATION)
+        if wanted:
+            courses = courses.filter(
+                Exists(
+                    courses.model.fields.through.objects.filter(
+                        coursepage=OuterRef("pk"), field_id__in=wanted
+                    )
+                )
+            )
+    taken = Enrolment.objects.filter(
+        run__course=OuterRef("pk"),
+        user=profile.user,
+        status__in=[*CURRENT_STATUSES, EnrolmentStatus.COMPLETED],
+    )
+    upcoming_sessions = Session.objects.filter(
+        run__course=OuterRef("pk"),
+        run__status=RunStatus.SCHEDULED,
+        starts_at__gte=now,
+    ).exclude(status=SessionStatus.CANCELLED)
+    near = profile.municipality.parent_id or profile.municipality_id
+    courses = courses.exclude(Exists(taken)).annotate(
+        nearby=Exists(
+            upcoming_sessions.filter(
+                Q(venue__municipality_id=near) | Q(venue__municipality__parent_id=near)
+            )
+        ),
+        first_session_at=Subquery(upcoming_sessions.order_by("starts_at").values("starts_at")[:1]),
+    )
+    picked = []
+    for course in courses[:30]:
+        reasons = []
+        if course.nearby:
+            reasons.append(_("Held near you"))
+        elif course.format != CourseFormat.IN_PERSON:
+            reasons.append(_("You can join online"))
+        if course.first_session_at and _suits_availability(profile, course.first_session_at):
+            reasons.append(_("At a time that suits you"))
+        picked.append(Recommendation(course=course, reasons=[str(r) for r in reasons]))
+    picked.sort(key=lambda r: -len(r.reasons))  # stable: soonest first among equals
+    return picked[:limit]
+
+
+def _suits_availability(profile: VolunteerProfile, starts_at: dt.datetime) -> bool:
+    local = timezone.localtime(starts_at)
+    day_ok = (local.weekday() >= 5 and profile.weekends) or (
+        local.weekday() < 5 and profile.weekdays
+    )
+    time_ok = (local.hour >= 17 and profile.evening) or (local.hour < 17 and profile.daytime)
+    return day_ok and time_ok
+
+
+def volunteering_minutes(*, profile: VolunteerProfile) -> int:
+    return VolunteerHours.objects.filter(profile=profile).aggregate(
+        total=Coalesce(Sum("minutes"), 0)
+    )["total"]
+
+
+def insurance_reminder(*, profile: VolunteerProfile, today: dt.date | None = None) -> str:
+    """Volunteer activity insurance runs to 31 March: in February and March people who have
+    it are reminded to renew; people who asked for help are told who helps."""
+    today = today or timezone.localdate()
+    if profile.insurance == "wants_help":
+        return str(
+            _(
+                "Your coordinator will help you take out volunteer activity insurance "
+                "(ボランティア活動保険) before you start."
+            )
+        )
+    if profile.insurance == "has" and today.month in (2, 3):
+        return str(
+            _(
+                "Volunteer activity insurance ends on 31 March. Please renew it at your "
+                "social welfare council (社会福祉協議会) for the new year."
+            )
+        )
+    return ""
+
+
+def volunteer_own_page(*, user: User) -> dict | None:
+    """Everything the volunteer's own page shows, or None when the person has no profile."""
+    from courses.selectors import enrolment_list_for_learner
+
+    profile = (
+        VolunteerProfile.objects.filter(user=user)
+        .select_related("municipality", "coordinator")
+        .prefetch_related("fields")
+        .first()
+    )
+    if profile is None:
+        return None
+    return {
+        "profile": profile,
+        "next_step": NEXT_STEPS[profile.stage],
+        "pipeline": [
+            {"stage": s, "label": Stage(s).label, "done": PIPELINE.index(s) < _place(profile)}
+            for s in PIPELINE
+        ],
+        "recommended": recommended_courses(profile=profile),
+        "learning_minutes": enrolment_list_for_learner(user=user)["total_minutes"],
+        "volunteering_minutes": volunteering_minutes(profile=profile),
+        "insurance_reminder": insurance_reminder(profile=profile),
+    }
+
+
+def _place(profile: VolunteerProfile) -> int:
+    return PIPELINE.index(profile.stage) if profile.stage in PIPELINE else -1
+
+
+# --- Leader discovery ----------------------------------------------------------------------
+
+
+def leader_candidates(*, now: dt.datetime | None = None) -> list[VolunteerProfile]:
+    """Active volunteers who meet the configured criteria (months active, courses completed,
+    hours volunteered), and everyone nominated, with the facts that put them on the list."""
+    now = now or timezone.now()
+    became_active = (
+        StageChange.objects.filter(profile=OuterRef("pk"), to_stage=Stage.ACTIVE)
+        .order_by()
+        .values("profile")
+        .annotate(first=Min("changed_at"))
+        .values("first")
+    )
+    completed = (
+        Enrolment.objects.filter(user=OuterRef("user"), status=EnrolmentStatus.COMPLETED)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    minutes = (
+        VolunteerHours.objects.filter(profile=OuterRef("pk"))
+        .order_by()
+        .values("profile")
+        .annotate(total=Sum("minutes"))
+        .values("total")
+    )
+    profiles = (
+        VolunteerProfile.objects.filter(stage__in=[Stage.ACTIVE, Stage.LEADER_CANDIDATE])
+        .annotate(
+            active_since=Subquery(became_active),
+            courses_completed=Coalesce(Subquery(completed), Value(0)),
+            minutes_volunteered=Coalesce(Subquery(minutes), Value(0)),
+            nominated=Exists(Nomination.objects.filter(profile=OuterRef("pk"))),
+        )
+        .select_related("user", "municipality")
+        .prefetch_related(
+            Prefetch("nominations", queryset=Nomination.objects.select_related("nominated_by"))
+        )
+    )
+    months = settings.VOLUNTEER_LEADER_MONTHS_ACTIVE
+    criteria = Q(
+        active_since__lte=now - dt.timedelta(days=30 * months),
+        courses_completed__gte=settings.VOLUNTEER_LEADER_COURSES_COMPLETED,
+        minutes_volunteered__gte=settings.VOLUNTEER_LEADER_HOURS * 60,
+    )
+    return list(
+        profiles.filter(criteria | Q(nominated=True) | Q(stage=Stage.LEADER_CANDIDATE)).order_by(
+            "-nominated", "active_since", "pk"
+        )
+    )
+
+
+def leader_programme_runs() -> QuerySet[CourseRun]:
+    """Upcoming runs of leader-programme courses, to invite a candidate to."""
+    return (
+        CourseRun.objects.filter(
+            course__kind=CourseKind.LEADER_MODULE,
+            status=RunStatus.SCHEDULED,
+            ends_on__gte=timezone.localdate(),
+        )
+        .select_related("course")
+        .order_by("starts_on", "pk")
+    )
+
+
+def waiting_for_contact_default() -> QuerySet:
+    return waiting_for_contact(days=settings.VOLUNTEER_CONTACT_WITHIN_DAYS)

@@ -13,6 +13,7 @@ from courses.models import (
     ACTIVE_STATUSES,
     CURRENT_STATUSES,
     SEAT_STATUSES,
+    Attendance,
     CourseRun,
     Enrolment,
     EnrolmentStatus,
@@ -159,6 +160,26 @@ def enrolment_cancel(
     if held_seat:
         _offer_free_seats(run, now)
     return enrolment
+
+
+@transaction.atomic
+def enrolment_erase_for_person(*, user: User, now: datetime | None = None) -> None:
+    """A person withdraws: their current places are cancelled (each freed seat offered on, no
+    message to them) and the texts they wrote or were sent are removed.  Attendance and
+    completions stay, anonymous, in the counts."""
+    now = now or timezone.now()
+    for enrolment in Enrolment.objects.filter(user=user, status__in=CURRENT_STATUSES):
+        run = _lock_run(enrolment.run_id)
+        enrolment = Enrolment.objects.get(pk=enrolment.pk)
+        if enrolment.status not in CURRENT_STATUSES:
+            continue
+        held_seat = enrolment.status in SEAT_STATUSES
+        enrolment.status, enrolment.offer_expires_at = EnrolmentStatus.CANCELLED, None
+        enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        if held_seat:
+            _offer_free_seats(run, now)
+    Enrolment.objects.filter(user=user).update(reflection="", decision_reason="")
+    Attendance.objects.filter(enrolment__user=user).update(note="")
 
 
 def _offer_free_seats(run: CourseRun, now: datetime) -> SeatPlan:

@@ -19,3 +19,11 @@ def accessible_widget(field):
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_choice_group(field) -> bool:
+    """Radio buttons and lists of checkboxes: rendered as a fieldset with a legend."""
+    from django.forms import CheckboxSelectMultiple, RadioSelect
+
+    return isinstance(field.field.widget, (RadioSelect, CheckboxSelectMultiple))
