@@ -31,6 +31,7 @@ from cms.services import site_home_ensure
 from courses.demo import load_demo_courses
 from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
+from volunteers.demo import load_demo_volunteers
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,7 @@ def load_demo_content() -> list[DemoAccount]:
     accounts = _demo_accounts()  # before the courses: the demo supporter attends a run
     load_demo_courses(home=home)
     load_demo_certificates()
+    load_demo_volunteers()
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

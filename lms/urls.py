@@ -33,6 +33,9 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("profile/", lms_views.ProfileView.as_view(), name="profile"),
     path("profile/my-data/", lms_views.PersonalDataDownloadView.as_view(), name="profile_data"),
+    path(
+        "profile/my-data/view/", lms_views.PersonalDataPageView.as_view(), name="profile_data_page"
+    ),
     path("profile/withdraw/", lms_views.WithdrawView.as_view(), name="profile_withdraw"),
     path("profile/calendar/", lms_views.CalendarFeedView.as_view(), name="profile_calendar"),
     path("search/", cms_views.search, name="search"),

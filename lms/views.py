@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
@@ -57,6 +58,16 @@ class PersonalDataDownloadView(LoginRequiredMixin, View):
             content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PersonalDataPageView(LoginRequiredMixin, View):
+    """The same data as the download, as a page people can read (and print)."""
+
+    def get(self, request):
+        data = selectors.user_personal_data(user=request.user)
+        response = TemplateResponse(request, "lms/my_data.html", {"data": data})
         response["Cache-Control"] = "no-store"
         return response
 

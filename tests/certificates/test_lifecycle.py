@@ -274,7 +274,7 @@ def test_pdfs_are_kept_in_private_storage_under_unguessable_names():
     assert len(certificate.pdf.name.rsplit("-", 1)[-1]) == len("0123456789abcdef.pdf")
 
 
-def test_deleting_an_account_revokes_and_anonymises_its_certificates(client):
+def test_withdrawing_revokes_and_anonymises_the_certificates(client):
     certificate = services.certificate_issue(enrolment=completed(full_name="削除 希望"))
     holder = certificate.enrolment.user
     pdf_name = certificate.pdf.name
@@ -286,7 +286,9 @@ def test_deleting_an_account_revokes_and_anonymises_its_certificates(client):
 
     assert response.status_code == 302
     certificate.refresh_from_db()
-    assert certificate.enrolment is None and certificate.status == CertificateStatus.REVOKED
+    # The account is anonymised, not deleted: the completion still counts, nameless.
+    assert certificate.enrolment.user.withdrawn_at is not None
+    assert certificate.status == CertificateStatus.REVOKED
     assert "削除 希望" not in certificate.holder_name
     assert not certificate.pdf and not certificate.pdf.storage.exists(pdf_name)
     page = client.get(f"/certificates/verify/{certificate.verification_code}/").content.decode()

@@ -14,6 +14,7 @@ from courses.demo import DEMO_JOINT_PARTICIPANTS, DEMO_SEAT_POOLS
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from lms import roles
 from lms.models import User
+from volunteers.demo import PEOPLE as DEMO_VOLUNTEERS
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +48,11 @@ def test_seed_demo_runs_twice_without_duplicating_anything():
     assert first["home"] == 2  # Japanese and its English translation
     assert first["organisations"] == 6
     assert first["news"] == 6  # three items, each in two languages
-    # One account per role, plus the demo courses' participants (courses.demo).
-    assert first["users"] == len(DEMO_ACCOUNTS) + 5 + len(DEMO_JOINT_PARTICIPANTS)
+    # One account per role, plus the demo courses' participants (courses.demo) and the
+    # demo volunteers (volunteers.demo).
+    assert first["users"] == len(DEMO_ACCOUNTS) + 5 + len(DEMO_JOINT_PARTICIPANTS) + len(
+        DEMO_VOLUNTEERS
+    )
 
 
 def test_seed_demo_joint_training_has_reserved_seats_and_mixed_groups():
@@ -178,3 +182,27 @@ def test_seed_demo_gives_the_supporter_a_feed_with_a_changed_and_a_cancelled_ses
     assert statuses.count("CANCELLED") == 1
     assert any(e["SEQUENCE"] >= 1 and str(e["STATUS"]) == "CONFIRMED" for e in events)
     assert len(events) >= 8  # the finished spring run and the run under way
+
+
+def test_seed_demo_has_volunteers_in_every_stage_with_a_duplicate_and_a_leader_candidate(client):
+    from volunteers import selectors
+    from volunteers.models import PIPELINE, LikelyDuplicate, Stage, VolunteerProfile
+
+    _seed()
+    _seed()  # idempotent
+
+    stages = set(VolunteerProfile.objects.values_list("stage", flat=True))
+    assert set(PIPELINE) | {Stage.PAUSED} <= stages
+    assert VolunteerProfile.objects.values("municipality").distinct().count() >= 8
+    assert LikelyDuplicate.objects.filter(resolution="").count() == 1
+    assert selectors.waiting_for_contact_default().count() >= 2
+    candidates = {p.user.email for p in selectors.leader_candidates()}
+    assert "v-kakogawa@demo.hyogo.example" in candidates
+    nada = VolunteerProfile.objects.get(user__email="v-nada@demo.hyogo.example")
+    assert [c.to_stage for c in nada.stage_changes.all()] == ["applied", "contacted", "orientation"]
+
+    volunteer = User.objects.get(email="volunteer@demo.hyogo.example")
+    client.force_login(volunteer)
+    page = client.get("/volunteer/").content.decode()
+    assert "次のステップ" in page and "オリエンテーション" in page
+    assert "はじめてのボランティア・オリエンテーション" in page  # recommended

@@ -47,10 +47,8 @@ def test_my_data_requires_login(client, home_page):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_withdraw_with_the_right_password_deletes_the_account_and_anonymises_mail(
-    client, home_page
-):
-    me = UserFactory(email="leaving@example.jp")
+def test_withdraw_with_the_right_password_anonymises_the_account_and_mail(client, home_page):
+    me = UserFactory(email="leaving@example.jp", full_name="退会 予定", organisation_name="〇〇会")
     OutboundEmail.objects.create(
         recipient="leaving@example.jp", template="t", subject="件名", body_text="本文"
     )
@@ -59,8 +57,14 @@ def test_withdraw_with_the_right_password_deletes_the_account_and_anonymises_mai
     response = client.post("/profile/withdraw/", {"password": PASSWORD, "confirm": "on"})
 
     assert response.status_code == 302
-    assert not User.objects.filter(pk=me.pk).exists()
+    gone = User.objects.get(pk=me.pk)
+    assert gone.withdrawn_at is not None and not gone.is_active
+    assert (gone.full_name, gone.full_name_kana, gone.organisation_name) == ("", "", "")
+    assert gone.email == f"withdrawn-{me.pk}@invalid" and not gone.has_usable_password()
+    assert str(gone) == "（退会済み）"
+    assert not User.objects.filter(email__iexact="leaving@example.jp").exists()
     assert not EmailAddress.objects.filter(email="leaving@example.jp").exists()
+    assert not EmailAddress.objects.filter(user=gone).exists()
     message = OutboundEmail.objects.get()
     assert (message.recipient, message.subject, message.body_text) == (WITHDRAWN_RECIPIENT, "", "")
     assert "_auth_user_id" not in client.session

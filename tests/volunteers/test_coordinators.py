@@ -17,9 +17,9 @@ from volunteers import selectors, services
 from volunteers.models import (
     LikelyDuplicate,
     Nomination,
+    StaffNote,
     Stage,
     StageChange,
-    StaffNote,
     VolunteerHours,
     VolunteerProfile,
 )
@@ -38,12 +38,12 @@ def person(name, kana, email, **profile):
     return register(UserFactory(full_name=name, full_name_kana=kana, email=email), **profile)
 
 
-def test_the_list_filters_by_stage_place_field_availability_and_coordinator(
-    client, coordinator
-):
+def test_the_list_filters_by_stage_place_field_availability_and_coordinator(client, coordinator):
     fields = list(Field.objects.all()[:2])
     kobe_ward = Municipality.objects.get(code=KOBE_NADA)
-    a = person("灘 一郎", "なだ いちろう", "a@example.jp", municipality=kobe_ward, fields=[fields[0]])
+    a = person(
+        "灘 一郎", "なだ いちろう", "a@example.jp", municipality=kobe_ward, fields=[fields[0]]
+    )
     b = person("姫路 二郎", "ひめじ じろう", "b@example.jp", fields=[fields[1]], weekdays=False)
     services.volunteer_stage_move(profile=b, to_stage=Stage.CONTACTED, by=coordinator)
     services.volunteer_coordinator_assign(profile=b, coordinator=coordinator, by=coordinator)
@@ -152,9 +152,7 @@ def test_completing_another_kind_of_course_does_not_move_anyone(coordinator):
     assert profile.stage == Stage.ORIENTATION
 
 
-def test_staff_enter_a_paper_form_without_email_and_see_the_likely_duplicate(
-    client, coordinator
-):
+def test_staff_enter_a_paper_form_without_email_and_see_the_likely_duplicate(client, coordinator):
     earlier = person("播磨 太郎", "はりま たろう", "harima@example.jp")
     client.force_login(coordinator)
     himeji = Municipality.objects.get(code=HIMEJI)
@@ -369,7 +367,11 @@ def test_leader_candidates_meet_the_criteria_or_are_nominated(client, coordinato
     )
     EnrolmentFactory(user=seasoned.user, status=EnrolmentStatus.COMPLETED)
     services.volunteer_hours_record(
-        profile=seasoned, date=timezone.localdate(), minutes=660, activity="サロン運営", by=coordinator
+        profile=seasoned,
+        date=timezone.localdate(),
+        minutes=660,
+        activity="サロン運営",
+        by=coordinator,
     )
     services.volunteer_hours_record(
         profile=newcomer, date=timezone.localdate(), minutes=900, activity="配食", by=coordinator
@@ -377,7 +379,9 @@ def test_leader_candidates_meet_the_criteria_or_are_nominated(client, coordinato
     services.volunteer_nominate(
         profile=nominated, by=coordinator, reason="地域の信頼が厚い", organisation="〇〇社協"
     )
-    run = CourseRunFactory(course__kind=CourseKind.LEADER_MODULE, course__title="次世代リーダー養成講座")
+    run = CourseRunFactory(
+        course__kind=CourseKind.LEADER_MODULE, course__title="次世代リーダー養成講座"
+    )
     client.force_login(coordinator)
 
     page = client.get("/admin/volunteers/leaders/")

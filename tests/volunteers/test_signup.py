@@ -120,9 +120,7 @@ def test_a_signed_in_person_adds_a_profile_without_a_new_account(client, home_pa
 
     one = step1(full_name="明石 一郎", full_name_kana="あかし いちろう")
     del one["email"]
-    r1, r2, r3 = sign_up(
-        client, one=one, three={"accept_purpose": "on", "accept_privacy": "on"}
-    )
+    r1, r2, r3 = sign_up(client, one=one, three={"accept_purpose": "on", "accept_privacy": "on"})
 
     assert r3["Location"] == "/volunteer/"
     assert User.objects.count() == 1
