@@ -395,3 +395,26 @@ def test_leader_candidates_meet_the_criteria_or_are_nominated(client, coordinato
     invite = OutboundEmail.objects.get(recipient="s@example.jp")
     assert "次世代リーダー養成講座" in invite.subject + invite.body_text
     assert Nomination.objects.count() == 1
+
+
+def test_my_volunteering_costs_the_same_few_queries_however_much_history(
+    client, coordinator, django_assert_max_num_queries
+):
+    profile = person("須磨 花", "すま はな", "suma@example.jp")
+    for _ in range(2):
+        EnrolmentFactory(user=profile.user, run__course__kind=CourseKind.ORIENTATION)
+        CourseRunFactory(course__kind=CourseKind.ORIENTATION)
+    client.force_login(profile.user)
+    client.get("/volunteer/")
+    with django_assert_max_num_queries(40) as few:
+        client.get("/volunteer/")
+    for _ in range(15):
+        EnrolmentFactory(user=profile.user, status="completed")
+        services.volunteer_hours_record(
+            profile=profile, date=timezone.localdate(), minutes=30, activity="配食", by=coordinator
+        )
+        CourseRunFactory(course__kind=CourseKind.ORIENTATION)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/volunteer/")
+    assert response.context["volunteering_minutes"] == 15 * 30
+    assert len(response.context["recommended"]) == selectors.RECOMMENDED_COURSES
