@@ -31,6 +31,7 @@ from cms.services import site_home_ensure
 from courses.demo import load_demo_courses
 from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
+from mentoring.demo import load_demo_mentoring
 from volunteers.demo import load_demo_volunteers
 
 
@@ -418,6 +419,7 @@ def load_demo_content() -> list[DemoAccount]:
     load_demo_courses(home=home)
     load_demo_certificates()
     load_demo_volunteers()
+    load_demo_mentoring()
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

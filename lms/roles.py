@@ -53,6 +53,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ],
         # Contact details of volunteers: only the coordinators who support them.
         ("volunteers", "view_volunteer_contact"),
+        *[
+            ("mentoring", f"{action}_{model}")
+            for model in ("mentoringprogramme", "mentorprofile", "menteeprofile", "pair")
+            for action in ("add", "change", "view")
+        ],
+        ("mentoring", "view_mentoringsession"),
     ],
     MENTORS: [],
 }

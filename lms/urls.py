@@ -42,6 +42,7 @@ urlpatterns += i18n_patterns(
     path("", include("courses.urls")),
     path("", include("certificates.urls")),
     path("", include("volunteers.urls")),
+    path("", include("mentoring.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.
     path("", include(wagtail_urls)),

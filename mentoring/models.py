@@ -155,7 +155,10 @@ class Pair(TimeStampedModel):
     and tells both people."""
 
     programme = models.ForeignKey(
-        MentoringProgramme, on_delete=models.PROTECT, related_name="pairs", verbose_name=_("programme")
+        MentoringProgramme,
+        on_delete=models.PROTECT,
+        related_name="pairs",
+        verbose_name=_("programme"),
     )
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -197,7 +200,9 @@ class Pair(TimeStampedModel):
         verbose_name_plural = _("mentoring pairs")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(mentor=models.F("mentee")), name="mentoring_two_people"),
+            models.CheckConstraint(
+                condition=~Q(mentor=models.F("mentee")), name="mentoring_two_people"
+            ),
             # One open pair (draft, active or paused) per mentee and programme.
             models.UniqueConstraint(
                 fields=["programme", "mentee"],
@@ -267,7 +272,9 @@ class MentoringSession(models.Model):
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    confirmed_by_mentee_at = models.DateTimeField(_("confirmed by the mentee at"), null=True, blank=True)
+    confirmed_by_mentee_at = models.DateTimeField(
+        _("confirmed by the mentee at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -304,7 +311,10 @@ class Meeting(models.Model):
         verbose_name_plural = _("mentoring meetings")
         ordering = ["starts_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="mentoring_meeting_ends_after_start")
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="mentoring_meeting_ends_after_start",
+            )
         ]
 
     def __str__(self) -> str:
@@ -352,3 +362,6 @@ class DigestSent(models.Model):
 
     week = models.CharField(max_length=10, unique=True)
     sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.week

@@ -14,6 +14,8 @@ from courses.demo import DEMO_JOINT_PARTICIPANTS, DEMO_SEAT_POOLS
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from lms import roles
 from lms.models import User
+from mentoring.demo import MENTEES as DEMO_MENTEES
+from mentoring.demo import MENTORS as DEMO_MENTORS
 from volunteers.demo import PEOPLE as DEMO_VOLUNTEERS
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +50,18 @@ def test_seed_demo_runs_twice_without_duplicating_anything():
     assert first["home"] == 2  # Japanese and its English translation
     assert first["organisations"] == 6
     assert first["news"] == 6  # three items, each in two languages
-    # One account per role, plus the demo courses' participants (courses.demo) and the
-    # demo volunteers (volunteers.demo).
-    assert first["users"] == len(DEMO_ACCOUNTS) + 5 + len(DEMO_JOINT_PARTICIPANTS) + len(
-        DEMO_VOLUNTEERS
+    # One account per role, plus the demo courses' participants (courses.demo), the demo
+    # volunteers (volunteers.demo) and the mentors and mentees besides the demo mentor and
+    # supporter (mentoring.demo).
+    assert first["users"] == (
+        len(DEMO_ACCOUNTS)
+        + 5
+        + len(DEMO_JOINT_PARTICIPANTS)
+        + len(DEMO_VOLUNTEERS)
+        + len(DEMO_MENTORS)
+        - 1
+        + len(DEMO_MENTEES)
+        - 1
     )
 
 

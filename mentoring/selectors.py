@@ -1,0 +1,288 @@
+"""Read-side queries for mentoring (issue #8): what matching needs, the pairs a person may
+see (a mentor their own, a mentee their own), the mentee's page, and coordinators' alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.models import User
+from mentoring.matching import Person, rank_mentors
+from mentoring.models import (
+    CAPACITY_STATUSES,
+    AlertAcknowledgement,
+    ChangeRequest,
+    Meeting,
+    MenteeProfile,
+    MentoringProgramme,
+    MentoringSession,
+    MentorProfile,
+    Pair,
+    PairStatus,
+)
+
+OPEN_STATUSES = [PairStatus.PROPOSED, PairStatus.ACTIVE, PairStatus.PAUSED]
+HIGH_LOAD = 3  # on the 1–4 scale: "heavy" or "too heavy"
+
+
+@dataclass
+class MatchingFacts:
+    mentors: list[Person]
+    mentees: list[Person]
+    free: dict[int, int]  # mentor user id -> places not taken by pairs or drafts
+    mentee_profiles: dict[int, MenteeProfile]
+
+
+def _person(profile, *, experience: int = 0) -> Person:
+    fields = list(profile.fields.all())
+    return Person(
+        user_id=profile.user_id,
+        name=profile.user.full_name_kana or profile.user.full_name,
+        profession_id=profile.user.profession_id,
+        field_ids=frozenset(f.pk for f in fields),
+        field_names={f.pk: str(f) for f in fields},
+        municipality=profile.municipality,
+        online_ok=profile.online_ok,
+        slots=frozenset(profile.slots),
+        experience_years=experience,
+    )
+
+
+def matching_facts(*, programme: MentoringProgramme) -> MatchingFacts:
+    """Mentors accepting mentees with their free places, and the programme's mentees without
+    an open pair: five queries whatever their numbers."""
+    taken = dict(
+        Pair.objects.filter(status__in=[*CAPACITY_STATUSES, PairStatus.PROPOSED])
+        .values_list("mentor")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    mentor_profiles = list(
+        MentorProfile.objects.filter(accepting=True, user__is_active=True)
+        .select_related("user", "municipality__parent")
+        .prefetch_related("fields")
+        .order_by("pk")
+    )
+    paired = Pair.objects.filter(programme=programme, status__in=OPEN_STATUSES).values("mentee")
+    mentee_profiles = list(
+        MenteeProfile.objects.filter(programme=programme, user__is_active=True)
+        .exclude(user__in=paired)
+        .select_related("user", "municipality__parent")
+        .prefetch_related("fields")
+        .order_by("pk")
+    )
+    return MatchingFacts(
+        mentors=[_person(p, experience=p.experience_years) for p in mentor_profiles],
+        mentees=[_person(p) for p in mentee_profiles],
+        free={p.user_id: max(p.capacity - taken.get(p.user_id, 0), 0) for p in mentor_profiles},
+        mentee_profiles={p.user_id: p for p in mentee_profiles},
+    )
+
+
+def candidates_for(*, programme: MentoringProgramme, mentee_user_id: int, limit: int = 10):
+    """The best mentors for one mentee, with scores and reasons (for choosing by hand)."""
+    facts = matching_facts(programme=programme)
+    mentee = next((m for m in facts.mentees if m.user_id == mentee_user_id), None)
+    if mentee is None:
+        return []
+    return rank_mentors(
+        mentee, facts.mentors, facts.free, cross_profession=programme.cross_profession
+    )[:limit]
+
+
+def programme_pairs(*, programme: MentoringProgramme) -> QuerySet[Pair]:
+    last_session = MentoringSession.objects.filter(pair=OuterRef("pk")).order_by("-date")
+    return (
+        Pair.objects.filter(programme=programme)
+        .select_related("mentor", "mentee", "mentor__profession", "mentee__profession")
+        .annotate(
+            session_count=Count("sessions"),
+            last_session_on=Subquery(last_session.values("date")[:1]),
+        )
+        .order_by("status", "mentee__full_name_kana", "pk")
+    )
+
+
+# --- What each person may see ------------------------------------------------------------------
+
+
+def pair_for_person(*, pair_id: int, user: User) -> Pair:
+    """A pair its mentor or mentee may open; anyone else gets "not found" (no hint that it
+    exists).  Drafts are invisible to both until confirmed."""
+    pair = (
+        Pair.objects.filter(pk=pair_id)
+        .filter(Q(mentor=user) | Q(mentee=user))
+        .exclude(status=PairStatus.PROPOSED)
+        .select_related("mentor", "mentee", "programme")
+        .first()
+    )
+    if pair is None:
+        raise Http404
+    return pair
+
+
+def my_mentoring(*, user: User, now: dt.datetime | None = None) -> dict:
+    """The person's own page: pairs as a mentor (with their logs) and as a mentee (mentor,
+    upcoming meetings, next steps, sessions to confirm).  A fixed number of queries."""
+    now = now or timezone.now()
+    upcoming = Prefetch(
+        "meetings",
+        queryset=Meeting.objects.filter(cancelled=False, ends_at__gte=now).order_by("starts_at"),
+        to_attr="upcoming_meetings",
+    )
+    sessions = Prefetch(
+        "sessions", queryset=MentoringSession.objects.order_by("-date", "-pk"), to_attr="logs"
+    )
+    visible = [PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.ENDED]
+    as_mentor = list(
+        Pair.objects.filter(mentor=user, status__in=visible)
+        .select_related("mentee", "programme")
+        .prefetch_related(upcoming, sessions)
+        .order_by("status", "pk")
+    )
+    as_mentee = list(
+        Pair.objects.filter(mentee=user, status__in=visible)
+        .select_related("mentor", "mentor__mentor_profile", "programme")
+        .prefetch_related(upcoming, sessions)
+        .order_by("status", "pk")
+    )
+    for pair in as_mentee:
+        pair.next_steps = next((s.next_steps for s in pair.logs if s.next_steps), "")
+        pair.to_confirm = [s for s in pair.logs if not s.confirmed_by_mentee_at]
+    return {
+        "as_mentor": as_mentor,
+        "as_mentee": as_mentee,
+        "is_mentor": MentorProfile.objects.filter(user=user).exists(),
+    }
+
+
+def meetings_for_feed(*, user: User, now: dt.datetime) -> list[Meeting]:
+    """The person's meetings for their private calendar feed (cancelled ones included for a
+    while, so calendars remove them)."""
+    return list(
+        Meeting.objects.filter(Q(pair__mentor=user) | Q(pair__mentee=user))
+        .filter(starts_at__gte=now - dt.timedelta(days=90))
+        .select_related("pair__mentor", "pair__mentee")
+        .order_by("starts_at")
+    )
+
+
+# --- Support for supporters: alerts --------------------------------------------------------------
+
+
+@dataclass
+class Alert:
+    key: str
+    kind: str
+    title: str
+    detail: str
+    pair: Pair | None
+    mentor: User
+
+
+def alerts(*, now: dt.datetime | None = None, include_acknowledged: bool = False) -> list[Alert]:
+    """What coordinators should look at, newest situation first: pairs without a session for
+    the programme's number of weeks, mentors reporting a high load twice in a row, mentees
+    asking for another mentor, mentors over capacity.  Each has a key naming the situation,
+    so acknowledging it hides it until something new happens."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    found: list[Alert] = []
+    active = list(
+        Pair.objects.filter(status=PairStatus.ACTIVE)
+        .select_related("mentor", "mentee", "programme")
+        .annotate(last_session_on=Max("sessions__date"))
+    )
+    for pair in active:
+        since = pair.last_session_on or (pair.starts_on or today)
+        weeks = pair.programme.quiet_after_weeks
+        if (today - since).days >= weeks * 7:
+            found.append(
+                Alert(
+                    key=f"quiet:{pair.pk}:{since.isoformat()}",
+                    kind="quiet",
+                    title=_("No session for %(weeks)d weeks or more") % {"weeks": weeks},
+                    detail=_("Last session: %(date)s") % {"date": since.strftime("%Y/%m/%d")}
+                    if pair.last_session_on
+                    else _("No session since the pair started on %(date)s")
+                    % {"date": since.strftime("%Y/%m/%d")},
+                    pair=pair,
+                    mentor=pair.mentor,
+                )
+            )
+    # High load twice in a row: each mentor's two latest logs (over all their pairs).
+    latest = (
+        MentoringSession.objects.filter(pair__status=PairStatus.ACTIVE)
+        .select_related("pair__mentor")
+        .order_by("pair__mentor_id", "-date", "-pk")
+        .values_list("pair__mentor_id", "pk", "mentor_load")
+    )
+    by_mentor: dict[int, list[tuple[int, int | None]]] = {}
+    for mentor_id, pk, load in latest:
+        if len(by_mentor.setdefault(mentor_id, [])) < 2:
+            by_mentor[mentor_id].append((pk, load))
+    heavy = {
+        mentor_id: logs[0][0]
+        for mentor_id, logs in by_mentor.items()
+        if len(logs) == 2 and all((load or 0) >= HIGH_LOAD for _pk, load in logs)
+    }
+    mentors = User.objects.in_bulk(list(heavy))
+    for mentor_id, last_pk in heavy.items():
+        found.append(
+            Alert(
+                key=f"load:{mentor_id}:{last_pk}",
+                kind="load",
+                title=_("High load reported twice in a row"),
+                detail=_("Talk with the mentor about their own load and support."),
+                pair=None,
+                mentor=mentors[mentor_id],
+            )
+        )
+    for request in ChangeRequest.objects.filter(pair__status__in=OPEN_STATUSES).select_related(
+        "pair__mentor", "pair__mentee", "pair__programme"
+    ):
+        found.append(
+            Alert(
+                key=f"change:{request.pk}",
+                kind="change",
+                title=_("The mentee asks for another mentor"),
+                detail=request.reason,
+                pair=request.pair,
+                mentor=request.pair.mentor,
+            )
+        )
+    over = (
+        MentorProfile.objects.annotate(
+            taken=Count(
+                "user__mentoring_as_mentor",
+                filter=Q(user__mentoring_as_mentor__status__in=CAPACITY_STATUSES),
+            )
+        )
+        .filter(taken__gt=F("capacity"))
+        .select_related("user")
+    )
+    for profile in over:
+        found.append(
+            Alert(
+                key=f"over:{profile.user_id}:{profile.taken}:{profile.capacity}",
+                kind="over",
+                title=_("Mentor over capacity"),
+                detail=_("%(taken)d mentees for at most %(capacity)d")
+                % {"taken": profile.taken, "capacity": profile.capacity},
+                pair=None,
+                mentor=profile.user,
+            )
+        )
+    if include_acknowledged:
+        return found
+    seen = set(
+        AlertAcknowledgement.objects.filter(key__in=[a.key for a in found]).values_list(
+            "key", flat=True
+        )
+    )
+    return [a for a in found if a.key not in seen]

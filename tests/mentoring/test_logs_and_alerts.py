@@ -1,0 +1,209 @@
+"""Session logs on a phone, the next meeting with calendar invites to both (REQUEST, then
+CANCEL), the mentee's side, and coordinators' alerts with acknowledgement (issue #8)."""
+
+import datetime as dt
+
+import icalendar
+import pytest
+from django.utils import timezone
+
+from lms.models import OutboundEmail
+from mentoring import selectors, services
+from mentoring.models import ChangeRequest, Meeting, MentoringSession
+from tests.factories import UserFactory
+from tests.mentoring.helpers import active_pair, mentee, mentor, programme
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
+
+
+@pytest.fixture
+def pair():
+    prog = programme(quiet_after_weeks=4)
+    pair = active_pair(prog, mentor(), mentee(prog, "後輩 学"))
+    OutboundEmail.objects.all().delete()
+    return pair
+
+
+def log_form(**overrides):
+    return {
+        "date": timezone.localdate().isoformat(),
+        "duration_minutes": "60",
+        "mode": "online",
+        "topics": ["case", "wellbeing"],
+        "notes": "担当ケースの悩みを聴いた",
+        "next_steps": "地域包括支援センターに相談してみる",
+        "mentee_state": "tired",
+        "mentor_load": "2",
+        **overrides,
+    }
+
+
+def test_a_mentor_logs_a_session_and_schedules_the_next_meeting(client, pair):
+    client.force_login(pair.mentor)
+    next_week = timezone.localdate() + dt.timedelta(days=7)
+
+    response = client.post(
+        f"/mentoring/pairs/{pair.pk}/log/",
+        log_form(
+            next_date=next_week.isoformat(),
+            next_time="18:30",
+            next_minutes="60",
+            next_mode="online",
+            next_place="https://meet.example.jp/abc",
+        ),
+    )
+
+    assert response.status_code == 302
+    session = MentoringSession.objects.get()
+    assert (session.topics, session.mentor_load, session.mentee_state) == (
+        ["case", "wellbeing"],
+        2,
+        "tired",
+    )
+    meeting = Meeting.objects.get()
+    assert timezone.localtime(meeting.starts_at).hour == 18
+    invites = OutboundEmail.objects.filter(calendar_method="REQUEST")
+    assert sorted(invites.values_list("recipient", flat=True)) == sorted(
+        [pair.mentor.email, pair.mentee.email]
+    )
+    calendar = icalendar.Calendar.from_ical(invites.first().calendar)
+    (event,) = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert {str(a).lower() for a in event.get("ATTENDEE")} == {
+        f"mailto:{pair.mentor.email}".lower(),
+        f"mailto:{pair.mentee.email}".lower(),
+    }
+
+    # Cancelling sends a CANCEL with the same UID and a higher SEQUENCE to both.
+    client.post(f"/mentoring/meetings/{meeting.pk}/cancel/")
+    cancels = OutboundEmail.objects.filter(calendar_method="CANCEL")
+    assert cancels.count() == 2
+    (cancelled,) = icalendar.Calendar.from_ical(cancels.first().calendar).walk("VEVENT")
+    assert str(cancelled["UID"]) == str(event["UID"])
+    assert int(cancelled["SEQUENCE"]) > int(event.get("SEQUENCE", 0))
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"date": ""}, "date"),
+        ({"date": (timezone.localdate() + dt.timedelta(days=2)).isoformat()}, "date"),
+        ({"mentor_load": "9"}, "mentor_load"),
+        ({"notes": "あ" * 3001}, "notes"),
+        ({"next_date": "2020-01-01", "next_time": "10:00"}, "next_date"),
+        ({"next_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat()}, "next_time"),
+    ],
+)
+def test_a_bad_log_is_explained_and_saves_nothing(client, pair, overrides, field):
+    client.force_login(pair.mentor)
+
+    response = client.post(f"/mentoring/pairs/{pair.pk}/log/", log_form(**overrides))
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not MentoringSession.objects.exists() and not Meeting.objects.exists()
+
+
+def test_the_mentee_sees_next_steps_confirms_and_never_sees_notes_or_load(client, pair):
+    services.session_log(
+        pair=pair,
+        by=pair.mentor,
+        data={
+            "date": timezone.localdate(),
+            "duration_minutes": 45,
+            "mode": "phone",
+            "notes": "内密のメモ",
+            "next_steps": "次回までに記録を整理",
+            "mentor_load": 4,
+        },
+    )
+    client.force_login(pair.mentee)
+
+    home = client.get("/mentoring/").content.decode()
+    detail = client.get(f"/mentoring/pairs/{pair.pk}/").content.decode()
+    data = client.get("/profile/my-data/").content.decode()
+
+    assert "次回までに記録を整理" in home and "先輩 導" in home
+    for page in (home, detail, data):
+        assert "内密のメモ" not in page
+    session = MentoringSession.objects.get()
+    client.post(f"/mentoring/sessions/{session.pk}/confirm/")
+    session.refresh_from_db()
+    assert session.confirmed_by_mentee_at is not None
+
+
+def test_a_mentee_asks_privately_for_another_mentor(client, pair):
+    client.force_login(pair.mentee)
+
+    client.post(f"/mentoring/pairs/{pair.pk}/change/", {"reason": "相談の時間帯が合わない"})
+
+    assert ChangeRequest.objects.get().reason == "相談の時間帯が合わない"
+    assert not OutboundEmail.objects.filter(recipient=pair.mentor.email).exists()
+    client.force_login(pair.mentor)
+    assert "時間帯が合わない" not in client.get("/mentoring/").content.decode()
+    assert "時間帯が合わない" not in client.get(f"/mentoring/pairs/{pair.pk}/").content.decode()
+    kinds = {a.kind for a in selectors.alerts()}
+    assert "change" in kinds
+
+
+def test_alerts_for_quiet_pairs_and_high_load_and_acknowledging_them(client, role_user, pair):
+    from lms import roles
+
+    today = timezone.localdate()
+    MentoringSession.objects.create(
+        pair=pair,
+        date=today - dt.timedelta(weeks=6),
+        duration_minutes=60,
+        mode="online",
+        mentor_load=3,
+    )
+    MentoringSession.objects.create(
+        pair=pair,
+        date=today - dt.timedelta(weeks=5),
+        duration_minutes=60,
+        mode="online",
+        mentor_load=4,
+    )
+    coordinator = role_user(roles.COORDINATORS, is_staff=True)
+    client.force_login(coordinator)
+
+    page = client.get("/admin/mentoring/alerts/")
+    kinds = sorted(a.kind for a in page.context["alerts"])
+    assert kinds == ["load", "quiet"]
+    assert "後輩 学" in page.content.decode()
+
+    quiet = next(a for a in page.context["alerts"] if a.kind == "quiet")
+    client.post(
+        "/admin/mentoring/alerts/acknowledge/", {"key": quiet.key, "note": "電話で様子を聞いた"}
+    )
+    assert [a.kind for a in selectors.alerts()] == ["load"]
+
+    # A new session and a later quiet spell is a new alert.
+    MentoringSession.objects.create(
+        pair=pair,
+        date=today - dt.timedelta(weeks=4, days=1),
+        duration_minutes=30,
+        mode="phone",
+        mentor_load=1,
+    )
+    assert "quiet" in {a.kind for a in selectors.alerts()}
+    assert "load" not in {a.kind for a in selectors.alerts()}  # the latest load is light
+
+
+def test_meetings_appear_in_both_private_calendar_feeds_and_nobody_elses(client, pair):
+    from lms.services import calendar_feed_regenerate
+
+    services.meeting_schedule(
+        pair=pair,
+        by=pair.mentor,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        minutes=60,
+        mode="online",
+    )
+    outsider = UserFactory()
+    for person, expected in ((pair.mentor, 1), (pair.mentee, 1), (outsider, 0)):
+        token = calendar_feed_regenerate(user=person).token
+        feed = icalendar.Calendar.from_ical(client.get(f"/calendar/{token}.ics").content)
+        mentoring = [e for e in feed.walk("VEVENT") if str(e["UID"]).startswith("mentoring-")]
+        assert len(mentoring) == expected
