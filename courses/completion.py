@@ -26,6 +26,7 @@ class CompletionRules:
     partial_counts: bool = True
     requires_reflection: bool = False
     requires_sign_off: bool = False
+    mentoring_sessions: int = 0
 
     @classmethod
     def for_course(cls, course) -> CompletionRules:
@@ -34,6 +35,7 @@ class CompletionRules:
             partial_counts=course.partial_attendance_counts,
             requires_reflection=course.requires_reflection,
             requires_sign_off=course.requires_sign_off,
+            mentoring_sessions=course.required_mentoring_sessions,
         )
 
 
@@ -52,7 +54,7 @@ class Evaluation:
     # Sessions not over and not given up (no apology): they may still be attended.
     still_open: int
     missed_mandatory: list[int] = field(default_factory=list)
-    # What is still missing once attendance is enough: "reflection", "sign_off".
+    # What is still missing once attendance is enough: "reflection", "sign_off", "mentoring".
     waiting_for: list[str] = field(default_factory=list)
 
     @property
@@ -71,6 +73,7 @@ def evaluate(
     statuses: Mapping[int, str],
     reflection_submitted: bool = False,
     signed_off: bool = False,
+    mentoring_sessions: int = 0,
 ) -> Evaluation:
     """``sessions`` are the run's sessions that were not cancelled; ``statuses`` maps a session
     id to this person's attendance status there (missing when nothing is recorded).
@@ -102,6 +105,8 @@ def evaluate(
         waiting_for.append("reflection")
     if rules.requires_sign_off and not signed_off:
         waiting_for.append("sign_off")
+    if mentoring_sessions < rules.mentoring_sessions:
+        waiting_for.append("mentoring")
     if missed_mandatory or attended + still_open < needed:
         state = CompletionState.NOT_POSSIBLE
     elif sessions and all(s.ended for s in sessions) and attended >= needed and not waiting_for:

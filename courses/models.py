@@ -114,6 +114,16 @@ class CoursePage(JapaneseSearchMixin, Page):
     requires_sign_off = models.BooleanField(
         _("staff sign-off is needed to complete"), default=False
     )
+    # Leader programmes (issue #8): mentoring sessions logged by the mentor and confirmed by the
+    # participant, in the mentoring programme linked to the run.
+    required_mentoring_sessions = models.PositiveSmallIntegerField(
+        _("confirmed mentoring sessions needed to complete"),
+        default=0,
+        help_text=_(
+            "Sessions in the mentoring programme of the participant's run, logged by the mentor "
+            "and confirmed by the participant. 0: none needed."
+        ),
+    )
     certificate_wording = models.TextField(
         _("certificate wording"),
         blank=True,
@@ -135,6 +145,7 @@ class CoursePage(JapaneseSearchMixin, Page):
                 FieldPanel("partial_attendance_counts"),
                 FieldPanel("requires_reflection"),
                 FieldPanel("requires_sign_off"),
+                FieldPanel("required_mentoring_sessions"),
                 HelpPanel(
                     _(
                         "Sessions marked mandatory on a run must always be attended. "

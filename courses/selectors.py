@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import (
     Case,
@@ -204,6 +205,9 @@ def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
         (a.enrolment_id, a.session_id): a
         for a in Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments])
     }
+    mentoring = confirmed_mentoring_sessions(
+        enrolments, {e.run_id: e.run.course for e in enrolments}
+    )
     total = 0
     for enrolment in enrolments:
         enrolment.minutes_learned = 0
@@ -245,6 +249,7 @@ def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
             statuses=statuses,
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
+            mentoring_sessions=mentoring.get((enrolment.user_id, enrolment.run_id), 0),
         )
         if enrolment.status == EnrolmentStatus.COMPLETED:
             enrolment.evaluation.state = CompletionState.COMPLETED  # completion sticks
@@ -583,6 +588,9 @@ class CompletionFacts:
             enrolment__in=[e.pk for e in enrolments]
         ).values_list("enrolment_id", "session_id", "status"):
             self.statuses[enrolment_id][session_id] = status
+        self.mentoring = confirmed_mentoring_sessions(
+            enrolments, {run_id: run.course for run_id, run in self.runs.items()}
+        )
 
     def evaluate(self, enrolment: Enrolment) -> Evaluation:
         return evaluate_completion(
@@ -594,7 +602,32 @@ class CompletionFacts:
             statuses=self.statuses.get(enrolment.pk, {}),
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
+            mentoring_sessions=self.mentoring.get((enrolment.user_id, enrolment.run_id), 0),
         )
+
+
+def confirmed_mentoring_sessions(
+    enrolments: list[Enrolment], courses_by_run: dict[int, CoursePage]
+) -> dict[tuple[int, int], int]:
+    """(person, run) -> mentoring sessions the person confirmed in the run's mentoring
+    programmes (issue #8); one query, and none unless a course asks for them."""
+    runs = {
+        run_id for run_id, course in courses_by_run.items() if course.required_mentoring_sessions
+    }
+    if not runs:
+        return {}
+    MentoringSession = apps.get_model("mentoring", "MentoringSession")  # noqa: N806
+    rows = (
+        MentoringSession.objects.filter(
+            pair__programme__cohort_id__in=runs,
+            pair__mentee_id__in={e.user_id for e in enrolments},
+            confirmed_by_mentee_at__isnull=False,
+        )
+        .values_list("pair__mentee_id", "pair__programme__cohort_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(user_id, run_id): n for user_id, run_id, n in rows}
 
 
 def completion_facts(*, enrolments: list[Enrolment], now: dt.datetime) -> CompletionFacts:
@@ -700,6 +733,7 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
     }
     sessions_by_id = {s.pk: s for s in sessions}
     rules = CompletionRules.for_course(run.course)
+    mentoring = confirmed_mentoring_sessions(enrolments, {run.pk: run.course})
     live = [s for s in sessions if s.status != SessionStatus.CANCELLED]
     facts = [SessionFacts(s.pk, s.is_mandatory, s.ends_at <= now) for s in live]
     per_session = {s.pk: dict.fromkeys(AttendanceStatus.values, 0) for s in sessions}
@@ -726,6 +760,7 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
             statuses=statuses,
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
+            mentoring_sessions=mentoring.get((enrolment.user_id, enrolment.run_id), 0),
         )
         if enrolment.status == EnrolmentStatus.COMPLETED:
             enrolment.evaluation.state = CompletionState.COMPLETED  # completion sticks

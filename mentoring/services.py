@@ -243,11 +243,28 @@ def session_confirm(*, session: MentoringSession, by: User) -> MentoringSession:
     """The mentee confirms the session took place (counted by programme completion rules)."""
     if session.pair.mentee_id != by.pk:
         raise MentoringError(_("Only the mentee can confirm this session."))
-    MentoringSession.objects.filter(pk=session.pk, confirmed_by_mentee_at__isnull=True).update(
-        confirmed_by_mentee_at=timezone.now()
-    )
+    confirmed = MentoringSession.objects.filter(
+        pk=session.pk, confirmed_by_mentee_at__isnull=True
+    ).update(confirmed_by_mentee_at=timezone.now())
     session.refresh_from_db()
+    if confirmed and session.pair.programme.cohort_id:
+        _evaluate_programme_completion(session.pair)
     return session
+
+
+def _evaluate_programme_completion(pair: Pair) -> None:
+    """A leader-programme course can require confirmed mentoring sessions: evaluate the
+    mentee's place in the cohort run again (locked, as attendance marks lock it)."""
+    from courses.models import Enrolment, EnrolmentStatus
+    from courses.services import completion_evaluate
+
+    enrolments = list(
+        Enrolment.objects.select_for_update().filter(
+            run_id=pair.programme.cohort_id, user_id=pair.mentee_id, status=EnrolmentStatus.ENROLLED
+        )
+    )
+    if enrolments:
+        completion_evaluate(enrolments=enrolments)
 
 
 def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> CalendarEvent:

@@ -207,3 +207,49 @@ def test_meetings_appear_in_both_private_calendar_feeds_and_nobody_elses(client,
         feed = icalendar.Calendar.from_ical(client.get(f"/calendar/{token}.ics").content)
         mentoring = [e for e in feed.walk("VEVENT") if str(e["UID"]).startswith("mentoring-")]
         assert len(mentoring) == expected
+
+
+def test_a_leader_course_waits_for_confirmed_mentoring_sessions(
+    client, django_capture_on_commit_callbacks
+):
+    from courses import services as course_services
+    from courses.models import CourseKind, EnrolmentStatus
+    from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory
+
+    today = timezone.localdate()
+    run = CourseRunFactory(
+        course__kind=CourseKind.LEADER_MODULE,
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=1),  # still on My learning's current list
+    )
+    run.course.required_mentoring_sessions = 2
+    run.course.save()
+    start = timezone.now() - dt.timedelta(days=1)
+    session = SessionFactory(run=run, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    prog = programme(cohort=run)
+    pair = active_pair(prog, mentor(), mentee(prog))
+    enrolment = EnrolmentFactory(run=run, user=pair.mentee)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course_services.attendance_record(enrolment=enrolment, session=session, status="present")
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ENROLLED  # mentoring still missing
+
+    logs = [
+        services.session_log(
+            pair=pair,
+            by=pair.mentor,
+            data={"date": today - dt.timedelta(days=d), "duration_minutes": 60, "mode": "online"},
+        )
+        for d in (14, 7)
+    ]
+    services.session_confirm(session=logs[0], by=pair.mentee)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    client.force_login(pair.mentee)
+    assert "メンタリングの面談" in client.get("/learning/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_confirm(session=logs[1], by=pair.mentee)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.COMPLETED
