@@ -29,9 +29,11 @@ from cms.models import (
 )
 from cms.services import site_home_ensure
 from courses.demo import load_demo_courses
+from lessons.demo import load_demo_lessons
 from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
 from mentoring.demo import load_demo_mentoring
+from surveys.demo import load_demo_surveys
 from volunteers.demo import load_demo_volunteers
 
 
@@ -420,6 +422,8 @@ def load_demo_content() -> list[DemoAccount]:
     load_demo_certificates()
     load_demo_volunteers()
     load_demo_mentoring()
+    load_demo_lessons()
+    load_demo_surveys()
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from courses import selectors, services
-from courses.forms import BreakoutGenerateForm, ParticipantFilterForm, ParticipantMessageForm
+from courses.forms import (
+    BreakoutGenerateForm,
+    ParticipantFilterForm,
+    ParticipantMessageForm,
+    ReflectionFeedbackForm,
+)
 from courses.models import (
     SEAT_STATUSES,
     CompletionState,
@@ -390,3 +395,42 @@ def session_roster(request, session_id: int):
     context = roster_context(request, session, reverse("courses_session_roster", args=[session.pk]))
     context["in_admin"] = True
     return TemplateResponse(request, "courses/admin/session_roster.html", context)
+
+
+# --- Reflection sheets (issue #11) ---------------------------------------------------------------
+
+
+@permission_required("courses.view_enrolment", raise_exception=True)
+def run_reflections(request, run_id: int):
+    """The run's reflection sheets as sent, each with the staff's feedback (or a form for it)."""
+    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+    return TemplateResponse(
+        request,
+        "courses/admin/run_reflections.html",
+        {
+            "run": run,
+            "enrolments": selectors.reflections_for_run(run=run),
+            "form": ReflectionFeedbackForm(),
+        },
+    )
+
+
+@require_POST
+@permission_required("courses.change_enrolment", raise_exception=True)
+def reflection_feedback(request, enrolment_id: int):
+    enrolment = get_object_or_404(Enrolment, pk=enrolment_id)
+    form = ReflectionFeedbackForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        try:
+            services.reflection_feedback_give(
+                enrolment=enrolment, by=request.user, text=form.cleaned_data["feedback"]
+            )
+        except services.EnrolmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The feedback has been sent."))
+    return redirect("courses_run_reflections", run_id=enrolment.run_id)

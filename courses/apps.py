@@ -69,6 +69,8 @@ class CoursesConfig(AppConfig):
                         enrolment.completed_at.isoformat() if enrolment.completed_at else None
                     ),
                     "reflection": enrolment.reflection or None,
+                    "reflection_answers": enrolment.reflection_answers or None,
+                    "reflection_feedback": enrolment.reflection_feedback or None,
                     "attendance": attendance(enrolment),
                 }
                 for enrolment in Enrolment.objects.filter(user=user)

@@ -27,6 +27,13 @@ class CompletionRules:
     requires_reflection: bool = False
     requires_sign_off: bool = False
     mentoring_sessions: int = 0
+    requires_lessons: bool = False
+    requires_quizzes: bool = False
+
+    @property
+    def self_paced(self) -> bool:
+        """A course that can be completed online alone, without sessions."""
+        return self.requires_lessons or self.requires_quizzes
 
     @classmethod
     def for_course(cls, course) -> CompletionRules:
@@ -36,6 +43,8 @@ class CompletionRules:
             requires_reflection=course.requires_reflection,
             requires_sign_off=course.requires_sign_off,
             mentoring_sessions=course.required_mentoring_sessions,
+            requires_lessons=course.requires_lessons,
+            requires_quizzes=course.requires_quizzes,
         )
 
 
@@ -54,7 +63,8 @@ class Evaluation:
     # Sessions not over and not given up (no apology): they may still be attended.
     still_open: int
     missed_mandatory: list[int] = field(default_factory=list)
-    # What is still missing once attendance is enough: "reflection", "sign_off", "mentoring".
+    # What is still missing once attendance is enough: "reflection", "sign_off", "mentoring",
+    # "lessons", "quizzes".
     waiting_for: list[str] = field(default_factory=list)
 
     @property
@@ -74,6 +84,8 @@ def evaluate(
     reflection_submitted: bool = False,
     signed_off: bool = False,
     mentoring_sessions: int = 0,
+    lessons_complete: bool = True,
+    quizzes_complete: bool = True,
 ) -> Evaluation:
     """``sessions`` are the run's sessions that were not cancelled; ``statuses`` maps a session
     id to this person's attendance status there (missing when nothing is recorded).
@@ -107,9 +119,14 @@ def evaluate(
         waiting_for.append("sign_off")
     if mentoring_sessions < rules.mentoring_sessions:
         waiting_for.append("mentoring")
+    if rules.requires_lessons and not lessons_complete:
+        waiting_for.append("lessons")
+    if rules.requires_quizzes and not quizzes_complete:
+        waiting_for.append("quizzes")
+    sessions_done = bool(sessions) and all(s.ended for s in sessions) and attended >= needed
     if missed_mandatory or attended + still_open < needed:
         state = CompletionState.NOT_POSSIBLE
-    elif sessions and all(s.ended for s in sessions) and attended >= needed and not waiting_for:
+    elif (sessions_done or (not sessions and rules.self_paced)) and not waiting_for:
         state = CompletionState.COMPLETED
     else:
         state = CompletionState.ON_TRACK

@@ -144,14 +144,40 @@ class ApologyForm(forms.Form):
 
 
 class ReflectionForm(forms.Form):
+    """The reflection sheet: one answer per question the course sets, or one free text."""
+
     text = forms.CharField(
         label=_("Your reflection (振り返り)"),
         help_text=_(
-            "What did you learn, and what will you try in your work? Only you and the "
-            "organisers see it."
+            "What did you learn, and what will you try in your work? You, the organisers and "
+            "your mentor (if you have one) see it."
         ),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 10}),
+    )
+
+    def __init__(self, *args, questions: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions or []
+        if self.questions:
+            del self.fields["text"]
+            for number, question in enumerate(self.questions):
+                self.fields[f"answer_{number}"] = forms.CharField(
+                    label=question,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                    error_messages={"required": _("Please answer this question.")},
+                )
+
+    def answers(self) -> list[str]:
+        return [self.cleaned_data[f"answer_{n}"] for n in range(len(self.questions))]
+
+
+class ReflectionFeedbackForm(forms.Form):
+    feedback = forms.CharField(
+        label=_("Feedback to the participant"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

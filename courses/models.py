@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
@@ -111,8 +112,24 @@ class CoursePage(JapaneseSearchMixin, Page):
     requires_reflection = models.BooleanField(
         _("a reflection (振り返り) is needed to complete"), default=False
     )
+    # The reflection sheet's questions (issue #11); without any, one free text.
+    reflection_questions = StreamField(
+        [("question", blocks.CharBlock(label=_("question"), max_length=300))],
+        blank=True,
+        verbose_name=_("reflection sheet questions"),
+        help_text=_(
+            "e.g. 今日の研修で学んだことは何ですか。 Leave empty for one free-text answer."
+        ),
+    )
     requires_sign_off = models.BooleanField(
         _("staff sign-off is needed to complete"), default=False
+    )
+    # Self-paced learning (issue #11): the course's required lessons done, their checks passed.
+    requires_lessons = models.BooleanField(
+        _("the required lessons must be done to complete"), default=False
+    )
+    requires_quizzes = models.BooleanField(
+        _("the required lessons' understanding checks must be passed to complete"), default=False
     )
     # Leader programmes (issue #8): mentoring sessions logged by the mentor and confirmed by the
     # participant, in the mentoring programme linked to the run.
@@ -144,7 +161,10 @@ class CoursePage(JapaneseSearchMixin, Page):
                 FieldPanel("min_attendance_percent"),
                 FieldPanel("partial_attendance_counts"),
                 FieldPanel("requires_reflection"),
+                FieldPanel("reflection_questions"),
                 FieldPanel("requires_sign_off"),
+                FieldPanel("requires_lessons"),
+                FieldPanel("requires_quizzes"),
                 FieldPanel("required_mentoring_sessions"),
                 HelpPanel(
                     _(
@@ -167,9 +187,27 @@ class CoursePage(JapaneseSearchMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import run_list_upcoming_for_course
+        from lessons.selectors import has_seat_in_course, lessons_of, progress_by_course
 
         context = super().get_context(request, *args, **kwargs)
         context["runs"] = run_list_upcoming_for_course(course=self, user=request.user)
+        # The outline of the lessons, for everyone; a learner also sees what they have done.
+        context["lessons"] = list(
+            lessons_of(course=self).only(
+                "pk",
+                "title",
+                "url_path",
+                "path",
+                "depth",
+                "estimated_minutes",
+                "required",
+                "summary",
+            )
+        )
+        if context["lessons"] and has_seat_in_course(user=request.user, course_id=self.pk):
+            context["lesson_progress"] = progress_by_course(
+                user_ids={request.user.pk}, course_ids={self.pk}
+            ).get((request.user.pk, self.pk))
         return context
 
 
@@ -603,6 +641,18 @@ class Enrolment(TimeStampedModel):
     reflection_submitted_at = models.DateTimeField(
         _("reflection submitted at"), null=True, blank=True
     )
+    # The reflection sheet as answered: [{"question": ..., "answer": ...}] (issue #11).
+    reflection_answers = models.JSONField(_("reflection answers"), default=list, blank=True)
+    reflection_feedback = models.TextField(_("feedback on the reflection"), blank=True)
+    reflection_feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("feedback by"),
+    )
+    reflection_feedback_at = models.DateTimeField(_("feedback given at"), null=True, blank=True)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

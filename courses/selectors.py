@@ -190,11 +190,30 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
         if enrolment.status == EnrolmentStatus.WAITLISTED:
             enrolment.position = enrolment.waiting_ahead + 1
     total_minutes = _attach_my_attendance([e for e in enrolments if e.has_seat], now)
+    self_paced_minutes = _attach_lesson_progress(user, [e for e in enrolments if e.has_seat])
     _attach_make_up_runs(
         [e for e in enrolments if getattr(e, "evaluation", None) and e.evaluation.is_not_possible],
         now,
     )
-    return {"current": current, "past": past, "total_minutes": total_minutes}
+    return {
+        "current": current,
+        "past": past,
+        "total_minutes": total_minutes + self_paced_minutes,
+        "self_paced_minutes": self_paced_minutes,
+    }
+
+
+def _attach_lesson_progress(user: User, enrolments: list[Enrolment]) -> int:
+    """Online lessons (issue #11): "3 of 5 lessons" and where to resume per course; returns
+    the self-paced minutes (lessons done, estimated minutes, each course counted once)."""
+    from lessons.selectors import progress_by_course
+
+    progress = progress_by_course(
+        user_ids={user.pk}, course_ids={e.run.course_id for e in enrolments}
+    )
+    for enrolment in enrolments:
+        enrolment.lesson_progress = progress.get((user.pk, enrolment.run.course_id))
+    return sum(p.minutes_done for p in progress.values())
 
 
 def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
@@ -205,9 +224,7 @@ def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
         (a.enrolment_id, a.session_id): a
         for a in Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments])
     }
-    mentoring = confirmed_mentoring_sessions(
-        enrolments, {e.run_id: e.run.course for e in enrolments}
-    )
+    extras = completion_extras(enrolments, {e.run_id: e.run.course for e in enrolments})
     total = 0
     for enrolment in enrolments:
         enrolment.minutes_learned = 0
@@ -249,7 +266,7 @@ def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
             statuses=statuses,
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
-            mentoring_sessions=mentoring.get((enrolment.user_id, enrolment.run_id), 0),
+            **extras.get((enrolment.user_id, enrolment.run_id), {}),
         )
         if enrolment.status == EnrolmentStatus.COMPLETED:
             enrolment.evaluation.state = CompletionState.COMPLETED  # completion sticks
@@ -588,7 +605,7 @@ class CompletionFacts:
             enrolment__in=[e.pk for e in enrolments]
         ).values_list("enrolment_id", "session_id", "status"):
             self.statuses[enrolment_id][session_id] = status
-        self.mentoring = confirmed_mentoring_sessions(
+        self.extras = completion_extras(
             enrolments, {run_id: run.course for run_id, run in self.runs.items()}
         )
 
@@ -602,32 +619,53 @@ class CompletionFacts:
             statuses=self.statuses.get(enrolment.pk, {}),
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
-            mentoring_sessions=self.mentoring.get((enrolment.user_id, enrolment.run_id), 0),
+            **self.extras.get((enrolment.user_id, enrolment.run_id), {}),
         )
 
 
-def confirmed_mentoring_sessions(
+def completion_extras(
     enrolments: list[Enrolment], courses_by_run: dict[int, CoursePage]
-) -> dict[tuple[int, int], int]:
-    """(person, run) -> mentoring sessions the person confirmed in the run's mentoring
-    programmes (issue #8); one query, and none unless a course asks for them."""
-    runs = {
+) -> dict[tuple[int, int], dict]:
+    """(person, run) -> what completion needs besides attendance: mentoring sessions the
+    person confirmed in the run's mentoring programmes (issue #8) and their lessons and checks
+    (issue #11).  A query or three, and none unless a course asks for them."""
+    extras: dict[tuple[int, int], dict] = {(e.user_id, e.run_id): {} for e in enrolments}
+    mentoring_runs = {
         run_id for run_id, course in courses_by_run.items() if course.required_mentoring_sessions
     }
-    if not runs:
-        return {}
-    MentoringSession = apps.get_model("mentoring", "MentoringSession")  # noqa: N806
-    rows = (
-        MentoringSession.objects.filter(
-            pair__programme__cohort_id__in=runs,
-            pair__mentee_id__in={e.user_id for e in enrolments},
-            confirmed_by_mentee_at__isnull=False,
+    if mentoring_runs:
+        MentoringSession = apps.get_model("mentoring", "MentoringSession")  # noqa: N806
+        rows = (
+            MentoringSession.objects.filter(
+                pair__programme__cohort_id__in=mentoring_runs,
+                pair__mentee_id__in={e.user_id for e in enrolments},
+                confirmed_by_mentee_at__isnull=False,
+            )
+            .values_list("pair__mentee_id", "pair__programme__cohort_id")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .values_list("pair__mentee_id", "pair__programme__cohort_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(user_id, run_id): n for user_id, run_id, n in rows}
+        for user_id, run_id, n in rows:
+            extras.setdefault((user_id, run_id), {})["mentoring_sessions"] = n
+    lesson_courses = {
+        course.pk
+        for course in courses_by_run.values()
+        if course.requires_lessons or course.requires_quizzes
+    }
+    if lesson_courses:
+        from lessons.selectors import progress_by_course
+
+        progress = progress_by_course(
+            user_ids={e.user_id for e in enrolments}, course_ids=lesson_courses
+        )
+        for e in enrolments:
+            mine = progress.get((e.user_id, courses_by_run[e.run_id].pk))
+            if mine:
+                extras[(e.user_id, e.run_id)] |= {
+                    "lessons_complete": mine.lessons_complete,
+                    "quizzes_complete": mine.quizzes_complete,
+                }
+    return extras
 
 
 def completion_facts(*, enrolments: list[Enrolment], now: dt.datetime) -> CompletionFacts:
@@ -733,7 +771,7 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
     }
     sessions_by_id = {s.pk: s for s in sessions}
     rules = CompletionRules.for_course(run.course)
-    mentoring = confirmed_mentoring_sessions(enrolments, {run.pk: run.course})
+    extras = completion_extras(enrolments, {run.pk: run.course})
     live = [s for s in sessions if s.status != SessionStatus.CANCELLED]
     facts = [SessionFacts(s.pk, s.is_mandatory, s.ends_at <= now) for s in live]
     per_session = {s.pk: dict.fromkeys(AttendanceStatus.values, 0) for s in sessions}
@@ -760,7 +798,7 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
             statuses=statuses,
             reflection_submitted=enrolment.reflection_submitted_at is not None,
             signed_off=enrolment.signed_off_at is not None,
-            mentoring_sessions=mentoring.get((enrolment.user_id, enrolment.run_id), 0),
+            **extras.get((enrolment.user_id, enrolment.run_id), {}),
         )
         if enrolment.status == EnrolmentStatus.COMPLETED:
             enrolment.evaluation.state = CompletionState.COMPLETED  # completion sticks
@@ -944,4 +982,25 @@ def feed_sessions_for_user(*, user, now: dt.datetime) -> list[Session]:
         .exclude(status=SessionStatus.CANCELLED, updated_at__lt=now - CANCELLED_KEPT_IN_FEEDS)
         .filter(ends_at__gte=now - PAST_KEPT_IN_FEEDS)
         .distinct()
+    )
+
+
+# --- Reflection sheets (issue #11) ---------------------------------------------------------------
+
+
+def reflections_for_run(*, run: CourseRun) -> list[Enrolment]:
+    """The reflections sent in a run, newest first, with who gave feedback."""
+    return list(
+        Enrolment.objects.filter(run=run, reflection_submitted_at__isnull=False)
+        .select_related("user", "reflection_feedback_by")
+        .order_by("-reflection_submitted_at", "pk")
+    )
+
+
+def reflections_of_mentee(*, user: User) -> list[Enrolment]:
+    """What a mentor may read of their mentee's learning: the reflections the mentee sent."""
+    return list(
+        Enrolment.objects.filter(user=user, reflection_submitted_at__isnull=False)
+        .select_related("run__course")
+        .order_by("-reflection_submitted_at", "pk")
     )

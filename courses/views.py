@@ -104,23 +104,39 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
 
 
 class ReflectionView(_OwnEnrolmentView):
-    """The reflection (振り返り) a course may require for completion."""
+    """The reflection sheet (振り返り) a course may require for completion, with the staff's
+    feedback once given."""
 
     template_name = "courses/reflection.html"
 
+    def questions(self, enrolment) -> list[str]:
+        return [block.value for block in enrolment.run.course.reflection_questions]
+
     def get(self, request, enrolment_id: int, form=None):
         enrolment = self.get_enrolment(request, enrolment_id)
-        form = form or ReflectionForm(initial={"text": enrolment.reflection})
+        questions = self.questions(enrolment)
+        if form is None:
+            previous = {
+                f"answer_{n}": item.get("answer", "")
+                for n, item in enumerate(enrolment.reflection_answers or [])
+            }
+            form = ReflectionForm(
+                initial={"text": enrolment.reflection, **previous}, questions=questions
+            )
         return TemplateResponse(request, self.template_name, {"form": form, "enrolment": enrolment})
 
     def post(self, request, enrolment_id: int):
         enrolment = self.get_enrolment(request, enrolment_id)
-        form = ReflectionForm(request.POST)
+        form = ReflectionForm(request.POST, questions=self.questions(enrolment))
         if form.is_valid():
             try:
-                services.reflection_submit(enrolment=enrolment, text=form.cleaned_data["text"])
+                services.reflection_submit(
+                    enrolment=enrolment,
+                    text=form.cleaned_data.get("text", ""),
+                    answers=form.answers() if form.questions else None,
+                )
             except services.EnrolmentError as exc:
-                form.add_error("text", str(exc))
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Thank you. Your reflection has been sent."))
                 return redirect("courses:my_learning")

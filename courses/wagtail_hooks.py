@@ -69,6 +69,8 @@ class CourseRunViewSet(SnippetViewSet):
         "status",
         RunLinkColumn("participants", label=_("Participants"), url_name="courses_run_participants"),
         RunLinkColumn("attendance", label=_("Attendance"), url_name="courses_run_attendance"),
+        RunLinkColumn("lessons", label=_("Online lessons"), url_name="lessons_run_progress"),
+        RunLinkColumn("reflections", label=_("Reflections"), url_name="courses_run_reflections"),
     ]
     list_filter = ["status", "requires_approval"]
     search_fields = ["title", "course__title"]
@@ -158,6 +160,16 @@ def register_enrolment_admin_urls():
             name="courses_sign_off",
         ),
         path("courses/today/", admin_views.sessions_today, name="courses_sessions_today"),
+        path(
+            "courses/runs/<int:run_id>/reflections/",
+            admin_views.run_reflections,
+            name="courses_run_reflections",
+        ),
+        path(
+            "courses/enrolments/<int:enrolment_id>/feedback/",
+            admin_views.reflection_feedback,
+            name="courses_reflection_feedback",
+        ),
         path(
             "courses/sessions/<int:session_id>/roster/",
             admin_views.session_roster,

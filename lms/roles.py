@@ -59,6 +59,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
             for action in ("add", "change", "view")
         ],
         ("mentoring", "view_mentoringsession"),
+        *[("surveys", f"{action}_survey") for action in ("add", "change", "view")],
+        *[
+            ("lessons", f"{action}_{model}")
+            for model in ("lessonprogress", "quizattempt")
+            for action in ("view",)
+        ],
     ],
     MENTORS: [],
 }

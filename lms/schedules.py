@@ -11,14 +11,15 @@ PERIODIC_JOBS = [
     ("session-reminders", "courses.tasks.send_session_reminders", 15),
     ("purge-abandoned-volunteer-applications", "volunteers.tasks.purge_abandoned", 24 * 60),
     ("mentoring-weekly-digest", "mentoring.tasks.send_weekly_digest", 24 * 60),
+    ("survey-invitations", "surveys.tasks.send_invitations", 15),
 ]
 
 
 def schedules_ensure() -> list[Schedule]:
     """Create or update every periodic job and remove ones we no longer run; safe on every deploy."""
-    Schedule.objects.filter(func__regex=r"^(lms|courses|volunteers|mentoring)\.tasks\.").exclude(
-        name__in=[name for name, _func, _minutes in PERIODIC_JOBS]
-    ).delete()
+    Schedule.objects.filter(
+        func__regex=r"^(lms|courses|volunteers|mentoring|surveys)\.tasks\."
+    ).exclude(name__in=[name for name, _func, _minutes in PERIODIC_JOBS]).delete()
     schedules = []
     for name, func, minutes in PERIODIC_JOBS:
         schedule, _created = Schedule.objects.update_or_create(

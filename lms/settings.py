@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "certificates",
     "volunteers",
     "mentoring",
+    "lessons",
+    "surveys",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

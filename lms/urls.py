@@ -43,6 +43,8 @@ urlpatterns += i18n_patterns(
     path("", include("certificates.urls")),
     path("", include("volunteers.urls")),
     path("", include("mentoring.urls")),
+    path("", include("lessons.urls")),
+    path("", include("surveys.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.
     path("", include(wagtail_urls)),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from courses.selectors import reflections_of_mentee
 from lms.calendar import calendar_bytes, ics_response
 from mentoring import selectors, services
 from mentoring.forms import ChangeRequestForm, MeetingForm, SessionLogForm
@@ -37,12 +38,17 @@ def pair_detail(request, pair_id: int):
     """The pair's page: the mentor sees the logs with notes; the mentee sees the sessions and
     next steps, never the notes or the mentor's load."""
     pair = selectors.pair_for_person(pair_id=pair_id, user=request.user)
+    is_mentor = pair.mentor_id == request.user.pk
     return TemplateResponse(
         request,
         "mentoring/pair.html",
         {
             "pair": pair,
-            "is_mentor": pair.mentor_id == request.user.pk,
+            "is_mentor": is_mentor,
+            # A mentor reads the reflections of a mentee they are accompanying (issue #11).
+            "reflections": reflections_of_mentee(user=pair.mentee)
+            if is_mentor and pair.status in (PairStatus.ACTIVE, PairStatus.PAUSED)
+            else [],
             "sessions": list(pair.sessions.order_by("-date", "-pk")),
             "meetings": list(
                 pair.meetings.filter(cancelled=False, ends_at__gte=timezone.now()).order_by(

@@ -25,6 +25,7 @@ from courses.services.completion import (
     completion_evaluate,
     completion_evaluate_recent_runs,
     enrolment_sign_off,
+    reflection_feedback_give,
     reflection_submit,
 )
 from courses.services.enrolment import (
@@ -82,6 +83,7 @@ __all__ = [
     "offers_expire",
     "online_code_enter",
     "online_join",
+    "reflection_feedback_give",
     "reflection_submit",
     "run_message_participants",
     "session_changes_announce",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,7 @@ from courses.models import (
 from courses.services.base import ATTENDING_STATUSES, EnrolmentError
 from courses.signals import enrolment_completed
 from lms.models import User
+from lms.notifications import notification_send
 
 # --- Completion (issue #4) ----------------------------------------------------------------------
 
@@ -83,20 +86,78 @@ def completion_evaluate_recent_runs(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def reflection_submit(*, enrolment: Enrolment, text: str, now: datetime | None = None) -> Enrolment:
-    """The participant's reflection (振り返り), which some courses require to complete."""
-    text = (text or "").strip()
-    if len(text) < 20:
-        raise EnrolmentError(_("Please write a few sentences (at least 20 characters)."))
-    if len(text) > 4000:
-        raise EnrolmentError(_("Please keep the reflection under 4,000 characters."))
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+def reflection_submit(
+    *,
+    enrolment: Enrolment,
+    text: str = "",
+    answers: list[str] | None = None,
+    now: datetime | None = None,
+) -> Enrolment:
+    """The participant's reflection (振り返り), which some courses require to complete: one
+    answer per question of the course's reflection sheet, or one free text."""
+    enrolment = (
+        Enrolment.objects.select_for_update().select_related("run__course").get(pk=enrolment.pk)
+    )
+    questions = [block.value for block in enrolment.run.course.reflection_questions]
+    if questions:
+        answers = [(a or "").strip() for a in (answers or [])]
+        if len(answers) != len(questions) or not all(answers):
+            raise EnrolmentError(_("Please answer every question of the reflection sheet."))
+        if any(len(a) > 2000 for a in answers):
+            raise EnrolmentError(_("Please keep each answer under 2,000 characters."))
+        sheet = [{"question": q, "answer": a} for q, a in zip(questions, answers, strict=True)]
+        text = "\n\n".join(f"【{item['question']}】\n{item['answer']}" for item in sheet)
+    else:
+        sheet = []
+        text = (text or "").strip()
+        if len(text) < 20:
+            raise EnrolmentError(_("Please write a few sentences (at least 20 characters)."))
+        if len(text) > 4000:
+            raise EnrolmentError(_("Please keep the reflection under 4,000 characters."))
     if enrolment.status not in ATTENDING_STATUSES:
         raise EnrolmentError(_("Only people with a seat can send a reflection."))
     now = now or timezone.now()
-    enrolment.reflection, enrolment.reflection_submitted_at = text, now
-    enrolment.save(update_fields=["reflection", "reflection_submitted_at", "updated_at"])
+    enrolment.reflection, enrolment.reflection_answers = text, sheet
+    enrolment.reflection_submitted_at = now
+    enrolment.save(
+        update_fields=["reflection", "reflection_answers", "reflection_submitted_at", "updated_at"]
+    )
     completion_evaluate(enrolments=[enrolment], now=now)
+    return enrolment
+
+
+@transaction.atomic
+def reflection_feedback_give(*, enrolment: Enrolment, by: User, text: str) -> Enrolment:
+    """Staff answer a reflection; the participant is told by email and sees it in place."""
+    text = (text or "").strip()
+    if not text:
+        raise EnrolmentError(_("Write the feedback first."))
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .select_related("user", "run__course")
+        .get(pk=enrolment.pk)
+    )
+    if not enrolment.reflection_submitted_at:
+        raise EnrolmentError(_("There is no reflection to answer yet."))
+    enrolment.reflection_feedback = text[:2000]
+    enrolment.reflection_feedback_by, enrolment.reflection_feedback_at = by, timezone.now()
+    enrolment.save(
+        update_fields=[
+            "reflection_feedback",
+            "reflection_feedback_by",
+            "reflection_feedback_at",
+            "updated_at",
+        ]
+    )
+    notification_send(
+        recipient=enrolment.user.email,
+        template="courses/email/reflection_feedback",
+        context={
+            "enrolment": enrolment,
+            "url": settings.SITE_URL + reverse("courses:reflection", args=[enrolment.pk]),
+        },
+        language=enrolment.user.preferred_language,
+    )
     return enrolment
 
 

@@ -178,7 +178,9 @@ def enrolment_erase_for_person(*, user: User, now: datetime | None = None) -> No
         enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
         if held_seat:
             _offer_free_seats(run, now)
-    Enrolment.objects.filter(user=user).update(reflection="", decision_reason="")
+    Enrolment.objects.filter(user=user).update(
+        reflection="", reflection_answers=[], reflection_feedback="", decision_reason=""
+    )
     Attendance.objects.filter(enrolment__user=user).update(note="")
 
 

@@ -83,6 +83,26 @@ LABELS = {
     "weekdays": _("Weekdays"),
     "weekends": _("Weekends and holidays"),
     "written_at": _("Written at"),
+    # Mentoring (issue #8)
+    "mentoring": _("Mentoring"),
+    "role": _("Role"),
+    "with": _("With"),
+    "goals": _("Goals"),
+    "sessions": _("Sessions"),
+    "next_steps": _("Next steps"),
+    "notes": _("Notes"),
+    "your_load": _("Your own load"),
+    "change_requests": _("Requests for another mentor"),
+    # Reflections and surveys (issue #11)
+    "reflection_answers": _("Reflection sheet"),
+    "reflection_feedback": _("Feedback on the reflection"),
+    "question": _("Question"),
+    "answer": _("Answer"),
+    "surveys": _("Surveys"),
+    "survey": _("Survey"),
+    "invited_at": _("Invited at"),
+    "answered_at": _("Answered at"),
+    "survey_answers_with_your_name": _("Survey answers given with your name"),
 }
 
 
