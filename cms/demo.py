@@ -33,6 +33,7 @@ from lessons.demo import load_demo_lessons
 from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
 from mentoring.demo import load_demo_mentoring
+from opportunities.demo import load_demo_opportunities
 from surveys.demo import load_demo_surveys
 from volunteers.demo import load_demo_volunteers
 
@@ -424,6 +425,7 @@ def load_demo_content() -> list[DemoAccount]:
     load_demo_mentoring()
     load_demo_lessons()
     load_demo_surveys()
+    load_demo_opportunities()
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

@@ -267,6 +267,15 @@ class Organisation(index.Indexed, ClusterableModel):
         help_text=_("Untick to hide the organisation from the public."),
     )
     joined_on = models.DateField(_("joined the platform on"), null=True, blank=True)
+    # Issue #12: where the organisation works, and whether its own posts publish directly.
+    municipalities_served = ParentalManyToManyField(
+        "lms.Municipality", blank=True, related_name="+", verbose_name=_("municipalities served")
+    )
+    trusted = models.BooleanField(
+        _("trusted: its activities are published without review"),
+        default=False,
+        help_text=_("New organisations' first posts are reviewed by the secretariat."),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -291,7 +300,9 @@ class Organisation(index.Indexed, ClusterableModel):
             heading=_("Contact"),
         ),
         FieldPanel("is_listed"),
+        FieldPanel("trusted"),
         FieldPanel("joined_on"),
+        FieldPanel("municipalities_served"),
         InlinePanel("activities", label=_("Connection-making activities")),
     ]
     search_fields = [
@@ -337,6 +348,14 @@ class Activity(Orderable):
     )
     audience = models.CharField(_("who it is for"), max_length=200, blank=True)
     is_online = models.BooleanField(_("online"), default=False)
+    # Issue #12: the days it takes place (ISO weekday numbers 1–7, e.g. "2,6"), so residents
+    # can find one on a day that suits them; cost, accessibility and whom to contact.
+    weekdays = models.CharField(_("days of the week"), max_length=20, blank=True)
+    cost = models.CharField(_("cost"), max_length=100, blank=True)
+    accessibility = models.CharField(_("accessibility"), max_length=300, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    # Posts by organisations not yet trusted wait for the secretariat (organisations app).
+    is_published = models.BooleanField(_("published"), default=True)
 
     panels = [
         FieldPanel("title"),
@@ -346,6 +365,11 @@ class Activity(Orderable):
         FieldPanel("schedule"),
         FieldPanel("audience"),
         FieldPanel("is_online"),
+        FieldPanel("weekdays"),
+        FieldPanel("cost"),
+        FieldPanel("accessibility"),
+        FieldPanel("contact"),
+        FieldPanel("is_published"),
     ]
 
     class Meta(Orderable.Meta):

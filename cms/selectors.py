@@ -89,7 +89,10 @@ def organisation_list_listed(
         .prefetch_related(
             "fields",
             Prefetch(
-                "activities", queryset=Activity.objects.select_related("municipality__parent")
+                "activities",
+                queryset=Activity.objects.filter(is_published=True).select_related(
+                    "municipality__parent"
+                ),
             ),
         )
     )

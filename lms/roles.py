@@ -60,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ],
         ("mentoring", "view_mentoringsession"),
         *[("surveys", f"{action}_survey") for action in ("add", "change", "view")],
+        *[("organisations", f"{action}_organisationapplication") for action in ("change", "view")],
         *[
             ("lessons", f"{action}_{model}")
             for model in ("lessonprogress", "quizattempt")

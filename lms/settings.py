@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "mentoring",
     "lessons",
     "surveys",
+    "organisations",
+    "opportunities",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -293,6 +295,12 @@ VOLUNTEER_SIGNUPS_PER_HOUR = int(os.environ.get("VOLUNTEER_SIGNUPS_PER_HOUR", "5
 VOLUNTEER_LEADER_MONTHS_ACTIVE = int(os.environ.get("VOLUNTEER_LEADER_MONTHS_ACTIVE", "6"))
 VOLUNTEER_LEADER_COURSES_COMPLETED = int(os.environ.get("VOLUNTEER_LEADER_COURSES_COMPLETED", "2"))
 VOLUNTEER_LEADER_HOURS = int(os.environ.get("VOLUNTEER_LEADER_HOURS", "20"))
+
+# --- Partner organisations ------------------------------------------------------------------
+# The version of the platform's terms organisations agree to when they apply to join.
+PLATFORM_TERMS_VERSION = os.environ.get("PLATFORM_TERMS_VERSION", "2026-11")
+# Invitations to join an organisation's members expire after this many days.
+ORGANISATION_INVITATION_DAYS = int(os.environ.get("ORGANISATION_INVITATION_DAYS", "14"))
 
 # --- Calendars ------------------------------------------------------------------------------
 # The domain in calendar UIDs (session-12@<domain>): keep it stable once calendars exist.

@@ -45,6 +45,9 @@ urlpatterns += i18n_patterns(
     path("", include("mentoring.urls")),
     path("", include("lessons.urls")),
     path("", include("surveys.urls")),
+    path("", include("organisations.urls")),
+    path("", include("organisations.activity_urls")),
+    path("", include("opportunities.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.
     path("", include(wagtail_urls)),

@@ -103,6 +103,14 @@ LABELS = {
     "invited_at": _("Invited at"),
     "answered_at": _("Answered at"),
     "survey_answers_with_your_name": _("Survey answers given with your name"),
+    # Volunteer opportunities (issue #12)
+    "volunteer_opportunities": _("Volunteer opportunities"),
+    "opportunity": _("Opportunity"),
+    "message": _("Message"),
+    "decided_at": _("Decided at"),
+    "note_from_the_organisation": _("Note from the organisation"),
+    "hours_logged": _("Hours logged"),
+    "what": _("What you did"),
 }
 
 
