@@ -34,6 +34,7 @@ from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
 from mentoring.demo import load_demo_mentoring
 from opportunities.demo import load_demo_opportunities
+from organisations.demo import load_demo_organisations
 from surveys.demo import load_demo_surveys
 from volunteers.demo import load_demo_volunteers
 
@@ -426,6 +427,7 @@ def load_demo_content() -> list[DemoAccount]:
     load_demo_lessons()
     load_demo_surveys()
     load_demo_opportunities()
+    load_demo_organisations()
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

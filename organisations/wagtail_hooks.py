@@ -6,6 +6,7 @@ from lms.wagtail_hooks import PermissionMenuItem
 from organisations import (
     admin_views,
     moderation_hooks,  # noqa: F401  (activity moderation, its own hooks)
+    report_hooks,  # noqa: F401  (the secretariat's report, its own hooks)
 )
 
 

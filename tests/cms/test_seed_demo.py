@@ -62,6 +62,7 @@ def test_seed_demo_runs_twice_without_duplicating_anything():
         - 1
         + len(DEMO_MENTEES)
         - 1
+        + 1  # the demo organisation admin (organisations.demo)
     )
 
 
@@ -216,3 +217,21 @@ def test_seed_demo_has_volunteers_in_every_stage_with_a_duplicate_and_a_leader_c
     page = client.get("/volunteer/").content.decode()
     assert "次のステップ" in page and "オリエンテーション" in page
     assert "はじめてのボランティア・オリエンテーション" in page  # recommended
+
+
+def test_seed_demo_has_an_organisation_admin_a_pending_change_and_an_application(client):
+    from cms.models import Activity
+    from organisations.demo import ORG_ADMIN
+    from organisations.models import ActivityVersion, Membership, OrganisationApplication
+
+    _seed()
+    _seed()  # idempotent
+
+    membership = Membership.objects.get(user__email=ORG_ADMIN[0])
+    assert membership.role == "admin"
+    assert ActivityVersion.objects.filter(status="pending").count() == 1
+    assert OrganisationApplication.objects.filter(status="submitted").count() == 1
+    assert Activity.objects.exclude(weekdays="").exists()
+    client.post("/accounts/login/", {"login": ORG_ADMIN[0], "password": ORG_ADMIN[1]})
+    page = client.get(f"/organisations/{membership.organisation.slug}/dashboard/")
+    assert page.status_code == 200 and "食堂 結衣" in page.content.decode()
