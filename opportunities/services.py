@@ -73,7 +73,7 @@ def opportunity_update(*, opportunity: Opportunity, data: dict) -> Opportunity:
     """Change an opportunity (including closing or reopening it); same checks as creating.
     The organisation cannot be changed."""
     data = {k: v for k, v in data.items() if k not in ("organisation", "created_by")}
-    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    locked = Opportunity.objects.select_for_update(of=("self",)).get(pk=opportunity.pk)
     return _save_opportunity(locked, data)
 
 
@@ -107,7 +107,7 @@ def application_submit(
     Raises OpportunityError with the reason (naming the course to take when training is
     missing).  The organisation's admins are told after the commit."""
     opportunity = (
-        Opportunity.objects.select_for_update()
+        Opportunity.objects.select_for_update(of=("self",))
         .select_related("organisation", "required_course")
         .get(pk=opportunity.pk)
     )
@@ -119,7 +119,7 @@ def application_submit(
     if profile is None or profile.stage == Stage.WITHDRAWN:
         raise OpportunityError(_("Please sign up as a volunteer before applying."))
     existing = (
-        OpportunityApplication.objects.select_for_update()
+        OpportunityApplication.objects.select_for_update(of=("self",))
         .filter(opportunity=opportunity, user=user)
         .first()
     )
@@ -143,8 +143,10 @@ def application_submit(
 def application_withdraw(*, application: OpportunityApplication) -> OpportunityApplication:
     """The volunteer withdraws (while applied, waiting or accepted); the history of hours
     already confirmed stays."""
-    Opportunity.objects.select_for_update().get(pk=application.opportunity_id)
-    application = OpportunityApplication.objects.select_for_update().get(pk=application.pk)
+    Opportunity.objects.select_for_update(of=("self",)).get(pk=application.opportunity_id)
+    application = OpportunityApplication.objects.select_for_update(of=("self",)).get(
+        pk=application.pk
+    )
     if application.status not in CURRENT_STATUSES:
         raise OpportunityError(_("This application can no longer be withdrawn."))
     application.status = ApplicationStatus.WITHDRAWN
@@ -174,12 +176,12 @@ def application_decide(
         raise OpportunityError(_("Choose to accept, decline or put on the waiting list."))
     now = now or timezone.now()
     opportunity = (
-        Opportunity.objects.select_for_update()
+        Opportunity.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .get(pk=application.opportunity_id)
     )
     application = (
-        OpportunityApplication.objects.select_for_update()
+        OpportunityApplication.objects.select_for_update(of=("self",))
         .select_related("user")
         .get(pk=application.pk)
     )
@@ -314,7 +316,7 @@ def hours_confirm(*, log: HoursLog, by: User) -> HoursLog:
     profile (shown on their page and in the coordinators' reports).  Confirming again
     returns the log unchanged, so the hours are recorded once."""
     log = (
-        HoursLog.objects.select_for_update()
+        HoursLog.objects.select_for_update(of=("self",))
         .select_related("application__opportunity__organisation")
         .get(pk=log.pk)
     )
@@ -342,7 +344,7 @@ def hours_confirm(*, log: HoursLog, by: User) -> HoursLog:
 def hours_decline(*, log: HoursLog, by: User, note: str = "") -> HoursLog:
     """The organisation does not confirm a log (the volunteer sees the reason).  Confirmed
     hours cannot be declined afterwards."""
-    log = HoursLog.objects.select_for_update().get(pk=log.pk)
+    log = HoursLog.objects.select_for_update(of=("self",)).get(pk=log.pk)
     if log.status == HoursStatus.CONFIRMED:
         raise OpportunityError(_("These hours are already confirmed."))
     if log.status == HoursStatus.DECLINED:
