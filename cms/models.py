@@ -228,8 +228,13 @@ class OrganisationDirectoryPage(RoutablePageMixin, JapaneseSearchMixin, Page):
     @path("<slug:slug>/")
     def organisation_detail(self, request, slug):
         from cms.selectors import organisation_list_listed
+        from organisations.activity_forms import weekday_labels
+        from organisations.activity_selectors import activity_map_url
 
         organisation = get_object_or_404(organisation_list_listed(), slug=slug)
+        for activity in organisation.activities.all():  # published ones, prefetched
+            activity.day_names = weekday_labels(activity.weekdays)
+            activity.map_url = activity_map_url(activity)
         context = self.get_context(request)
         context["organisation"] = organisation
         return TemplateResponse(request, "cms/organisation_detail.html", context)

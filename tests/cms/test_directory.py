@@ -283,3 +283,23 @@ def test_activity_municipality_uses_the_languages_own_parentheses(client, organi
     assert '<span lang="ja">地域福祉センター</span>（神戸市 中央区）</dd>' in japanese
     assert '<span lang="ja">地域福祉センター</span> (Kobe Chuo)</dd>' in english
     assert "（" not in english.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_organisation_detail_shows_days_cost_access_and_a_map_but_not_unpublished_activities(
+    client, organisations
+):
+    from cms.models import Activity, Organisation
+
+    organisation = Organisation.objects.get(slug="kobe-chuo-shakyo")
+    Activity.objects.filter(organisation=organisation).update(
+        weekdays="3", cost="無料", accessibility="段差なし", contact="078-000-0000"
+    )
+    Activity.objects.create(
+        organisation=organisation, title="準備中の子ども食堂", is_published=False, sort_order=9
+    )
+
+    html = client.get(f"{URL}kobe-chuo-shakyo/").content.decode()
+
+    assert "水曜日" in html and "無料" in html and "段差なし" in html and "078-000-0000" in html
+    assert "https://www.google.com/maps/search/?api=1&amp;query=" in html
+    assert "準備中の子ども食堂" not in html
