@@ -1,8 +1,6 @@
 """Staff pages for training in the Wagtail admin: enrolment requests, each run's participants
 (numbers, filters, CSV, add, move, message) and its breakout groups."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
@@ -29,6 +27,7 @@ from courses.models import (
     EnrolmentStatus,
     Session,
 )
+from lms.csv import csv_response
 from lms.models import User
 
 can_decide = permission_required("courses.change_enrolment", raise_exception=True)
@@ -276,7 +275,7 @@ def assign_breakouts(request, run_id: int):
 
 
 def _participants_csv(run: CourseRun, participants) -> HttpResponse:
-    return _csv_response(
+    return csv_response(
         f"participants-run-{run.pk}.csv",
         [str(title) for title, _value in PARTICIPANT_CSV_COLUMNS],
         (
@@ -284,25 +283,6 @@ def _participants_csv(run: CourseRun, participants) -> HttpResponse:
             for enrolment in participants
         ),
     )
-
-
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    """UTF-8 with a byte-order mark, so Excel in Japan opens it without garbling the kanji;
-    every cell formula-safe."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([_csv_safe(str(value)) for value in header])
-    for row in rows:
-        writer.writerow([_csv_safe(str(value)) for value in row])
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    """Stop spreadsheet formula injection: a cell starting with = + - @ is read as text."""
-    value = str(value)
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 # --- Attendance reports, sign-off and follow-up (issue #4) ---------------------------------------
@@ -345,7 +325,7 @@ def _attendance_csv(report: dict) -> HttpResponse:
         ]
         for e in report["people"]
     )
-    return _csv_response(f"attendance-run-{report['run'].pk}.csv", header, rows)
+    return csv_response(f"attendance-run-{report['run'].pk}.csv", header, rows)
 
 
 @require_POST

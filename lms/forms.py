@@ -1,4 +1,5 @@
-"""Forms for people's own accounts: sign-up additions and profile editing."""
+"""Forms for people's own accounts (sign-up additions and profile editing) and the form
+helpers other apps share: name fields, the honeypot."""
 
 import re
 import unicodedata
@@ -66,6 +67,38 @@ class NameFieldsMixin(forms.Form):
 
     def clean_full_name_kana(self) -> str:
         return clean_kana(self.cleaned_data["full_name_kana"])
+
+
+class HoneypotMixin(forms.Form):
+    """A field people never see or fill (the template hides it, from screen readers too); bots
+    that fill every input give themselves away.  No third-party captcha.
+
+    ``honeypot_field`` is its name in the form and the POST data: a name bots like to fill
+    that the form does not use for a real answer (the organisation application has a real
+    website field, so its honeypot is ``nickname``).  The view asks ``is_bot()`` before
+    validating, and the template renders the field by that name inside a hidden box."""
+
+    honeypot_field = "website"
+
+    honeypot = forms.CharField(
+        required=False,
+        label=_("Leave this empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Declared as ``honeypot`` so it keeps the mixin's place among the fields; renamed here.
+        self.fields = {
+            self.honeypot_field if name == "honeypot" else name: field
+            for name, field in self.fields.items()
+        }
+
+    def is_bot(self) -> bool:
+        """True when the honeypot was filled in (a form that removed the field is never a bot)."""
+        return self.honeypot_field in self.fields and bool(
+            self.data.get(self.add_prefix(self.honeypot_field), "").strip()
+        )
 
 
 class SignupForm(NameFieldsMixin):

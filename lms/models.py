@@ -1,4 +1,5 @@
-"""The platform core: the custom user, shared taxonomies and the outgoing-mail record."""
+"""The platform core: the custom user, shared taxonomies, the availability flags and the
+outgoing-mail record."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -13,6 +14,52 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AvailabilityFlag(models.TextChoices):
+    """The times of the week someone can help or meet, or an opportunity needs people: the
+    days (weekdays; weekends and holidays) and the times of day (daytime; evening).  Each
+    value is a boolean field of ``AvailabilityFields``; the labels are for forms."""
+
+    WEEKDAYS = "weekdays", _("Weekdays")
+    WEEKENDS = "weekends", _("Weekends and holidays")
+    DAYTIME = "daytime", _("Daytime")
+    EVENING = "evening", _("Evening")
+
+
+# The field names as plain strings.
+DAY_FLAGS = (AvailabilityFlag.WEEKDAYS.value, AvailabilityFlag.WEEKENDS.value)
+TIME_FLAGS = (AvailabilityFlag.DAYTIME.value, AvailabilityFlag.EVENING.value)
+AVAILABILITY_FLAGS = (*DAY_FLAGS, *TIME_FLAGS)
+
+
+class AvailabilityFields(models.Model):
+    """When: one flag per ``AvailabilityFlag``, shared by volunteers, mentors and mentees and
+    volunteer opportunities so they can be matched with each other."""
+
+    weekdays = models.BooleanField(_("weekdays"), default=False)
+    weekends = models.BooleanField(_("weekends and holidays"), default=False)
+    daytime = models.BooleanField(_("daytime"), default=False)
+    evening = models.BooleanField(_("evening"), default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def availability_labels(self) -> list[str]:
+        """The ticked flags in words (the fields' verbose names), e.g. ["weekdays", "evening"]."""
+        return [
+            str(self._meta.get_field(flag).verbose_name)
+            for flag in AVAILABILITY_FLAGS
+            if getattr(self, flag)
+        ]
+
+    @property
+    def slots(self) -> set[tuple[str, str]]:
+        """Every (day, time of day) both ticked, e.g. {("weekdays", "evening")}."""
+        days = [day for day in DAY_FLAGS if getattr(self, day)]
+        times = [time for time in TIME_FLAGS if getattr(self, time)]
+        return {(day, time) for day in days for time in times}
 
 
 class BilingualNameModel(models.Model):

@@ -1,11 +1,15 @@
 """Small rate limits counted in Django's cache (shared between processes when REDIS_URL is set):
-sign-in codes, certificate verification.  One helper so every limit survives a key expiring
-between "create" and "increment"."""
+sign-in codes, certificate verification, public sign-ups and applications.  One helper so every
+limit survives a key expiring between "create" and "increment"."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.cache import cache
+
+HOUR_SECONDS = 3600
 
 
 def hit(key: str, window_seconds: int) -> int:
@@ -23,6 +27,30 @@ def hit(key: str, window_seconds: int) -> int:
 
 def count(key: str) -> int:
     return cache.get(key, 0)
+
+
+@dataclass(frozen=True)
+class HourlySuccessLimit:
+    """At most so many successful submissions of a public form per client address in an hour
+    (spam protection, together with a honeypot).  The view asks ``reached()`` before doing the
+    work and calls ``record()`` only once it succeeded, so a form sent back with mistakes does
+    not count against the person.  The hour starts at the first recorded success.
+
+    :param scope: names what is counted in the cache key, e.g. ``"volunteer-signup"``.
+    """
+
+    scope: str
+
+    def key(self, request) -> str:
+        return f"{self.scope}:{client_address(request)}"
+
+    def reached(self, request, *, per_hour: int) -> bool:
+        """Whether this address already succeeded ``per_hour`` times in the current hour."""
+        return count(self.key(request)) >= per_hour
+
+    def record(self, request) -> None:
+        """Count one more success from this address."""
+        hit(self.key(request), HOUR_SECONDS)
 
 
 def client_address(request) -> str:

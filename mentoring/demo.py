@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from courses.models import CourseRun
 from lms import roles
-from lms.models import Field, Municipality, Profession, User
+from lms.models import AVAILABILITY_FLAGS, Field, Municipality, Profession, User
 from lms.taxonomy_data import lg_code
 from mentoring import matching, selectors, services
 from mentoring.models import (
@@ -724,8 +724,8 @@ def _availability(profile, code: str, online: bool, when: str) -> None:
     words = set(when.split())
     profile.municipality = Municipality.objects.filter(code=lg_code(code)).first()
     profile.online_ok = online
-    profile.weekdays, profile.weekends = "weekdays" in words, "weekends" in words
-    profile.daytime, profile.evening = "daytime" in words, "evening" in words
+    for flag in AVAILABILITY_FLAGS:
+        setattr(profile, flag, flag in words)
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

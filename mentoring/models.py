@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from lms.models import TimeStampedModel
+from lms.models import AvailabilityFields, TimeStampedModel
 
 
 class MentoringProgramme(TimeStampedModel):
@@ -48,7 +48,10 @@ class MentoringProgramme(TimeStampedModel):
         return self.title
 
 
-class AvailabilityMixin(models.Model):
+class AvailabilityMixin(AvailabilityFields):
+    """What matching compares between a mentor and a mentee: fields, where they are, whether
+    they can meet online, and when (``slots``)."""
+
     fields = models.ManyToManyField(
         "lms.Field", blank=True, related_name="+", verbose_name=_("fields")
     )
@@ -61,19 +64,12 @@ class AvailabilityMixin(models.Model):
         verbose_name=_("municipality"),
     )
     online_ok = models.BooleanField(_("can meet online"), default=True)
+    # Mentoring happens on weekday daytimes unless people say otherwise.
     weekdays = models.BooleanField(_("weekdays"), default=True)
-    weekends = models.BooleanField(_("weekends and holidays"), default=False)
     daytime = models.BooleanField(_("daytime"), default=True)
-    evening = models.BooleanField(_("evening"), default=False)
 
     class Meta:
         abstract = True
-
-    @property
-    def slots(self) -> set[tuple[str, str]]:
-        days = [d for d, on in (("weekdays", self.weekdays), ("weekends", self.weekends)) if on]
-        times = [t for t, on in (("daytime", self.daytime), ("evening", self.evening)) if on]
-        return {(d, t) for d in days for t in times}
 
 
 class MentorProfile(AvailabilityMixin, TimeStampedModel):

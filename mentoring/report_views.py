@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from courses.admin_views import _csv_response
+from lms.csv import csv_response
 from mentoring import reports
 from mentoring.models import MentoringProgramme, PairStatus
 
@@ -52,7 +52,7 @@ def programme_report_view(request: HttpRequest, programme_id: int) -> HttpRespon
     programme = get_object_or_404(MentoringProgramme, pk=programme_id)
     report = reports.programme_report(programme=programme)
     if request.GET.get("format") == "csv":
-        return _csv_response(
+        return csv_response(
             f"mentoring-programme-{programme.pk}.csv",
             _csv_columns(),
             (

@@ -5,10 +5,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, SubmenuMenuItem
+from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from lms.models import AVAILABILITY_FLAGS
 from lms.wagtail_hooks import PermissionMenuItem
 from mentoring import admin_views, report_views
 from mentoring.models import MenteeProfile, MentoringProgramme, MentorProfile
@@ -35,8 +37,17 @@ class ProgrammeViewSet(SnippetViewSet):
     list_display = ["title", "cohort", "is_active", PairsLinkColumn("pairs", label=_("Pairs"))]
 
 
+# The profile forms start with what matching compares; listed here because the model's field
+# order puts the shared availability flags (lms.models.AvailabilityFields) first.
+MATCHING_FIELDS = ["fields", "municipality", "online_ok", *AVAILABILITY_FLAGS]
+
+
 class MentorViewSet(SnippetViewSet):
     model = MentorProfile
+    panels = [
+        FieldPanel(name)
+        for name in [*MATCHING_FIELDS, "user", "capacity", "experience_years", "bio", "accepting"]
+    ]
     icon = "user"
     add_to_admin_menu = False
     list_display = ["user", "capacity", "municipality", "accepting"]
@@ -45,6 +56,7 @@ class MentorViewSet(SnippetViewSet):
 
 class MenteeViewSet(SnippetViewSet):
     model = MenteeProfile
+    panels = [FieldPanel(name) for name in [*MATCHING_FIELDS, "user", "programme", "hopes"]]
     icon = "user"
     add_to_admin_menu = False
     list_display = ["user", "programme", "municipality"]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.models import Organisation
 from courses.models import CourseKind, CoursePage
-from lms.models import Field
+from lms.models import AVAILABILITY_FLAGS, Field
 from opportunities.models import DECISIONS, MESSAGE_LIMIT, Opportunity
 from volunteers.forms import PlainTextField
 
@@ -45,10 +45,7 @@ class OpportunityForm(forms.ModelForm):
             "places",
             "municipality",
             "fields",
-            "weekdays",
-            "weekends",
-            "daytime",
-            "evening",
+            *AVAILABILITY_FLAGS,
             "required_course_kind",
             "required_course",
             "status",

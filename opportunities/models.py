@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from courses.models import CourseKind
-from lms.models import TimeStampedModel
+from lms.models import AvailabilityFields, TimeStampedModel
 
 DESCRIPTION_LIMIT = 2000
 MESSAGE_LIMIT = 1000
@@ -25,7 +25,7 @@ class OpportunityStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("volunteer opportunity", "Closed")
 
 
-class Opportunity(TimeStampedModel):
+class Opportunity(AvailabilityFields, TimeStampedModel):
     """A call for volunteers posted by a partner organisation: what, when, how many people,
     where, for which fields and times of the week, and the training a volunteer must have
     completed (a kind of course, or one specific course; never both).  ``places`` is how many
@@ -69,10 +69,6 @@ class Opportunity(TimeStampedModel):
     fields = models.ManyToManyField(
         "lms.Field", blank=True, related_name="+", verbose_name=_("fields")
     )
-    weekdays = models.BooleanField(_("weekdays"), default=False)
-    weekends = models.BooleanField(_("weekends and holidays"), default=False)
-    daytime = models.BooleanField(_("daytime"), default=False)
-    evening = models.BooleanField(_("evening"), default=False)
     required_course_kind = models.CharField(
         _("training required: a course of this kind"),
         max_length=20,
@@ -150,19 +146,6 @@ class Opportunity(TimeStampedModel):
     @property
     def requires_training(self) -> bool:
         return bool(self.required_course_kind or self.required_course_id)
-
-    @property
-    def availability_labels(self) -> list[str]:
-        return [
-            str(label)
-            for flag, label in (
-                (self.weekdays, _("weekdays")),
-                (self.weekends, _("weekends and holidays")),
-                (self.daytime, _("daytime")),
-                (self.evening, _("evening")),
-            )
-            if flag
-        ]
 
 
 class ApplicationStatus(models.TextChoices):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from cms.models import Organisation
 from courses.models import CoursePage, Enrolment, EnrolmentStatus
 from courses.selectors import course_list_for_catalogue
+from lms.models import DAY_FLAGS, TIME_FLAGS
 from opportunities.models import (
     CURRENT_STATUSES,
     ApplicationStatus,
@@ -103,13 +104,16 @@ def match_reasons(*, opportunity: Opportunity, profile: VolunteerProfile) -> lis
     wanted = {f.pk for f in opportunity.fields.all()}
     if not wanted or wanted & {f.pk for f in profile.fields.all()}:
         reasons.append(_("In your fields"))
-    days = [(opportunity.weekdays, profile.weekdays), (opportunity.weekends, profile.weekends)]
-    times = [(opportunity.daytime, profile.daytime), (opportunity.evening, profile.evening)]
-    if all(
-        not any(o for o, _p in pairs) or any(o and p for o, p in pairs) for pairs in (days, times)
-    ):
+    if all(_gives_a_time_asked(opportunity, profile, flags) for flags in (DAY_FLAGS, TIME_FLAGS)):
         reasons.append(_("When you are free"))
     return reasons
+
+
+def _gives_a_time_asked(opportunity: Opportunity, profile: VolunteerProfile, flags) -> bool:
+    """The opportunity asks for none of ``flags`` (e.g. no day), or the volunteer ticked one
+    it asks for."""
+    asked = [flag for flag in flags if getattr(opportunity, flag)]
+    return not asked or any(getattr(profile, flag) for flag in asked)
 
 
 MATCH_REASON_COUNT = 3

@@ -6,20 +6,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cms.forms import municipality_filter
+from lms.forms import HoneypotMixin
 from lms.models import Field, Municipality, OrganisationType
 from organisations.models import MemberRole
 from volunteers.forms import PlainTextField
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(HoneypotMixin):
     """The public application to join (参加申込).  Its honeypot is ``nickname`` (the
     organisation has a real website field)."""
 
-    nickname = forms.CharField(
-        required=False,
-        label=_("Leave this empty"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    honeypot_field = "nickname"
+
     name = forms.CharField(label=_("Organisation name"), max_length=150)
     name_kana = forms.CharField(label=_("Name in kana (optional)"), max_length=150, required=False)
     organisation_type = forms.ModelChoiceField(
@@ -79,13 +77,10 @@ class ApplicationForm(forms.Form):
             "Please choose the municipality."
         )
 
-    def is_bot(self) -> bool:
-        return bool(self.data.get("nickname", "").strip())
-
     def application_data(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("accept_terms", None)
-        data.pop("nickname", None)
+        data.pop(self.honeypot_field, None)
         return data
 
 

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.admin_views import _csv_response
+from lms.csv import csv_response
 from organisations import reports
 
 TABLES = ("municipalities", "groups", "fields", "activities", "opportunities")
@@ -181,7 +181,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
         if key not in TABLES:
             key = "municipalities"
         table = _BUILDERS[key]() if key in _BUILDERS else _municipalities_table()[0]
-        return _csv_response(f"organisations-{key}.csv", table.header, table.csv_rows)
+        return csv_response(f"organisations-{key}.csv", table.header, table.csv_rows)
     municipalities, municipality_rows = _municipalities_table()
     tables = [municipalities, *(build() for build in _BUILDERS.values())]
     return TemplateResponse(

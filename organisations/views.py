@@ -17,17 +17,17 @@ from organisations.forms import ApplicationForm, InvitationForm, NominationForm
 from organisations.models import MemberRole, Membership
 
 APPLICATIONS_PER_HOUR = 5
+APPLICATIONS = ratelimit.HourlySuccessLimit("organisation-apply")
 
 
 def apply(request):
     """参加申込: no account needed; the contact person is invited as admin once approved."""
     form = ApplicationForm(request.POST or None)
     if request.method == "POST":
-        key = f"organisation-apply:{ratelimit.client_address(request)}"
         if form.is_bot():
             messages.error(request, _("We could not accept this form. Please try again."))
             return redirect("organisations:apply")
-        if ratelimit.count(key) >= APPLICATIONS_PER_HOUR:
+        if APPLICATIONS.reached(request, per_hour=APPLICATIONS_PER_HOUR):
             form.add_error(
                 None, _("Too many applications from your connection. Please try again later.")
             )
@@ -37,7 +37,7 @@ def apply(request):
             except services.OrganisationError as error:
                 form.add_error(None, str(error))
             else:
-                ratelimit.hit(key, 3600)
+                APPLICATIONS.record(request)
                 request.session["organisation_application"] = application.pk
                 return redirect("organisations:applied")
     return TemplateResponse(

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
-from courses.admin_views import _csv_response
 from courses.models import CoursePage, CourseRun
+from lms.csv import csv_response
 from surveys import reports
 from surveys.models import Survey
 
@@ -33,7 +33,7 @@ def course_report(request: HttpRequest, survey_id: int, course_id: int) -> HttpR
     course = get_object_or_404(CoursePage, pk=course_id)
     if request.GET.get("format") == "csv":
         header, rows = reports.course_table(survey=survey, course=course)
-        return _csv_response(f"survey-{survey.pk}-course-{course.pk}.csv", header, rows)
+        return csv_response(f"survey-{survey.pk}-course-{course.pk}.csv", header, rows)
     return _render(request, reports.course_report(survey=survey, course=course))
 
 
@@ -43,7 +43,7 @@ def run_report(request: HttpRequest, survey_id: int, run_id: int) -> HttpRespons
     run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
     if request.GET.get("format") == "csv":
         header, rows = reports.run_table(survey=survey, run=run)
-        return _csv_response(f"survey-{survey.pk}-run-{run.pk}.csv", header, rows)
+        return csv_response(f"survey-{survey.pk}-run-{run.pk}.csv", header, rows)
     return _render(request, reports.run_report(survey=survey, run=run))
 
 

@@ -20,6 +20,7 @@ class VolunteersConfig(AppConfig):
     def personal_data(self, user) -> dict:
         """Everything held about the person as a volunteer, for "download my data" (APPI):
         the profile, consent, stage history, staff notes, hours and nominations."""
+        from lms.models import AVAILABILITY_FLAGS
         from volunteers.models import VolunteerProfile
 
         profile = (
@@ -37,10 +38,7 @@ class VolunteersConfig(AppConfig):
                 "age_band": profile.age_band,
                 "fields": [f.name for f in profile.fields.all()],
                 "availability": {
-                    "weekdays": profile.weekdays,
-                    "weekends": profile.weekends,
-                    "daytime": profile.daytime,
-                    "evening": profile.evening,
+                    **{flag: getattr(profile, flag) for flag in AVAILABILITY_FLAGS},
                     "frequency": profile.frequency,
                 },
                 "skills": profile.skills,

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.forms import FilterForm, SearchTextField, field_filter, municipality_filter
 from lms.adapters import EMAIL_MAX_LENGTH
-from lms.forms import NameFieldsMixin
-from lms.models import Field, User
+from lms.forms import HoneypotMixin, NameFieldsMixin
+from lms.models import AVAILABILITY_FLAGS, AvailabilityFlag, Field, User
 from lms.text import has_invisible_characters
 from volunteers.models import AgeBand, Frequency, InsuranceStatus, Stage
 
@@ -33,20 +33,6 @@ class PlainTextField(forms.CharField):
         if has_invisible_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
             raise forms.ValidationError(_("This contains characters that cannot be used."))
         return value.strip()
-
-
-class HoneypotMixin(forms.Form):
-    """A field people never see or fill (hidden from screen readers too); bots that fill every
-    input give themselves away.  No third-party captcha."""
-
-    website = forms.CharField(
-        required=False,
-        label=_("Leave this empty"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
-
-    def is_bot(self) -> bool:
-        return bool(self.data.get(self.add_prefix("website"), "").strip())
 
 
 class AboutYouForm(HoneypotMixin, NameFieldsMixin):
@@ -115,12 +101,7 @@ class WhatYouWouldLikeForm(HoneypotMixin):
     )
     availability = forms.MultipleChoiceField(
         label=_("When can you help?"),
-        choices=[
-            ("weekdays", _("Weekdays")),
-            ("weekends", _("Weekends and holidays")),
-            ("daytime", _("Daytime")),
-            ("evening", _("Evening")),
-        ],
+        choices=AvailabilityFlag.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -211,7 +192,7 @@ def profile_data(about: dict, wishes: dict) -> dict:
         "municipality": about["municipality"],
         "age_band": about["age_band"],
         "fields": list(wishes.get("fields_of_interest") or []),
-        **{flag: flag in availability for flag in ("weekdays", "weekends", "daytime", "evening")},
+        **{flag: flag in availability for flag in AVAILABILITY_FLAGS},
         "frequency": wishes.get("frequency", ""),
         "skills": wishes.get("skills", ""),
         "motivation": wishes.get("motivation", ""),
@@ -231,13 +212,10 @@ class StaffEntryForm(AboutYouForm, WhatYouWouldLikeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        del self.fields["website"]
+        del self.fields[self.honeypot_field]  # no honeypot for staff: is_bot() is then False
         self.fields["email"].required = False
         self.fields["email"].label = _("Email address (if the person has one)")
         self.fields["email"].help_text = ""
-
-    def is_bot(self) -> bool:
-        return False
 
 
 class VolunteerFilterForm(FilterForm):
@@ -249,13 +227,7 @@ class VolunteerFilterForm(FilterForm):
     field = field_filter()
     availability = forms.ChoiceField(
         label=_("Available"),
-        choices=[
-            ("", _("Any time")),
-            ("weekdays", _("Weekdays")),
-            ("weekends", _("Weekends and holidays")),
-            ("daytime", _("Daytime")),
-            ("evening", _("Evening")),
-        ],
+        choices=[("", _("Any time")), *AvailabilityFlag.choices],
         required=False,
     )
     coordinator = forms.ModelChoiceField(

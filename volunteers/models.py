@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from courses.models import CourseKind
-from lms.models import TimeStampedModel
+from lms.models import AvailabilityFields, TimeStampedModel
 
 
 class Stage(models.TextChoices):
@@ -64,7 +64,7 @@ class InsuranceStatus(models.TextChoices):
     UNKNOWN = "unknown", _("I am not sure")
 
 
-class VolunteerProfile(TimeStampedModel):
+class VolunteerProfile(AvailabilityFields, TimeStampedModel):
     """A resident who offered to volunteer.  Name and email live on the account; what is only
     needed for volunteering lives here, collected with consent for the purpose shown."""
 
@@ -88,10 +88,6 @@ class VolunteerProfile(TimeStampedModel):
     fields = models.ManyToManyField(
         "lms.Field", blank=True, related_name="+", verbose_name=_("fields of interest")
     )
-    weekdays = models.BooleanField(_("weekdays"), default=False)
-    weekends = models.BooleanField(_("weekends and holidays"), default=False)
-    daytime = models.BooleanField(_("daytime"), default=False)
-    evening = models.BooleanField(_("evening"), default=False)
     frequency = models.CharField(
         _("how often"), max_length=12, choices=Frequency.choices, blank=True
     )
@@ -155,19 +151,6 @@ class VolunteerProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.user)
-
-    @property
-    def availability_labels(self) -> list[str]:
-        return [
-            str(label)
-            for flag, label in (
-                (self.weekdays, _("weekdays")),
-                (self.weekends, _("weekends and holidays")),
-                (self.daytime, _("daytime")),
-                (self.evening, _("evening")),
-            )
-            if flag
-        ]
 
 
 class StageChange(models.Model):

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.admin_views import _csv_response
+from lms.csv import csv_response
 from volunteers import reports
 
 
@@ -28,7 +28,7 @@ def pipeline_report(request: HttpRequest) -> HttpResponse:
     funnel = reports.pipeline_funnel(group_by=group_by)
     stage_labels = [str(stage.label) for stage in funnel.stages]
     if request.GET.get("format") == "csv":
-        return _csv_response(
+        return csv_response(
             f"volunteer-pipeline-by-{group_by}.csv",
             [_group_title(group_by), *stage_labels],
             ([row.name, *row.counts] for row in [*funnel.rows, funnel.total]),

@@ -38,7 +38,7 @@ from courses.models import (
     Session,
     SessionStatus,
 )
-from lms.models import User
+from lms.models import AVAILABILITY_FLAGS, User
 from lms.text import fold_for_matching
 from volunteers.models import (
     PIPELINE,
@@ -121,9 +121,6 @@ def duplicate_flags_open() -> QuerySet[LikelyDuplicate]:
     return LikelyDuplicate.objects.filter(resolution="").select_related(
         "profile__user", "profile__municipality", "other__user", "other__municipality"
     )
-
-
-AVAILABILITY_FLAGS = ("weekdays", "weekends", "daytime", "evening")
 
 
 def volunteer_list(

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from courses.models import Enrolment
-from lms.models import User
+from lms.models import AVAILABILITY_FLAGS, User
 from lms.notifications import notification_queue, notification_send
 from volunteers.models import (
     PIPELINE,
@@ -41,10 +41,7 @@ PROFILE_FIELDS = [
     "phone",
     "municipality",
     "age_band",
-    "weekdays",
-    "weekends",
-    "daytime",
-    "evening",
+    *AVAILABILITY_FLAGS,
     "frequency",
     "skills",
     "motivation",
@@ -418,7 +415,7 @@ def volunteers_merge(
     for name in ("phone", "skills", "motivation", "heard_from", "frequency"):
         if not getattr(keep, name) and getattr(duplicate, name):
             setattr(keep, name, getattr(duplicate, name))
-    for flag in ("weekdays", "weekends", "daytime", "evening"):
+    for flag in AVAILABILITY_FLAGS:
         setattr(keep, flag, getattr(keep, flag) or getattr(duplicate, flag))
     keep.phone_key = phone_key(keep.phone)
     keep.save()

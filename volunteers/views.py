@@ -28,11 +28,7 @@ STEPS = {
     2: (WhatYouWouldLikeForm, gettext_lazy("What you would like to do")),
     3: (ConsentForm, gettext_lazy("Check and agree")),
 }
-SIGNUP_WINDOW_SECONDS = 3600
-
-
-def _signup_key(request) -> str:
-    return f"volunteer-signup:{ratelimit.client_address(request)}"
+SIGNUPS = ratelimit.HourlySuccessLimit("volunteer-signup")
 
 
 class SignUpView(View):
@@ -147,7 +143,7 @@ class SignUpView(View):
         missing = self.first_missing_step(3)
         if missing:
             return redirect("volunteers:signup_step", step=missing)
-        if ratelimit.count(_signup_key(request)) >= settings.VOLUNTEER_SIGNUPS_PER_HOUR:
+        if SIGNUPS.reached(request, per_hour=settings.VOLUNTEER_SIGNUPS_PER_HOUR):
             consent_form.add_error(
                 None,
                 _(
@@ -175,7 +171,7 @@ class SignUpView(View):
         except services.VolunteerError as error:
             consent_form.add_error(None, str(error))
             return self.render(3, consent_form, status=200)
-        ratelimit.hit(_signup_key(request), SIGNUP_WINDOW_SECONDS)
+        SIGNUPS.record(request)
         request.session.pop(SESSION_KEY, None)
         if request.user.is_authenticated:
             messages.success(request, _("Thank you for signing up as a volunteer."))
@@ -211,7 +207,7 @@ class SignUpView(View):
             if form is None or not form.is_valid():
                 continue
             for name, field in form.fields.items():
-                if name == "website":
+                if name == form.honeypot_field:
                     continue
                 value = form.cleaned_data.get(name)
                 if hasattr(field, "choices") and not hasattr(value, "all"):

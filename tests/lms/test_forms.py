@@ -1,9 +1,10 @@
 """Name and ふりがな validation shared by the sign-up and profile forms."""
 
 import pytest
+from django import forms
 from django.utils import translation
 
-from lms.forms import ProfileForm, SignupForm, clean_kana, normalise_name
+from lms.forms import HoneypotMixin, ProfileForm, SignupForm, clean_kana, normalise_name
 from lms.models import Municipality, Profession
 
 KANA_MESSAGE = "Please write your name in hiragana or katakana (for example: ひょうご はなこ)."
@@ -133,3 +134,22 @@ def test_profile_form_rejects_control_characters_in_the_organisation_name(user):
     )
     assert not form.is_valid()
     assert "organisation_name" in form.errors
+
+
+class _BaitForm(HoneypotMixin):
+    honeypot_field = "nickname"
+    name = forms.CharField()
+
+
+def test_honeypot_mixin_uses_the_configured_name_in_its_place_among_the_fields():
+    assert list(_BaitForm().fields) == ["nickname", "name"]
+    assert _BaitForm(data={"name": "x", "nickname": "spam"}).is_bot()
+    assert not _BaitForm(data={"name": "x", "nickname": "  "}).is_bot()
+    assert _BaitForm(prefix="p", data={"p-nickname": "spam"}).is_bot()
+
+
+def test_a_form_without_its_honeypot_field_is_never_a_bot():
+    form = _BaitForm(data={"nickname": "spam"})
+    del form.fields["nickname"]
+
+    assert not form.is_bot()

@@ -35,3 +35,18 @@ def test_client_address_behind_trusted_proxies(settings):
     assert ratelimit.client_address(request) == "203.0.113.9"
     settings.TRUSTED_PROXY_COUNT = 2
     assert ratelimit.client_address(request) == "198.51.100.7"
+
+
+def test_hourly_success_limit_counts_only_recorded_successes_per_address():
+    limit = ratelimit.HourlySuccessLimit("test-apply")
+    here = RequestFactory().post("/", REMOTE_ADDR="10.0.0.2")
+    elsewhere = RequestFactory().post("/", REMOTE_ADDR="10.0.0.3")
+
+    assert not limit.reached(here, per_hour=2)
+    limit.record(here)
+    assert not limit.reached(here, per_hour=2)
+    limit.record(here)
+
+    assert limit.reached(here, per_hour=2)
+    assert not limit.reached(elsewhere, per_hour=2)
+    assert limit.key(here) == "test-apply:10.0.0.2"

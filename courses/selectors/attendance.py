@@ -1,0 +1,218 @@
+"""Attendance (issue #4): the session roster, self check-in, the run's attendance report,
+the sessions of a day and each course's completion rate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from courses.completion import CompletionRules, SessionFacts, minutes_learned
+from courses.models import (
+    Attendance,
+    AttendanceStatus,
+    CompletionState,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    Session,
+    SessionStatus,
+)
+from courses.selectors.completion import completion_extras, evaluation_for_enrolment
+from lms.models import User
+from lms.text import fold_for_matching
+
+# People who are expected at sessions and have attendance.
+SEATED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
+
+
+ARRIVED_STATUSES = {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY}
+
+
+def attendance_minutes(attendance: Attendance, session: Session) -> int:
+    return minutes_learned(
+        status=attendance.status,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        arrived_at=attendance.arrived_at,
+        minutes_present=attendance.minutes_present,
+    )
+
+
+def roster_for_session(*, session: Session, query: str = "") -> dict:
+    """The staff roster: everyone with a seat, their record (if any) and the live counts, in
+    two queries whatever the size of the run.  ``query`` matches name, ふりがな or email,
+    across hiragana/katakana and full/half width."""
+    enrolments = list(
+        Enrolment.objects.filter(run_id=session.run_id, status__in=SEATED_STATUSES)
+        .select_related("user__profession", "user__municipality")
+        .order_by("user__full_name_kana", "user__full_name", "pk")
+    )
+    records = {
+        a.enrolment_id: a
+        for a in Attendance.objects.filter(session=session).only(
+            "enrolment_id",
+            "status",
+            "evidence",
+            "modality",
+            "note",
+            "arrived_at",
+            "code_entered_at",
+            "updated_at",
+        )
+    }
+    counts = {"arrived": 0, "not_yet": 0, "excused": 0, "absent": 0, "joined": 0}
+    for enrolment in enrolments:
+        enrolment.record = records.get(enrolment.pk)
+        status = enrolment.record.status if enrolment.record else ""
+        if status in ARRIVED_STATUSES:
+            counts["arrived"] += 1
+        elif status == AttendanceStatus.EXCUSED:
+            counts["excused"] += 1
+        elif status == AttendanceStatus.ABSENT:
+            counts["absent"] += 1
+        else:
+            counts["not_yet"] += 1
+            counts["joined"] += status == AttendanceStatus.JOINED
+    counts["total"] = len(enrolments)
+    needle = fold_for_matching(query)
+    if needle:
+        enrolments = [
+            e
+            for e in enrolments
+            if needle in fold_for_matching(f"{e.user.full_name}|{e.user.full_name_kana}")
+            or needle in e.user.email.casefold()
+        ]
+    return {"session": session, "people": enrolments, "counts": counts, "query": query}
+
+
+def session_for_roster(session_id: int) -> Session:
+    return Session.objects.select_related("run__course", "venue").get(pk=session_id)
+
+
+def sessions_open_for_check_in(*, user: User, now: dt.datetime) -> list[Session]:
+    """The person's sessions whose self check-in window is open now (usually none or one)."""
+    opens = dt.timedelta(minutes=settings.ATTENDANCE_CHECKIN_OPENS_MINUTES)
+    closes = dt.timedelta(minutes=settings.ATTENDANCE_CHECKIN_CLOSES_MINUTES)
+    return list(
+        Session.objects.filter(
+            run__enrolments__user=user,
+            run__enrolments__status__in=SEATED_STATUSES,
+            starts_at__lte=now + opens,
+            ends_at__gte=now - closes,
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("run__course")
+        .order_by("starts_at")
+    )
+
+
+def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None) -> dict:
+    """People × sessions with each status, per-session counts, completion and learning hours
+    (per person, per profession, per organisation) in four queries."""
+    now = now or timezone.now()
+    sessions = list(run.sessions.order_by("starts_at", "pk"))
+    enrolments = list(
+        Enrolment.objects.filter(run=run, status__in=SEATED_STATUSES)
+        .select_related("user__profession")
+        .order_by("user__full_name_kana", "user__full_name", "pk")
+    )
+    records: dict[tuple[int, int], Attendance] = {
+        (a.enrolment_id, a.session_id): a
+        for a in Attendance.objects.filter(session__run=run).only(
+            "enrolment_id", "session_id", "status", "arrived_at", "minutes_present"
+        )
+    }
+    sessions_by_id = {s.pk: s for s in sessions}
+    rules = CompletionRules.for_course(run.course)
+    extras = completion_extras(enrolments, {run.pk: run.course})
+    live = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    facts = [SessionFacts(s.pk, s.is_mandatory, s.ends_at <= now) for s in live]
+    per_session = {s.pk: dict.fromkeys(AttendanceStatus.values, 0) for s in sessions}
+    labels = dict(AttendanceStatus.choices)
+    by_profession: dict[str, int] = {}
+    by_organisation: dict[str, int] = {}
+    completion_counts = dict.fromkeys(CompletionState.values, 0)
+    for enrolment in enrolments:
+        enrolment.cells = []
+        minutes = 0
+        statuses = {}
+        for session in sessions:
+            record = records.get((enrolment.pk, session.pk))
+            # (status, label) per session; the label is for screen readers and the CSV.
+            enrolment.cells.append((record.status, labels[record.status]) if record else ("", ""))
+            if record:
+                statuses[session.pk] = record.status
+                per_session[session.pk][record.status] += 1
+                minutes += attendance_minutes(record, sessions_by_id[session.pk])
+        enrolment.minutes_learned = minutes
+        enrolment.evaluation = evaluation_for_enrolment(
+            enrolment, rules=rules, sessions=facts, statuses=statuses, extras=extras
+        )
+        completion_counts[enrolment.evaluation.state] += 1
+        profession = enrolment.user.profession.name if enrolment.user.profession else "—"
+        organisation = enrolment.user.organisation_name or "—"
+        by_profession[profession] = by_profession.get(profession, 0) + minutes
+        by_organisation[organisation] = by_organisation.get(organisation, 0) + minutes
+    for session in sessions:
+        counts = per_session[session.pk]
+        session.counts = counts
+        session.attended = sum(counts[s] for s in ARRIVED_STATUSES)
+        session.attended_percent = (
+            round(100 * session.attended / len(enrolments)) if enrolments else 0
+        )
+    total_minutes = sum(e.minutes_learned for e in enrolments)
+    return {
+        "run": run,
+        "sessions": sessions,
+        "people": enrolments,
+        "total_minutes": total_minutes,
+        "by_profession": sorted(by_profession.items(), key=lambda kv: -kv[1]),
+        "by_organisation": sorted(by_organisation.items(), key=lambda kv: -kv[1]),
+        "completion_counts": completion_counts,
+        "completion_rate": (
+            round(100 * completion_counts[CompletionState.COMPLETED] / len(enrolments))
+            if enrolments
+            else 0
+        ),
+    }
+
+
+def session_list_for_day(*, day: dt.date) -> list[Session]:
+    """Sessions held on ``day`` (Asia/Tokyo), with seats taken and arrivals, in one query."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return list(
+        Session.objects.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("run__course", "venue")
+        .annotate(
+            seated=Count(
+                "run__enrolments",
+                filter=Q(run__enrolments__status__in=SEATED_STATUSES),
+                distinct=True,
+            ),
+            arrived=Count(
+                "attendances",
+                filter=Q(attendances__status__in=list(ARRIVED_STATUSES)),
+                distinct=True,
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def completion_rate_for_course(*, course_id: int) -> dict:
+    """Per course, over its finished runs: how many people with a seat completed (one query)."""
+    counts = Enrolment.objects.filter(
+        run__course_id=course_id,
+        run__ends_on__lt=timezone.localdate(),
+        status__in=SEATED_STATUSES,
+    ).aggregate(
+        seated=Count("pk"),
+        completed=Count("pk", filter=Q(status=EnrolmentStatus.COMPLETED)),
+    )
+    seated = counts["seated"] or 0
+    counts["percent"] = round(100 * counts["completed"] / seated) if seated else None
+    return counts

@@ -1,0 +1,91 @@
+"""Calendars (issue #6): sessions as calendar events, for downloads and personal feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Enrolment, RunStatus, Session, SessionStatus
+from courses.selectors.attendance import SEATED_STATUSES
+from lms.calendar import CalendarEvent
+
+# Cancelled sessions stay in personal feeds this long, so subscribed clients remove them.
+CANCELLED_KEPT_IN_FEEDS = dt.timedelta(days=30)
+
+
+# Past sessions stay in feeds for a year (the feed stays small for long-time participants).
+PAST_KEPT_IN_FEEDS = dt.timedelta(days=365)
+
+
+def session_calendar_event(session: Session, *, for_participant: bool) -> CalendarEvent:
+    """A session as a calendar event.  The online meeting link only goes into calendars of
+    people with a seat (``for_participant``); the UID never changes for the session's life."""
+    from django.urls import reverse
+
+    run, course = session.run, session.run.course
+    my_learning = settings.SITE_URL + reverse("courses:my_learning")
+    page = settings.SITE_URL + (course.url or "")
+    where = ""
+    if session.venue_id:
+        where = f"{session.venue.name}（{session.venue.address}）"
+    if for_participant and session.online_url:
+        where = f"{where} / {session.online_url}" if where else session.online_url
+    description = "\n".join(
+        line
+        for line in [
+            f"{course.title} {run.title}",
+            course.summary,
+            page,
+            (_("Join online from My learning: %(url)s") % {"url": my_learning})
+            if for_participant and session.online_url
+            else "",
+        ]
+        if line
+    )
+    return CalendarEvent(
+        uid=f"session-{session.pk}@{settings.CALENDAR_UID_DOMAIN}",
+        sequence=session.sequence,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        summary=f"{course.title}（{session.title}）",
+        description=description,
+        location=where,
+        url=page,
+        cancelled=session.status == SessionStatus.CANCELLED or run.status == RunStatus.CANCELLED,
+        last_modified=max(session.updated_at, run.updated_at),
+    )
+
+
+def _calendar_sessions() -> QuerySet[Session]:
+    return Session.objects.select_related("run__course", "venue").order_by("starts_at", "pk")
+
+
+def sessions_for_calendar(*, session_ids=None, run=None) -> list[Session]:
+    sessions = _calendar_sessions()
+    if run is not None:
+        sessions = sessions.filter(run=run)
+    if session_ids is not None:
+        sessions = sessions.filter(pk__in=session_ids)
+    return list(sessions)
+
+
+def has_seat(*, user, run_id: int) -> bool:
+    return (
+        user.is_authenticated
+        and Enrolment.objects.filter(run_id=run_id, user=user, status__in=SEATED_STATUSES).exists()
+    )
+
+
+def feed_sessions_for_user(*, user, now: dt.datetime) -> list[Session]:
+    """The sessions of every run the person has a seat in (cancelled ones for a while), in one
+    query whatever their number."""
+    return list(
+        _calendar_sessions()
+        .filter(run__enrolments__user=user, run__enrolments__status__in=SEATED_STATUSES)
+        .exclude(status=SessionStatus.CANCELLED, updated_at__lt=now - CANCELLED_KEPT_IN_FEEDS)
+        .filter(ends_at__gte=now - PAST_KEPT_IN_FEEDS)
+        .distinct()
+    )
