@@ -29,6 +29,7 @@ from cms.models import (
 )
 from cms.services import site_home_ensure
 from courses.demo import load_demo_courses
+from exchange.demo import load_demo_exchange
 from lessons.demo import load_demo_lessons
 from lms import roles
 from lms.models import Field, Municipality, OrganisationType, Profession, User
@@ -428,6 +429,7 @@ def load_demo_content() -> list[DemoAccount]:
     load_demo_surveys()
     load_demo_opportunities()
     load_demo_organisations()
+    load_demo_exchange()  # after the organisations: posts by their admin and members
     office = PlatformOffice.load()
     if not office.name:
         office.name = "ひょうごつながりアカデミー事務局（デモ）"

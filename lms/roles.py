@@ -61,6 +61,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("mentoring", "view_mentoringsession"),
         *[("surveys", f"{action}_survey") for action in ("add", "change", "view")],
         *[("organisations", f"{action}_organisationapplication") for action in ("change", "view")],
+        # The members' exchange: read every post, hide posts, write notices to members.
+        ("exchange", "view_post"),
+        ("exchange", "moderate_post"),
+        *[("exchange", f"{action}_notice") for action in ("add", "view")],
         *[
             ("lessons", f"{action}_{model}")
             for model in ("lessonprogress", "quizattempt")

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "surveys",
     "organisations",
     "opportunities",
+    "exchange",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -201,8 +202,8 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", DATA_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", DATA_DIR / "media"))
-# Files only the application serves, after a permission check (certificate PDFs): never under
-# MEDIA_ROOT, which the web server publishes as it is.
+# Files only the application serves, after a permission check (certificate PDFs, attachments
+# in the members' exchange): never under MEDIA_ROOT, which the web server publishes as it is.
 PRIVATE_ROOT = Path(os.environ.get("DJANGO_PRIVATE_ROOT", DATA_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -301,6 +302,9 @@ VOLUNTEER_LEADER_HOURS = int(os.environ.get("VOLUNTEER_LEADER_HOURS", "20"))
 PLATFORM_TERMS_VERSION = os.environ.get("PLATFORM_TERMS_VERSION", "2026-11")
 # Invitations to join an organisation's members expire after this many days.
 ORGANISATION_INVITATION_DAYS = int(os.environ.get("ORGANISATION_INVITATION_DAYS", "14"))
+# Members' information exchange: the largest attachment accepted, in megabytes.  Attachments
+# are kept in the private storage (PRIVATE_ROOT) and served only after a permission check.
+EXCHANGE_MAX_UPLOAD_MB = int(os.environ.get("EXCHANGE_MAX_UPLOAD_MB", "10"))
 
 # --- Calendars ------------------------------------------------------------------------------
 # The domain in calendar UIDs (session-12@<domain>): keep it stable once calendars exist.

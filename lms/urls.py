@@ -24,6 +24,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", lms_views.health, name="health"),
     path("sitemap.xml", cms_views.sitemap, name="sitemap"),
 ]
 
@@ -48,6 +49,7 @@ urlpatterns += i18n_patterns(
     path("", include("organisations.urls")),
     path("", include("organisations.activity_urls")),
     path("", include("opportunities.urls")),
+    path("", include("exchange.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Wagtail's catch-all comes last.
     path("", include(wagtail_urls)),

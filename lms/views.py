@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -149,3 +150,20 @@ class CalendarFeedView(LoginRequiredMixin, View):
                 _("Your calendar has a new private address. The old address no longer works."),
             )
         return redirect(reverse("profile") + "#calendar")
+
+
+def health(request):
+    """The floor endpoint and load-balancer check: one trivial query through the full middleware.
+
+    200 ``ok`` when the database answers; 503 with the reason when it does not, so a balancer
+    takes the process out of rotation. Benchmarks measure pages against this one.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse(
+            "database unavailable\n", status=503, content_type="text/plain; charset=utf-8"
+        )
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")

@@ -111,6 +111,19 @@ LABELS = {
     "note_from_the_organisation": _("Note from the organisation"),
     "hours_logged": _("Hours logged"),
     "what": _("What you did"),
+    # The members' exchange
+    "members_exchange": _("Members' exchange"),
+    "posts": _("Posts"),
+    "comments": _("Comments"),
+    "kind": _("Kind"),
+    "title": _("Title"),
+    "text": _("Text"),
+    "link": _("Link"),
+    "attachments": _("Attached files"),
+    "posted_at": _("Posted at"),
+    "hidden_by_the_secretariat": _("Hidden by the secretariat"),
+    "on": _("On the post"),
+    "weekly_digest": _("Weekly email"),
 }
 
 
