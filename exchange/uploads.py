@@ -142,13 +142,19 @@ def _is_odf(upload, extension: str) -> bool:
     return mimetype == CONTENT_TYPES[extension]
 
 
+# Excel in Japan saves CSV as Shift_JIS (cp932) unless told otherwise, so both are text here.
+TEXT_ENCODINGS = ("utf-8-sig", "cp932")
+
+
 def _is_text(upload) -> bool:
-    """UTF-8 (a byte-order mark allowed), no NUL bytes."""
+    """UTF-8 (a byte-order mark allowed) or Shift_JIS as Excel writes it, no NUL bytes."""
     data = b"".join(upload.chunks()) if hasattr(upload, "chunks") else upload.read()
     if b"\x00" in data:
         return False
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    return True
+    for encoding in TEXT_ENCODINGS:
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
