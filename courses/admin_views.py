@@ -37,7 +37,7 @@ can_decide = permission_required("courses.change_enrolment", raise_exception=Tru
 def pending_requests(request):
     requests_ = (
         Enrolment.objects.filter(status=EnrolmentStatus.PENDING)
-        .select_related("user__profession", "user__municipality", "run__course")
+        .select_related("user__profession", "user__municipality__parent", "run__course")
         .order_by("created_at", "pk")
     )
     return TemplateResponse(

@@ -29,7 +29,7 @@ def programme_pairs(request, programme_id: int):
     waiting = [
         m
         for m in MenteeProfile.objects.filter(programme=programme)
-        .select_related("user", "municipality")
+        .select_related("user", "municipality__parent")
         .order_by("user__full_name_kana")
         if m.user_id not in paired
     ]

@@ -75,7 +75,7 @@ def activity_get_for_organisation(*, organisation: Organisation, activity_id: in
     """``organisation``'s activity, or "not found" (also for another organisation's id)."""
     activity = (
         Activity.objects.filter(pk=activity_id, organisation=organisation)
-        .select_related("municipality")
+        .select_related("municipality__parent")
         .first()
     )
     if activity is None:

@@ -55,7 +55,7 @@ def members_of(*, organisation: Organisation) -> QuerySet[Membership]:
 def applications_open() -> QuerySet[OrganisationApplication]:
     return (
         OrganisationApplication.objects.filter(status__in=OPEN_APPLICATION_STATUSES)
-        .select_related("organisation_type__group", "municipality")
+        .select_related("organisation_type__group", "municipality__parent")
         .prefetch_related("fields")
         .order_by("created_at", "pk")
     )

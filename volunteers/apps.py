@@ -25,7 +25,7 @@ class VolunteersConfig(AppConfig):
 
         profile = (
             VolunteerProfile.objects.filter(user=user)
-            .select_related("municipality", "coordinator", "entered_by")
+            .select_related("municipality__parent", "coordinator", "entered_by")
             .prefetch_related("fields", "stage_changes", "notes", "hours", "nominations")
             .first()
         )

@@ -81,7 +81,7 @@ def likely_duplicates(
         match |= Q(phone_key=phone_key(phone))
     if kana_key(kana) and municipality_id and age_band:
         match |= Q(kana_key=kana_key(kana), municipality_id=municipality_id, age_band=age_band)
-    candidates = VolunteerProfile.objects.filter(match).select_related("user", "municipality")
+    candidates = VolunteerProfile.objects.filter(match).select_related("user", "municipality__parent")
     if exclude_pk:
         candidates = candidates.exclude(pk=exclude_pk)
     return list(candidates.order_by("created_at", "pk"))
@@ -94,7 +94,7 @@ def waiting_for_contact(*, days: int, now: dt.datetime | None = None) -> QuerySe
         VolunteerProfile.objects.filter(
             stage=Stage.APPLIED, stage_changed_at__lt=now - dt.timedelta(days=days)
         )
-        .select_related("user", "municipality")
+        .select_related("user", "municipality__parent")
         .order_by("stage_changed_at", "pk")
     )
 
@@ -182,7 +182,7 @@ def volunteer_board() -> list[dict]:
             )
         )
         .filter(place__lte=BOARD_CARDS_PER_STAGE)
-        .select_related("user", "municipality")
+        .select_related("user", "municipality__parent")
     )
     by_stage: dict[str, list] = {}
     for profile in cards:
@@ -371,7 +371,7 @@ def volunteer_own_page(*, user: User) -> dict | None:
 
     profile = (
         VolunteerProfile.objects.filter(user=user)
-        .select_related("municipality", "coordinator")
+        .select_related("municipality__parent", "coordinator")
         .prefetch_related("fields")
         .first()
     )
@@ -431,7 +431,7 @@ def leader_candidates(*, now: dt.datetime | None = None) -> list[VolunteerProfil
             minutes_volunteered=Coalesce(Subquery(minutes), Value(0)),
             nominated=Exists(Nomination.objects.filter(profile=OuterRef("pk"))),
         )
-        .select_related("user", "municipality")
+        .select_related("user", "municipality__parent")
         .prefetch_related(
             Prefetch("nominations", queryset=Nomination.objects.select_related("nominated_by"))
         )

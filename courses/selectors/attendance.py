@@ -47,7 +47,7 @@ def roster_for_session(*, session: Session, query: str = "") -> dict:
     across hiragana/katakana and full/half width."""
     enrolments = list(
         Enrolment.objects.filter(run_id=session.run_id, status__in=SEATED_STATUSES)
-        .select_related("user__profession", "user__municipality")
+        .select_related("user__profession", "user__municipality__parent")
         .order_by("user__full_name_kana", "user__full_name", "pk")
     )
     records = {

@@ -39,7 +39,7 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
             "certificates",  # issue #5: the holder's download link
             Prefetch(
                 "run__sessions",
-                queryset=Session.objects.select_related("venue__municipality").order_by(
+                queryset=Session.objects.select_related("venue__municipality__parent").order_by(
                     "starts_at"
                 ),
             ),

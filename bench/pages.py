@@ -1,0 +1,204 @@
+"""Key pages under gunicorn, one client (issue #9, item 2): each page's median and p95 latency,
+its ratio to the floor endpoint measured in the same run, and its SQL query count.
+
+    .venv/bin/python bench/pages.py                          # DATABASE_URL, else var/db.sqlite3
+    .venv/bin/python bench/pages.py --requests 50 --warmup 5
+    DATABASE_URL=postgres://ci:ci@127.0.0.1:5432/hyogo_bench .venv/bin/python bench/pages.py
+
+The database should hold ``generate_data`` output (its learner, coordinator, mentor, big run);
+without it the script says so and stops.  The floor is ``/health/``: one trivial query through
+the same middleware and the same gunicorn workers.  Page and floor requests alternate, so
+both see the same conditions.  Query counts come from the same URLs requested in this process
+with Django's test client (the count does not depend on the server); a page whose count grows
+with the data shows up when the script is run on a small and on a full-size dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import is_postgres, median, percentile, report, setup_django  # noqa: E402
+
+FLOOR = "/health/"
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    who: str | None  # the role whose session requests it (None: anonymous)
+
+
+def targets() -> tuple[list[Page], dict]:
+    """The key pages with ids from the generated data, and the people who open them."""
+    from django.db.models import Count
+
+    from bench.generate import COORDINATOR_EMAIL, LEARNER_EMAIL, MENTOR_EMAIL
+    from certificates.models import Certificate, CertificateStatus
+    from courses.models import CourseRun, Session
+    from lms.models import Field, Municipality, User
+    from lms.services import calendar_feed_regenerate
+    from volunteers.models import Stage
+
+    people = {
+        "learner": User.objects.filter(email=LEARNER_EMAIL).first(),
+        "coordinator": User.objects.filter(email=COORDINATOR_EMAIL).first(),
+        "mentor": User.objects.filter(email=MENTOR_EMAIL).first(),
+    }
+    if not all(people.values()):
+        raise SystemExit("No generated data here: run `manage.py generate_data --scale …` first.")
+    big_run = (
+        CourseRun.objects.annotate(people=Count("enrolments"))
+        .filter(course__slug__startswith="bench-")
+        .order_by("-people", "pk")
+        .select_related("course")
+        .first()
+    )
+    session = Session.objects.filter(run=big_run).order_by("starts_at").first()
+    feed = getattr(people["learner"], "calendar_feed", None) or calendar_feed_regenerate(
+        user=people["learner"]
+    )
+    certificate = Certificate.objects.filter(status=CertificateStatus.VALID).order_by("pk").first()
+    field = Field.objects.order_by("pk").first()
+    himeji = Municipality.objects.get(name="姫路市", parent__isnull=True)
+    pages = [
+        Page("home", "/", None),
+        Page("catalogue, filtered and searched", f"/courses/?q=研修&field={field.slug}", None),
+        Page("course page", big_run.course.url, None),
+        Page("My learning (30 enrolments)", "/learning/", "learner"),
+        Page(
+            "session roster (300)", f"/admin/courses/sessions/{session.pk}/roster/", "coordinator"
+        ),
+        Page(
+            "attendance matrix (300 × 12)",
+            f"/admin/courses/runs/{big_run.pk}/attendance/",
+            "coordinator",
+        ),
+        Page("calendar feed (~200 sessions)", f"/calendar/{feed.token}.ics", None),
+        Page(
+            "certificate verification",
+            f"/certificates/verify/{certificate.verification_code}/",
+            None,
+        ),
+        Page(
+            "volunteer list, filtered",
+            f"/admin/volunteers/?stage={Stage.ACTIVE}&municipality={himeji.pk}",
+            "coordinator",
+        ),
+        Page("mentoring alerts", "/admin/mentoring/alerts/", "coordinator"),
+    ]
+    return pages, people
+
+
+def query_counts(pages: list[Page], people: dict) -> dict[str, tuple[int, int]]:
+    """(status, queries) of each page, requested in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for page in pages:
+        client = Client()
+        if page.who:
+            client.force_login(people[page.who])
+        client.get(page.path)  # warm caches the server's workers would have warm too
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(page.path)
+        counts[page.name] = (response.status_code, len(captured.captured_queries))
+    return counts
+
+
+def time_pages(
+    base_url: str, pages: list[Page], sessions: dict, requests: int, warmup: int
+) -> dict[str, list[float]]:
+    """Milliseconds per request for each page and for the floor, alternating the two."""
+    import httpx
+
+    timings: dict[str, list[float]] = {FLOOR: []}
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        for page in pages:
+            cookies = {"sessionid": sessions[page.who]} if page.who else {}
+            timings[page.name] = []
+            for index in range(warmup + requests):
+                for path, name, jar in ((page.path, page.name, cookies), (FLOOR, FLOOR, {})):
+                    started = time.perf_counter()
+                    response = client.get(path, cookies=jar)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    if response.status_code != 200:
+                        raise SystemExit(f"{path} answered {response.status_code}")
+                    if index >= warmup:
+                        timings[name].append(elapsed)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("DATABASE_URL")
+    setup_django(database_url)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from django.db import connection
+
+    from bench.rush import _session_key
+    from bench.server import GunicornServer
+
+    pages, people = targets()
+    counts = query_counts(pages, people)
+    sessions = {role: _session_key(person) for role, person in people.items()}
+    vendor = connection.vendor
+    connection.close()
+    with GunicornServer(database_url, workers=args.workers, threads=1) as server:
+        timings = time_pages(server.url, pages, sessions, args.requests, args.warmup)
+
+    floor_median = median(timings[FLOOR])
+    results = []
+    rows = [("database", vendor), ("floor (/health/) median", f"{floor_median:.1f} ms")]
+    for page in pages:
+        values = timings[page.name]
+        status, queries = counts[page.name]
+        result = {
+            "page": page.name,
+            "path": "/calendar/<token>.ics" if page.path.startswith("/calendar/") else page.path,
+            "median_ms": round(median(values), 1),
+            "p95_ms": round(percentile(values, 0.95), 1),
+            "ratio_to_floor": round(median(values) / floor_median, 1) if floor_median else None,
+            "queries": queries,
+            "status": status,
+        }
+        results.append(result)
+        rows.append(
+            (
+                page.name,
+                f"median {result['median_ms']} ms, p95 {result['p95_ms']} ms, "
+                f"{result['ratio_to_floor']}× floor, {queries} queries",
+            )
+        )
+    report(
+        f"pages-{'postgresql' if is_postgres(database_url) else 'sqlite'}",
+        f"Key pages, one client ({vendor})",
+        rows,
+        {
+            "database": vendor,
+            "requests_per_page": args.requests,
+            "workers": args.workers,
+            "floor_median_ms": round(floor_median, 1),
+            "floor_p95_ms": round(percentile(timings[FLOOR], 0.95), 1),
+            "pages": results,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
