@@ -66,6 +66,8 @@ def issue_by_hand(request, enrolment_id: int):
         )
     except services.CertificateError as exc:
         messages.error(request, str(exc))
+    except services.CertificatePdfError as exc:
+        _pdf_pending(request, exc.certificate)
     else:
         if getattr(certificate, "just_issued", False):
             messages.success(request, _("Issued %(serial)s.") % {"serial": certificate.serial})
@@ -110,12 +112,26 @@ def reissue(request, certificate_id: int):
         )
     except services.CertificateError as exc:
         messages.error(request, str(exc))
+    except services.CertificatePdfError as exc:
+        _pdf_pending(request, exc.certificate)
     else:
         messages.success(
             request,
             _("%(old)s was replaced by %(new)s.") % {"old": certificate.serial, "new": new.serial},
         )
     return _back(certificate)
+
+
+def _pdf_pending(request, certificate: Certificate) -> None:
+    """Issued, but the PDF failed: the certificate stands and its PDF is made again later."""
+    messages.warning(
+        request,
+        _(
+            "Issued %(serial)s, but its PDF could not be made yet. It will be tried again "
+            "automatically within about 20 minutes."
+        )
+        % {"serial": certificate.serial},
+    )
 
 
 def _back(certificate: Certificate):

@@ -65,7 +65,15 @@ def download(request, serial: str):
     if not (is_holder or is_staff):
         raise Http404
     if not certificate.pdf:
-        raise Http404
+        if certificate.status != CertificateStatus.VALID:
+            raise Http404  # erased at the holder's request, or revoked before it was made
+        # Issued (serial and facts recorded) but the PDF is still being rendered, or rendering
+        # failed and will be tried again: say so rather than fail.
+        response = TemplateResponse(
+            request, "certificates/pdf_pending.html", {"certificate": certificate}, status=503
+        )
+        response["Retry-After"] = "60"
+        return response
     return FileResponse(
         certificate.pdf.open("rb"),
         as_attachment=True,

@@ -13,13 +13,14 @@ PERIODIC_JOBS = [
     ("mentoring-weekly-digest", "mentoring.tasks.send_weekly_digest", 24 * 60),
     ("survey-invitations", "surveys.tasks.send_invitations", 15),
     ("exchange-weekly-digest", "exchange.tasks.send_weekly_digest", 24 * 60),
+    ("certificate-pdfs", "certificates.tasks.render_missing_pdfs", 15),
 ]
 
 
 def schedules_ensure() -> list[Schedule]:
     """Create or update every periodic job and remove ones we no longer run; safe on every deploy."""
     Schedule.objects.filter(
-        func__regex=r"^(lms|courses|volunteers|mentoring|surveys|exchange)\.tasks\."
+        func__regex=r"^(lms|courses|volunteers|mentoring|surveys|exchange|certificates)\.tasks\."
     ).exclude(name__in=[name for name, _func, _minutes in PERIODIC_JOBS]).delete()
     schedules = []
     for name, func, minutes in PERIODIC_JOBS:

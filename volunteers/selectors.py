@@ -81,7 +81,9 @@ def likely_duplicates(
         match |= Q(phone_key=phone_key(phone))
     if kana_key(kana) and municipality_id and age_band:
         match |= Q(kana_key=kana_key(kana), municipality_id=municipality_id, age_band=age_band)
-    candidates = VolunteerProfile.objects.filter(match).select_related("user", "municipality__parent")
+    candidates = VolunteerProfile.objects.filter(match).select_related(
+        "user", "municipality__parent"
+    )
     if exclude_pk:
         candidates = candidates.exclude(pk=exclude_pk)
     return list(candidates.order_by("created_at", "pk"))

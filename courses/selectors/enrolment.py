@@ -67,7 +67,9 @@ def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun
             )
         )
         .prefetch_related(
-            Prefetch("sessions", queryset=Session.objects.select_related("venue__municipality__parent")),
+            Prefetch(
+                "sessions", queryset=Session.objects.select_related("venue__municipality__parent")
+            ),
             Prefetch(
                 "seat_pools",
                 queryset=RunSeatPool.objects.prefetch_related("professions").order_by(

@@ -31,7 +31,9 @@ def breakout_people_for_run(*, run: CourseRun) -> list[Enrolment]:
     """Everyone in the room, with what the groups page shows, in one query."""
     return list(
         Enrolment.objects.filter(run=run, status__in=GROUPED_STATUSES)
-        .select_related("user__profession", "user__organisation_group", "user__municipality__parent")
+        .select_related(
+            "user__profession", "user__organisation_group", "user__municipality__parent"
+        )
         .order_by("breakout_group", "user__full_name_kana", "pk")
     )
 

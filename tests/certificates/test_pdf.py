@@ -119,3 +119,29 @@ def test_the_seal_from_the_design_is_printed(tmp_path):
 
     # The QR code is vector graphics; the seal is the one raster image.
     assert (raster_images(plain), raster_images(certificate)) == (0, 1)
+
+
+def test_fonts_and_the_template_are_loaded_once_per_process(certificate, monkeypatch):
+    """The process's one FontConfiguration keeps the font faces it has loaded: a further
+    certificate fetches no font file again; the template comes from the cached loader."""
+    from django.template import engines
+
+    from certificates import rendering
+
+    fetched = []
+    real_fetch = rendering.CertificateAssetFetcher.fetch
+
+    def counting(self, url, headers=None):
+        fetched.append(url)
+        return real_fetch(self, url, headers)
+
+    monkeypatch.setattr(rendering.CertificateAssetFetcher, "fetch", counting)
+    assert rendering._font_config() is rendering._font_config()
+
+    data = rendering.render_certificate_pdf(certificate)
+
+    assert data.startswith(b"%PDF")
+    assert [url for url in fetched if url.startswith("file:")] == []
+    loaders = engines["django"].engine.template_loaders
+    assert [type(loader).__name__ for loader in loaders] == ["Loader"]
+    assert type(loaders[0]).__module__ == "django.template.loaders.cached"
