@@ -391,7 +391,7 @@ def pgbench_script(
         "\n".join(
             [
                 "SELECT user_id AS uid FROM rush_pgbench_people"
-                " WHERE n = nextval('rush_pgbench_person') \\gset",
+                " WHERE n = (SELECT nextval('rush_pgbench_person')) \\gset",
                 "BEGIN;",
                 lock + ";",
                 exists + ";",
