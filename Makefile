@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup venv system-deps system-deps-test migrate messages demo lint format makemessages clean
+.PHONY: run test setup venv system-deps system-deps-test migrate messages demo lint format makemessages clean bench
 
 run: setup demo
 	@PORT=$(PORT) bash scripts/run.sh
@@ -52,6 +52,10 @@ lint: venv
 format: venv
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
+
+# The performance run of issue #9 (about 15 minutes): data, benchmarks, docs/performance.md.
+bench: venv
+	@bash scripts/bench.sh
 
 clean:
 	rm -rf var/db.sqlite3* var/media var/static
