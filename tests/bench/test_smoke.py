@@ -6,7 +6,7 @@ from bench import bulk_certificates, rush
 from courses.models import Enrolment, EnrolmentStatus
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rush_places_seats_then_waiting_list(live_server, home_page):
     plan = rush.prepare(people=12, seats=4)
     figures = rush.run_rush(live_server.url, plan, timeout=60, in_flight=1)
@@ -24,7 +24,7 @@ def test_inversions_counts_pairs_out_of_arrival_order():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_enrolment_sql_becomes_a_pgbench_script(home_page):
     statements = rush.capture_enrolment_sql()
     probe = Enrolment.objects.get(status=EnrolmentStatus.ENROLLED)
