@@ -38,6 +38,7 @@ INVITEE = "kouhai@a-shokudo.example.jp"  # an invitation A's admin sent
 PENDING_TITLE = "まだ審査中の新しい居場所"  # A's activity waiting for the secretariat
 WAITING_NAME = "応募 待子"  # a volunteer whose application A has not decided yet
 MEMBER_EMAIL = "kaiin@a-shokudo.example.jp"  # a plain member of A
+PLACED_EMAIL = "haizen@example.jp"  # a registered volunteer A accepted (nominations name them)
 SECRETS = {
     APPLICANT_PHONE: {"coordinator", "superuser"},
     INVITEE: {"admin_a"},
@@ -54,6 +55,7 @@ PEOPLE = [
     "admin_b",
     "coordinator",
     "content_editor",
+    "admin_access_only",  # staff who may open the admin, nothing more
     "superuser",
 ]
 EVERYONE = set(PEOPLE)
@@ -107,10 +109,10 @@ MATRIX = {
 # What a POST would do if it were allowed: the most harmful thing each form can do.
 POST_DATA = {
     "organisations:invite": {"email": "nottaken@example.jp", "role": "admin"},
-    "organisations:nominate": {"email": "x@example.jp", "reason": "乗っ取り"},
+    "organisations:nominate": {"email": PLACED_EMAIL, "reason": "乗っ取り"},
     "organisations:member": {"action": "remove"},
     "opportunities:apply": {},
-    "opportunities:log_hours": {},
+    "opportunities:log_hours": "hours",  # filled in with the accepted application's form
     "opportunities:withdraw": {},
     "opportunities:decide": {"decision": "declined"},
     "opportunities:review_hours": {"action": "confirm"},
@@ -169,6 +171,8 @@ def scene(client, directory_page, role_user):
 
     opportunity = make_opportunity(org_a, title="A の配膳ボランティア")
     placed = volunteer().user
+    placed.email = PLACED_EMAIL
+    placed.save(update_fields=["email"])
     waiting = volunteer().user
     waiting.full_name = WAITING_NAME
     waiting.save(update_fields=["full_name"])
@@ -197,6 +201,7 @@ def scene(client, directory_page, role_user):
         "admin_b": admin_b,
         "coordinator": role_user(roles.COORDINATORS, is_staff=True),
         "content_editor": role_user(roles.CONTENT_EDITORS, is_staff=True),
+        "admin_access_only": admin_access_only(),
         "superuser": UserFactory(is_staff=True, is_superuser=True),
     }
     membership = Membership.objects.get(user=member_a)
@@ -224,12 +229,39 @@ def scene(client, directory_page, role_user):
         "organisations_moderation_reject": {"version_id": pending.pk},
         "organisations_moderation_trust": {"organisation_id": org_a.pk},
     }
-    return {"people": people, "kwargs": kwargs, "org_b": org_b}
+    prefix = f"log-{accepted.pk}"
+    hours = {
+        f"{prefix}-date": timezone.localdate().isoformat(),
+        f"{prefix}-minutes": "60",
+        f"{prefix}-what": "なりすまし",
+    }
+    return {"people": people, "kwargs": kwargs, "org_b": org_b, "hours": hours}
+
+
+def admin_access_only():
+    from django.contrib.auth.models import Permission
+
+    person = UserFactory(is_staff=True)
+    person.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    return person
+
+
+def post_data(name: str, scene) -> dict:
+    data = POST_DATA.get(name, {})
+    return scene["hours"] if data == "hours" else data
 
 
 def snapshot() -> tuple:
     """Everything the URLs above could change."""
+    from cms.models import Organisation
+    from volunteers.models import Nomination, StageChange
+
     return (
+        sorted(Organisation.objects.values_list("pk", "trusted", "is_listed")),
+        Nomination.objects.count(),
+        StageChange.objects.count(),
         sorted(OrganisationApplication.objects.values_list("pk", "status")),
         sorted(Membership.objects.values_list("pk", "organisation_id", "user_id", "role")),
         sorted(Invitation.objects.values_list("pk", "email", "accepted_at")),
@@ -280,7 +312,7 @@ def test_each_person_reaches_only_what_they_may(client, scene, who):
                     if who not in may_see:
                         assert secret not in body, (who, url, secret)
             continue
-        response = getattr(client, method)(url, POST_DATA.get(name, {}))
+        response = getattr(client, method)(url, post_data(name, scene))
         assert_denied(response, who, url)
         body = response.content.decode()
         for secret in SECRETS:
@@ -321,6 +353,24 @@ def test_an_admin_of_b_cannot_reach_a_through_bs_own_address(client, scene):
             continue  # only addresses that also carry one of A's ids
         with translation.override("ja"):
             url = reverse(name, kwargs={**kwargs, "slug": b_slug})
-        response = getattr(client, method)(url, POST_DATA.get(name, {}))
+        response = getattr(client, method)(url, post_data(name, scene))
         assert response.status_code == 404, (url, response.status_code)
     assert snapshot() == before
+
+
+def test_the_refused_payloads_work_for_those_allowed(client, scene):
+    """The POSTs above are real ones: made by the right person, they change something (so
+    "nothing changes" for everyone else can fail)."""
+    for who, name in [
+        ("admin_a", "organisations:nominate"),
+        ("admin_a", "organisations:invite"),
+        ("admin_a", "opportunities:decide"),
+        ("admin_a", "opportunities:review_hours"),
+        ("volunteer", "opportunities:log_hours"),
+        ("coordinator", "organisations_moderation_trust"),
+        ("coordinator", "organisations_application_decide"),
+    ]:
+        client.force_login(scene["people"][who])
+        before = snapshot()
+        client.post(url_for(name, scene), post_data(name, scene))
+        assert snapshot() != before, (who, name)
