@@ -92,22 +92,24 @@ def test_serials_stay_gap_free_when_some_issues_are_refused_or_their_pdfs_fail(m
 
 @pytest.mark.usefixtures("home_page")
 def test_rendering_is_outside_the_lock(monkeypatch):
-    """Four certificates of one kind and year at once, each PDF taking 0.4 s: the serial's lock
-    is released before rendering, so the four render side by side, not one after another."""
-    import time
+    """Four certificates of one kind and year at once: each renderer waits until all four are
+    rendering.  That only happens if the serial's lock is released before rendering; one after
+    another, the barrier times out and the renders fail."""
+    import threading
 
     from certificates import rendering
 
     run = CourseRunFactory(capacity=20)
     enrolments = [EnrolmentFactory(run=run, status=EnrolmentStatus.COMPLETED) for _ in range(4)]
-    monkeypatch.setattr(
-        rendering, "render_certificate_pdf", lambda *a, **k: time.sleep(0.4) or b"%PDF-1.7 test"
-    )
+    all_rendering = threading.Barrier(4, timeout=20)
 
-    started = time.monotonic()
+    def render(*args, **kwargs):
+        all_rendering.wait()
+        return b"%PDF-1.7 test"
+
+    monkeypatch.setattr(rendering, "render_certificate_pdf", render)
+
     outcomes = race([lambda e=e: services.certificate_issue(enrolment=e) for e in enrolments])
-    seconds = time.monotonic() - started
 
     assert [o for o in outcomes if isinstance(o, Exception)] == []
-    assert seconds < 1.2  # one after another would take 1.6 s
     assert not Certificate.objects.filter(pdf="").exists()

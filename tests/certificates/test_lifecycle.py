@@ -379,6 +379,44 @@ def test_storing_twice_keeps_the_first_pdf_and_deletes_the_second():
     assert set(storage.listdir(folder)[1]) == files_before  # the second PDF was deleted
 
 
+def test_a_certificate_revoked_while_its_pdf_renders_never_gets_it(role_user, monkeypatch):
+    """Staff revoke while the worker renders: the rendered PDF is not stored, and its file is
+    deleted again (a revoked certificate has no PDF to hand out)."""
+    from django.core.files.storage import storages
+
+    from certificates import rendering
+
+    real_render = rendering.render_certificate_pdf
+    monkeypatch.setattr(
+        rendering, "render_certificate_pdf", lambda *a, **k: (_ for _ in ()).throw(OSError())
+    )
+    enrolment = completed()
+    with pytest.raises(services.CertificatePdfError):
+        services.certificate_issue(enrolment=enrolment)
+    certificate = Certificate.objects.get()
+    staff = role_user(roles.COORDINATORS, is_staff=True)
+
+    def render_then_revoked(*args, **kwargs):
+        data = real_render(*args, **kwargs)
+        services.certificate_revoke(
+            certificate=Certificate.objects.get(pk=certificate.pk), by=staff, reason="誤発行"
+        )
+        return data
+
+    monkeypatch.setattr(rendering, "render_certificate_pdf", render_then_revoked)
+    private = storages["private"]
+    folder = f"certificates/{timezone.localdate():%Y}"
+    files_before = set(private.listdir(folder)[1]) if private.exists(folder) else set()
+
+    services.certificate_store_pdf(certificate)
+
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.REVOKED
+    assert not certificate.pdf and not certificate.pdf_sha256
+    files_after = set(private.listdir(folder)[1]) if private.exists(folder) else set()
+    assert files_after == files_before
+
+
 def test_a_certificate_whose_pdf_is_not_ready_says_so(client, role_user, monkeypatch):
     from certificates import rendering
 
