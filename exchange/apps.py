@@ -9,6 +9,9 @@ class ExchangeConfig(AppConfig):
     name = "exchange"
     verbose_name = _("Members' exchange")
 
+    def ready(self) -> None:
+        from exchange import receivers  # noqa: F401 - connects the signal handlers
+
     def erase_personal_data(self, user) -> None:
         """Before the account is anonymised (lms.services.user_anonymise): the person's
         comments lose their text; posts stay (they are the organisation's) but lose their

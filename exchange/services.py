@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -107,7 +106,7 @@ def post_update(
             post.save()
             post.fields.set(data.get("fields") or [])
             removed = [a for a in post.attachments.all() if a.pk in {r.pk for r in remove}]
-            names = [a.file.name for a in removed]
+            # Their files go once this is committed (exchange.receivers).
             Attachment.objects.filter(pk__in=[a.pk for a in removed]).delete()
             used = set(post.attachments.values_list("position", flat=True))
             free = [p for p in range(1, MAX_ATTACHMENTS + 1) if p not in used]
@@ -117,7 +116,6 @@ def post_update(
                     % {"count": MAX_ATTACHMENTS}
                 )
             _attach(post, uploads, by=by, free=free, stored=stored)
-            transaction.on_commit(partial(_delete_files, names))
     except BaseException:
         _delete_files(stored)
         raise
@@ -126,12 +124,11 @@ def post_update(
 
 @transaction.atomic
 def post_delete(*, post: Post, by: User) -> None:
-    """Delete a post with its comments and files (the files once the deletion is committed)."""
+    """Delete a post with its comments and files (the files once the deletion is committed,
+    by exchange.receivers)."""
     if not selectors.access_for(user=by).can_edit(post):
         raise ExchangeError(_("Only the author or the organisation's admins can delete this."))
-    names = list(post.attachments.values_list("file", flat=True))
     post.delete()
-    transaction.on_commit(partial(_delete_files, names))
 
 
 def _attach(post: Post, uploads: list, *, by: User, free: Iterable[int], stored: list) -> None:
@@ -225,6 +222,9 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+DIGEST_SETTLE = dt.timedelta(minutes=10)
+
+
 def digest_send_weekly(*, now: dt.datetime | None = None) -> int:
     """Each member who has not turned it off gets, once per ISO week, the posts and notices
     published since their last digest (not their own, never hidden posts).  Nothing new,
@@ -233,6 +233,9 @@ def digest_send_weekly(*, now: dt.datetime | None = None) -> int:
     queued."""
     now = now or timezone.now()
     week = iso_week(timezone.localdate(now))
+    # A post's created_at is set before its transaction commits (later still with uploads):
+    # cover only what is surely committed, so a post saved during this run is in the next one.
+    until = now - DIGEST_SETTLE
     people = selectors.digest_recipients()
     already = set(
         DigestSent.objects.filter(user__in=people, week=week).values_list("user_id", flat=True)
@@ -240,8 +243,8 @@ def digest_send_weekly(*, now: dt.datetime | None = None) -> int:
     people = [p for p in people if p.pk not in already]
     if not people:
         return 0
-    windows = selectors.digest_windows(users=people, now=now)
-    posts, notices = selectors.digest_candidates(since=min(windows.values()), now=now)
+    windows = selectors.digest_windows(users=people, now=until)
+    posts, notices = selectors.digest_candidates(since=min(windows.values()), now=until)
     sent = 0
     for person in people:
         since = windows[person.pk]
@@ -250,7 +253,7 @@ def digest_send_weekly(*, now: dt.datetime | None = None) -> int:
         if not (mine_posts or mine_notices):
             continue
         if _digest_send_one(
-            person=person, week=week, now=now, posts=mine_posts, notices=mine_notices
+            person=person, week=week, now=until, posts=mine_posts, notices=mine_notices
         ):
             sent += 1
     return sent

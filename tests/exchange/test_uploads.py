@@ -158,7 +158,10 @@ def test_messages_are_japanese_first(client, org, people, private_files):
     response = post_new(client, form_data(org), attachment_1=upload("x.exe", EXECUTABLE))
 
     assert response.status_code == 400
-    assert response.context["form"].errors["attachment_1"]
+    assert response.context["form"].errors["attachment_1"] == [
+        "この種類のファイルは添付できません。PDF・Word・Excel・PowerPoint・OpenDocument・"
+        "テキスト・CSVのファイルを添付してください。"
+    ]
     assert '<html lang="ja">' in response.content.decode()
     assert_nothing_saved(private_files)
 
@@ -319,3 +322,19 @@ def test_check_upload_without_the_database():
     )
     with pytest.raises(ValidationError):
         check_upload(upload("資料.pdf", b"%PDF"))  # four bytes: not "%PDF-"
+
+
+def test_deleting_an_organisation_in_the_admin_deletes_its_posts_files(
+    org, other_org, people, private_files, django_capture_on_commit_callbacks
+):
+    """Posts cascade with their organisation; their files (personal data, often) go too."""
+    make_post(org, people["author"], uploads=[upload("a.pdf", PDF), upload("b.txt", b"memo")])
+    make_post(other_org, people["other_admin"], uploads=[upload("keep.pdf", PDF)])
+    assert len(files_on_disk(private_files)) == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        org.delete()
+
+    assert [p.name for p in files_on_disk(private_files)] == [
+        Attachment.objects.get().file.name.rsplit("/", 1)[-1]
+    ]
