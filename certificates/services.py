@@ -269,15 +269,17 @@ def certificate_reissue(
     return new
 
 
-def certificates_render_missing_pdfs(*, older_than_minutes: int = 5) -> int:
+def certificates_render_missing_pdfs(*, older_than_minutes: int = 5, batch: int = 50) -> int:
     """Render the PDFs of valid certificates issued more than a few minutes ago whose PDF is
     still missing (rendering failed, or the worker stopped between the commit and the store).
-    Returns how many were stored; one failure does not stop the others."""
+    At most ``batch`` per run, oldest first, so one run stays well inside the task timeout
+    however large the backlog; the next run takes the next ones.  Returns how many were
+    stored; one failure does not stop the others."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     stored = 0
     for certificate in Certificate.objects.filter(
         status=CertificateStatus.VALID, pdf="", issued_at__lt=cutoff
-    ).order_by("pk"):
+    ).order_by("issued_at", "pk")[:batch]:
         try:
             certificate_store_pdf(certificate)
         except CertificatePdfError:

@@ -61,6 +61,27 @@ def test_settings_production_passes_check_deploy_without_warnings(tmp_path):
     assert "WARNING" not in result.stderr and "security.W" not in result.stderr
 
 
+def test_settings_production_health_check_answers_over_plain_http(tmp_path):
+    """Everything else redirects to HTTPS; the load balancer's check of /health/ must not."""
+    script = (
+        "from django.test import Client; c = Client(HTTP_HOST='example.jp'); "
+        "print(c.get('/health/').status_code, c.get('/courses/').status_code)"
+    )
+    result = _manage(
+        tmp_path,
+        "shell",
+        "-c",
+        script,
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=_random_key(),
+        ALLOWED_HOSTS="example.jp",
+        EMAIL_HOST="smtp.example.jp",
+    )
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert result.stdout.split()[-2:] == ["200", "301"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

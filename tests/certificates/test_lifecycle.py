@@ -472,3 +472,26 @@ def test_issuing_by_hand_when_the_pdf_fails_keeps_the_certificate(client, role_u
     certificate = Certificate.objects.get()
     assert response.status_code == 200 and certificate.serial in response.content.decode()
     assert not certificate.pdf
+
+
+def test_the_periodic_job_takes_a_backlog_in_batches_oldest_first(monkeypatch):
+    from certificates import rendering
+
+    real_render = rendering.render_certificate_pdf
+    monkeypatch.setattr(
+        rendering, "render_certificate_pdf", lambda *a, **k: (_ for _ in ()).throw(OSError())
+    )
+    for _ in range(3):
+        with pytest.raises(services.CertificatePdfError):
+            services.certificate_issue(enrolment=completed())
+    monkeypatch.setattr(rendering, "render_certificate_pdf", real_render)
+    oldest_first = list(Certificate.objects.order_by("pk"))
+    for age, certificate in zip((30, 20, 10), oldest_first, strict=True):
+        Certificate.objects.filter(pk=certificate.pk).update(
+            issued_at=timezone.now() - dt.timedelta(minutes=age)
+        )
+
+    assert services.certificates_render_missing_pdfs(batch=2) == 2
+    assert [bool(c.pdf) for c in Certificate.objects.order_by("pk")] == [True, True, False]
+    assert services.certificates_render_missing_pdfs(batch=2) == 1
+    assert not Certificate.objects.filter(pdf="").exists()
