@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from exchange import services
 from exchange.models import Attachment, Comment, Notice, Post
 from tests.exchange.conftest import make_post, upload
+from tests.url_names import url_names_starting_with
 
 pytestmark = pytest.mark.django_db
 
@@ -62,25 +63,8 @@ POST_DATA = {
 }
 
 
-def exchange_url_names() -> set[str]:
-    names = set()
-
-    def walk(patterns, namespace=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                full = f"{namespace}{pattern.name}"
-                if full.startswith(("exchange:", "exchange_")):
-                    names.add(full)
-
-    walk(get_resolver().url_patterns)
-    return names
-
-
 def test_every_exchange_url_is_in_the_matrix():
-    assert exchange_url_names() == set(MATRIX)
+    assert url_names_starting_with("exchange:", "exchange_") == set(MATRIX)
 
 
 @pytest.fixture

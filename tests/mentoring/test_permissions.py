@@ -5,7 +5,6 @@ person's data appears, and a URL added without an entry here fails the test."""
 import datetime as dt
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from lms import roles
@@ -13,6 +12,7 @@ from mentoring import services
 from mentoring.models import MentoringSession
 from tests.factories import UserFactory
 from tests.mentoring.helpers import active_pair, mentee, mentor, programme
+from tests.url_names import url_names_starting_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
 
@@ -44,25 +44,8 @@ MATRIX = {
 }
 
 
-def mentoring_url_names() -> set[str]:
-    names = set()
-
-    def walk(patterns, namespace=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                full = f"{namespace}{pattern.name}"
-                if full.startswith(("mentoring:", "mentoring_")):
-                    names.add(full)
-
-    walk(get_resolver().url_patterns)
-    return names
-
-
 def test_every_mentoring_url_is_in_the_matrix():
-    assert mentoring_url_names() == set(MATRIX)
+    assert url_names_starting_with("mentoring:", "mentoring_") == set(MATRIX)
 
 
 @pytest.fixture

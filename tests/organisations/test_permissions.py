@@ -7,7 +7,7 @@ A URL added without an entry here fails the first test."""
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from cms.models import Activity
@@ -28,6 +28,7 @@ from tests.factories import ActivityFactory, UserFactory
 from tests.opportunities.conftest import make_opportunity, member_of, volunteer
 from tests.organisations.test_activities import activity_post
 from tests.organisations.test_joining import form as application_form
+from tests.url_names import url_names_starting_with
 from volunteers.models import VolunteerHours
 
 pytestmark = pytest.mark.django_db
@@ -123,27 +124,10 @@ POST_DATA = {
 }
 
 
-def organisation_url_names() -> set[str]:
-    names = set()
-
-    def walk(patterns, namespace=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                full = f"{namespace}{pattern.name}"
-                if full.startswith(
-                    ("organisations:", "organisations_", "activities:", "opportunities:")
-                ):
-                    names.add(full)
-
-    walk(get_resolver().url_patterns)
-    return names
-
-
 def test_every_organisation_url_is_in_the_matrix():
-    assert organisation_url_names() == set(MATRIX)
+    assert url_names_starting_with(
+        "organisations:", "organisations_", "activities:", "opportunities:"
+    ) == set(MATRIX)
 
 
 @pytest.fixture
