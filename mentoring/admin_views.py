@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -203,12 +204,21 @@ def pair_status(request, pair_id: int):
     return redirect("mentoring_pair", pair_id=pair.pk)
 
 
+ALERTS_PER_PAGE = 50
+
+
 @can_view
 def alert_list(request):
+    alerts = selectors.alerts()
+    page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     return TemplateResponse(
         request,
         "mentoring/admin/alerts.html",
-        {"alerts": selectors.alerts(), "form": AcknowledgeForm()},
+        {
+            "page_obj": page,
+            "alert_count": len(alerts),
+            "form": AcknowledgeForm(),
+        },
     )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,32 +194,46 @@ def alerts(*, now: dt.datetime | None = None, include_acknowledged: bool = False
     now = now or timezone.now()
     today = timezone.localdate(now)
     found: list[Alert] = []
-    active = list(
+    # Which active pairs are quiet, from plain values (thousands of pairs, few of them quiet);
+    # then the quiet ones with the people the page shows.
+    quiet_since: dict[int, tuple[dt.date, int, bool]] = {}
+    for pk, last_on, starts_on, weeks in (
         Pair.objects.filter(status=PairStatus.ACTIVE)
-        .select_related("mentor", "mentee", "programme")
         .annotate(last_session_on=Max("sessions__date"))
-    )
-    for pair in active:
-        since = pair.last_session_on or (pair.starts_on or today)
-        weeks = pair.programme.quiet_after_weeks
+        .values_list("pk", "last_session_on", "starts_on", "programme__quiet_after_weeks")
+    ):
+        since = last_on or (starts_on or today)
         if (today - since).days >= weeks * 7:
-            found.append(
-                Alert(
-                    key=f"quiet:{pair.pk}:{since.isoformat()}",
-                    kind="quiet",
-                    title=_("No session for %(weeks)d weeks or more") % {"weeks": weeks},
-                    detail=_("Last session: %(date)s") % {"date": since.strftime("%Y/%m/%d")}
-                    if pair.last_session_on
-                    else _("No session since the pair started on %(date)s")
-                    % {"date": since.strftime("%Y/%m/%d")},
-                    pair=pair,
-                    mentor=pair.mentor,
-                )
+            quiet_since[pk] = (since, weeks, last_on is not None)
+    quiet_pairs = Pair.objects.filter(pk__in=list(quiet_since)).select_related(
+        "mentor", "mentee", "programme"
+    )
+    for pair in quiet_pairs:
+        since, weeks, had_session = quiet_since[pair.pk]
+        found.append(
+            Alert(
+                key=f"quiet:{pair.pk}:{since.isoformat()}",
+                kind="quiet",
+                title=_("No session for %(weeks)d weeks or more") % {"weeks": weeks},
+                detail=_("Last session: %(date)s") % {"date": since.strftime("%Y/%m/%d")}
+                if had_session
+                else _("No session since the pair started on %(date)s")
+                % {"date": since.strftime("%Y/%m/%d")},
+                pair=pair,
+                mentor=pair.mentor,
             )
+        )
     # High load twice in a row: each mentor's two latest logs (over all their pairs).
     latest = (
         MentoringSession.objects.filter(pair__status=PairStatus.ACTIVE)
-        .select_related("pair__mentor")
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=F("pair__mentor_id"),
+                order_by=[F("date").desc(), F("pk").desc()],
+            )
+        )
+        .filter(recency__lte=2)
         .order_by("pair__mentor_id", "-date", "-pk")
         .values_list("pair__mentor_id", "pk", "mentor_load")
     )

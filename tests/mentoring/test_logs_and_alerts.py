@@ -7,6 +7,7 @@ import icalendar
 import pytest
 from django.utils import timezone
 
+from lms import roles
 from lms.models import OutboundEmail
 from mentoring import selectors, services
 from mentoring.models import ChangeRequest, Meeting, MentoringSession
@@ -169,11 +170,11 @@ def test_alerts_for_quiet_pairs_and_high_load_and_acknowledging_them(client, rol
     client.force_login(coordinator)
 
     page = client.get("/admin/mentoring/alerts/")
-    kinds = sorted(a.kind for a in page.context["alerts"])
+    kinds = sorted(a.kind for a in page.context["page_obj"])
     assert kinds == ["load", "quiet"]
     assert "後輩 学" in page.content.decode()
 
-    quiet = next(a for a in page.context["alerts"] if a.kind == "quiet")
+    quiet = next(a for a in page.context["page_obj"] if a.kind == "quiet")
     client.post(
         "/admin/mentoring/alerts/acknowledge/", {"key": quiet.key, "note": "電話で様子を聞いた"}
     )
@@ -253,3 +254,25 @@ def test_a_leader_course_waits_for_confirmed_mentoring_sessions(
         services.session_confirm(session=logs[1], by=pair.mentee)
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.COMPLETED
+
+
+def test_the_alert_list_is_paginated_with_the_total(client, role_user, monkeypatch):
+    from mentoring import admin_views
+
+    monkeypatch.setattr(admin_views, "ALERTS_PER_PAGE", 1)
+    found = [
+        selectors.Alert(
+            key=f"over:{n}", kind="over", title="多すぎ", detail="", pair=None, mentor=UserFactory()
+        )
+        for n in range(3)
+    ]
+    monkeypatch.setattr(selectors, "alerts", lambda **kwargs: found)
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+
+    page = client.get("/admin/mentoring/alerts/?page=2")
+
+    assert page.status_code == 200
+    assert list(page.context["page_obj"]) == [found[1]]
+    html = page.content.decode()
+    assert "3" in html.split('class="alert-count"')[1].split("</p>")[0]
+    assert 'href="?page=3"' in html and 'href="?page=1"' in html
