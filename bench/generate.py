@@ -463,6 +463,18 @@ class Generator:
         self.created[label or model._meta.label] += len(objects)
         return objects
 
+    def _bulk_m2m(
+        self, model: type[models.Model], field_name: str, pairs: Iterable[tuple[int, int]]
+    ) -> None:
+        """The rows of ``model.<field_name>``'s many-to-many table, from (source id, target id)
+        pairs, counted as ``<app>.<Model>_<field_name>``."""
+        field = model._meta.get_field(field_name)
+        self._bulk(
+            field.remote_field.through,
+            _through_rows(field, pairs),
+            f"{model._meta.label}_{field_name}",
+        )
+
     def _insert(self, model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
         """Plain inserts of many rows whose ids nobody needs, several times faster than
         ``bulk_create`` (no model instances): ``COPY`` on PostgreSQL, ``executemany``
@@ -1183,16 +1195,8 @@ class Generator:
                         is_published=True,
                     )
                 )
-        self._bulk(
-            Organisation.fields.through,
-            _through_rows(Organisation._meta.get_field("fields"), field_rows),
-            "cms.Organisation_fields",
-        )
-        self._bulk(
-            Organisation.municipalities_served.through,
-            _through_rows(Organisation._meta.get_field("municipalities_served"), served_rows),
-            "cms.Organisation_municipalities_served",
-        )
+        self._bulk_m2m(Organisation, "fields", field_rows)
+        self._bulk_m2m(Organisation, "municipalities_served", served_rows)
         self._bulk(Activity, activities)
 
     def _phone(self, rng: random.Random, municipality: int) -> str:
@@ -1911,11 +1915,7 @@ class Generator:
                         created_at=_between(rng, plan["at"][0], self.base),
                     )
                 )
-        self._bulk(
-            VolunteerProfile.fields.through,
-            _through_rows(VolunteerProfile._meta.get_field("fields"), field_rows),
-            "volunteers.VolunteerProfile_fields",
-        )
+        self._bulk_m2m(VolunteerProfile, "fields", field_rows)
         self._bulk(StageChange, changes)
         self._bulk(VolunteerHours, hours)
         self._bulk(Nomination, nominations)
@@ -1969,11 +1969,7 @@ class Generator:
             mentor_fields += [
                 (row.pk, self.fields[s].pk) for s in rng.sample(topic_fields, k=rng.randint(1, 3))
             ]
-        self._bulk(
-            MentorProfile.fields.through,
-            _through_rows(MentorProfile._meta.get_field("fields"), mentor_fields),
-            "mentoring.MentorProfile_fields",
-        )
+        self._bulk_m2m(MentorProfile, "fields", mentor_fields)
         pairs, mentees, mentee_fields = [], [], []
         for plan in self.pair_plans:
             mentee = self.people[plan["mentee"]]
@@ -2016,11 +2012,7 @@ class Generator:
             mentee_fields += [
                 (row.pk, self.fields[s].pk) for s in rng.sample(topic_fields, k=rng.randint(1, 2))
             ]
-        self._bulk(
-            MenteeProfile.fields.through,
-            _through_rows(MenteeProfile._meta.get_field("fields"), mentee_fields),
-            "mentoring.MenteeProfile_fields",
-        )
+        self._bulk_m2m(MenteeProfile, "fields", mentee_fields)
         self._bulk(Pair, pairs)
         # Session logs, in proportion to how long each pair has met; one pair in seven went
         # quiet (no session for the last months) and some mentees are tired or worrying.
