@@ -257,13 +257,16 @@ else:
     # Explicit: with no broker configured django-q2 would try Redis on localhost.
     Q_CLUSTER["orm"] = "default"
 
-# Rate limits (sign-in, typed check-in codes) are counted in the cache: with REDIS_URL every web
-# process shares one count; the in-process default is right for one process only.
+# Rate limits and the sign-in lockout (allauth's and ours) are counted in the default cache, so it
+# must be one store shared by every web process: Redis when REDIS_URL is set, otherwise a table in
+# the database (created by a migration).  A per-process memory cache would let each gunicorn
+# worker count on its own, multiplying every limit by the number of workers.
+CACHE_TABLE = "lms_cache"
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
     )
 }
 

@@ -5,7 +5,9 @@
 # run:  python3-venv (only if Python cannot make a virtualenv), gettext (compiling translations),
 #       IPAex fonts + HarfBuzz subsetting (Japanese PDFs with WeasyPrint)
 # test: chromium (browser tests, driven by Playwright; never a downloaded browser),
-#       poppler-utils and zbar-tools (tests read back the PDFs and QR codes we produce)
+#       poppler-utils and zbar-tools (tests read back the PDFs and QR codes we produce),
+#       redis-server (the fault tests run django-q2 on Redis as well as on the database broker),
+#       postgresql-client (pg_dump/pg_restore: the backup and restore procedure is tested)
 set -euo pipefail
 mode="${1:-run}"
 
@@ -19,6 +21,8 @@ if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
   command -v zbarimg >/dev/null || need+=(zbar-tools)
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v pg_dump >/dev/null || need+=(postgresql-client)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -7,6 +7,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 ACCOUNT_RATE_LIMITS = False
+# One memory cache per test process, cleared around every test (tests/conftest.py), so tests that
+# never touch the database need none.  The shared database cache the site uses is exercised by
+# tests/lms/test_shared_cache.py and the two-worker sign-in lockout test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
