@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup venv system-deps system-deps-test migrate messages demo lint format makemessages clean bench
+.PHONY: run test setup venv system-deps system-deps-test migrate messages demo lint format makemessages clean bench audit backup restore
 
 run: setup demo
 	@PORT=$(PORT) bash scripts/run.sh
@@ -19,7 +19,7 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --upgrade pip setuptools
 	@$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
@@ -56,6 +56,19 @@ format: venv
 # The performance run of issue #9 (about 15 minutes): data, benchmarks, docs/performance.md.
 bench: venv
 	@bash scripts/bench.sh
+
+# Known vulnerabilities in the installed dependencies (needs PyPI's JSON API or OSV; --strict fails
+# when a package could not be checked instead of reporting a clean result).  See docs/security.md.
+audit: venv
+	@$(VENV)/bin/pip-audit --local --skip-editable --strict --progress-spinner off
+
+# Backup and restore (docs/backup.md): `make backup [OUT=dir]`, `make restore BACKUP=dir`.
+backup: venv
+	@bash scripts/backup.sh $(if $(OUT),--output $(OUT))
+
+restore: venv
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/hyogo-backup-..."; exit 2; }
+	@bash scripts/restore.sh $(BACKUP)
 
 clean:
 	rm -rf var/db.sqlite3* var/media var/static

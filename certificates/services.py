@@ -16,6 +16,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from certificates import selectors
 from certificates.codes import new_verification_code, serial_number
 from certificates.models import Certificate, CertificateDesign, CertificateStatus, SerialCounter
@@ -238,6 +240,8 @@ def certificate_revoke(
     certificate.revoked_at, certificate.revoked_by = now or timezone.now(), by
     certificate.revoked_reason = reason
     certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+    # The reason is free text (it may name the person): it stays on the certificate only.
+    audit_record(actor=by, action=AuditAction.REVOKE_CERTIFICATE, subject=certificate)
     return certificate
 
 
@@ -265,6 +269,12 @@ def certificate_reissue(
         _insert(new, now)
         old.superseded_by = new
         old.save(update_fields=["superseded_by"])
+        audit_record(
+            actor=by,
+            action=AuditAction.REISSUE_CERTIFICATE,
+            subject=old,
+            detail={"new_certificate": new.pk},
+        )
     _store_pdf(new, design)
     return new
 
@@ -286,6 +296,35 @@ def certificates_render_missing_pdfs(*, older_than_minutes: int = 5, batch: int 
             continue  # logged; tried again next time
         stored += bool(certificate.pdf)
     return stored
+
+
+def certificates_issue_missing(*, older_than_minutes: int = 5, batch: int = 50) -> int:
+    """Issue the certificates that completed enrolments should have by now but do not, because
+    their task never ran: a Redis broker loses the tasks a killed worker had already taken, and
+    a completion or a staff "issue for the run" may have queued while the broker was down.
+    Only enrolments completed a few minutes ago (their own task had time to run) and whose
+    holder has a name (without one the certificate cannot be printed; staff see why when they
+    issue it).  At most ``batch`` per run, oldest completion first; each is the same locked,
+    idempotent ``certificate_issue`` as the task.  Returns how many were issued."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    missing = (
+        Enrolment.objects.filter(status=EnrolmentStatus.COMPLETED, completed_at__lt=cutoff)
+        .exclude(Exists(Certificate.objects.filter(enrolment=OuterRef("pk"))))
+        .exclude(user__full_name="")
+        .order_by("completed_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    issued = 0
+    for enrolment_id in list(missing):
+        try:
+            certificate = certificate_issue(enrolment_id=enrolment_id)
+        except (Enrolment.DoesNotExist, CertificateError):
+            continue  # deleted or no longer completed meanwhile
+        except CertificatePdfError:
+            issued += 1  # issued; its PDF comes with render_missing_pdfs
+            continue
+        issued += bool(getattr(certificate, "just_issued", False))
+    return issued
 
 
 def certificates_issue_for_run(*, run) -> int:

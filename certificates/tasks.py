@@ -21,3 +21,9 @@ def render_missing_pdfs() -> int:
     """Periodic: the PDFs of valid certificates that are still missing, e.g. after a failed
     rendering (see lms/schedules.py)."""
     return services.certificates_render_missing_pdfs()
+
+
+def issue_missing() -> int:
+    """Periodic: certificates of completed enrolments whose issuing task was lost (see
+    lms/schedules.py)."""
+    return services.certificates_issue_missing()

@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from certificates import selectors
 from certificates.codes import normalise_code
 from certificates.forms import VerificationCodeForm
@@ -55,6 +57,8 @@ def verify(request, code: str = ""):
 def download(request, serial: str):
     """The holder downloads their valid certificate; staff who may view certificates download
     any.  Everything else is a 404, which says nothing about whether the serial exists."""
+    if not (serial.isascii() and serial.isprintable()):
+        raise Http404  # no serial has such characters, and PostgreSQL refuses NUL in a query
     certificate = get_object_or_404(Certificate.objects.select_related("enrolment"), serial=serial)
     is_staff = request.user.has_perm("certificates.view_certificate")
     is_holder = (
@@ -74,6 +78,14 @@ def download(request, serial: str):
         )
         response["Retry-After"] = "60"
         return response
+    if not is_holder:
+        # Staff downloading someone else's certificate (it carries their name).
+        audit_record(
+            actor=request.user,
+            action=AuditAction.DOWNLOAD_CERTIFICATE,
+            subject=certificate,
+            request=request,
+        )
     return FileResponse(
         certificate.pdf.open("rb"),
         as_attachment=True,

@@ -11,7 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from certificates import admin_views
 from certificates.models import Certificate, CertificateDesign
-from lms.wagtail_hooks import ReadOnlyPermissionPolicy
+from lms.wagtail_hooks import PersonalDataChooserViewSet, ReadOnlyPermissionPolicy
 
 
 class CertificateDesignViewSet(SnippetViewSet):
@@ -28,6 +28,7 @@ class CertificateViewSet(SnippetViewSet):
     search_fields = ["serial", "holder_name", "holder_name_kana", "course_title"]
     inspect_view_enabled = True
     copy_view_enabled = False
+    chooser_viewset_class = PersonalDataChooserViewSet
 
 
 class CertificatesGroup(ViewSetGroup):

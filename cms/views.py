@@ -1,4 +1,7 @@
+import sys
+
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Locale
@@ -6,6 +9,9 @@ from wagtail.models import Locale
 from cms.forms import SearchForm
 from cms.selectors import directory_page_for_locale, organisation_search, site_search
 from cms.sitemaps import LocalizedSitemap
+
+# A database restart takes seconds; ask clients to come back after about this long.
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 def directory_url_for(directory, organisation, request) -> str:
@@ -48,4 +54,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """500, except when the database is out of reach (a restart, a failover, too many
+    connections): then 503 with Retry-After, so visitors, proxies and monitors know to try
+    again shortly.  Neither page touches the database."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     return render(request, "500.html", status=500)

@@ -18,6 +18,7 @@ from courses.forms import (
     ParticipantFilterForm,
     ParticipantMessageForm,
     ReflectionFeedbackForm,
+    WalkInForm,
 )
 from courses.models import (
     SEAT_STATUSES,
@@ -29,6 +30,7 @@ from courses.models import (
 )
 from lms.csv import csv_response
 from lms.models import User
+from lms.text import whole_number
 
 can_decide = permission_required("courses.change_enrolment", raise_exception=True)
 
@@ -106,7 +108,7 @@ def run_participants(request, run_id: int):
     filters = form.valid_filters()
     participants = selectors.participant_list_for_run(run=run, **filters)
     if request.GET.get("format") == "csv":
-        return _participants_csv(run, participants)
+        return _participants_csv(request, run, participants)
     return TemplateResponse(
         request,
         "courses/admin/run_participants.html",
@@ -127,8 +129,14 @@ def run_participants(request, run_id: int):
 def add_participant(request, run_id: int):
     """Staff add a registered person to a run (a seat if free, else the waiting list)."""
     run = get_object_or_404(CourseRun, pk=run_id)
-    email = request.POST.get("email", "").strip()
-    person = User.objects.filter(email__iexact=email).first() if email else None
+    # Checked as an address first: the lookup refuses text that is no address (a NUL on
+    # PostgreSQL, 100,000 characters on SQLite) with a server error.
+    form = WalkInForm(request.POST)
+    person = (
+        User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if form.is_valid()
+        else None
+    )
     if person is None:
         messages.error(request, _("Nobody is registered with that email address."))
         return redirect("courses_run_participants", run_id=run.pk)
@@ -150,10 +158,10 @@ def add_participant(request, run_id: int):
 def move_participant(request, enrolment_id: int):
     """Staff move a person to another run of the same course."""
     enrolment = get_object_or_404(Enrolment.objects.select_related("run"), pk=enrolment_id)
-    to_run_id = request.POST.get("to_run", "")
+    to_run_id = whole_number(request.POST.get("to_run"))
     to_run = (
-        CourseRun.objects.filter(pk=int(to_run_id), course_id=enrolment.run.course_id).first()
-        if to_run_id.isdigit()
+        CourseRun.objects.filter(pk=to_run_id, course_id=enrolment.run.course_id).first()
+        if to_run_id is not None
         else None
     )
     if to_run is None:
@@ -260,11 +268,11 @@ def assign_breakouts(request, run_id: int):
     for name, value in request.POST.items():
         if not name.startswith("group-"):
             continue
-        key, value = name.removeprefix("group-"), value.strip()
-        if not key.isdigit() or not (value == "" or value.isdigit()):
+        key, number = whole_number(name.removeprefix("group-")), whole_number(value)
+        if key is None or (value.strip() and number is None):
             messages.error(request, _("Group numbers must be whole numbers."))
             return redirect("courses_run_breakouts", run_id=run.pk)
-        assignments[int(key)] = int(value) if value else None
+        assignments[key] = number
     try:
         changed = services.breakout_groups_assign(run=run, assignments=assignments)
     except services.EnrolmentError as exc:
@@ -274,7 +282,7 @@ def assign_breakouts(request, run_id: int):
     return redirect("courses_run_breakouts", run_id=run.pk)
 
 
-def _participants_csv(run: CourseRun, participants) -> HttpResponse:
+def _participants_csv(request, run: CourseRun, participants) -> HttpResponse:
     return csv_response(
         f"participants-run-{run.pk}.csv",
         [str(title) for title, _value in PARTICIPANT_CSV_COLUMNS],
@@ -282,6 +290,7 @@ def _participants_csv(run: CourseRun, participants) -> HttpResponse:
             [value(enrolment) for _title, value in PARTICIPANT_CSV_COLUMNS]
             for enrolment in participants
         ),
+        request=request,
     )
 
 
@@ -297,12 +306,12 @@ def run_attendance(request, run_id: int):
     run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
     report = selectors.attendance_matrix_for_run(run=run)
     if request.GET.get("format") == "csv":
-        return _attendance_csv(report)
+        return _attendance_csv(request, report)
     report["course_completion"] = selectors.completion_rate_for_course(course_id=run.course_id)
     return TemplateResponse(request, "courses/admin/run_attendance.html", report)
 
 
-def _attendance_csv(report: dict) -> HttpResponse:
+def _attendance_csv(request, report: dict) -> HttpResponse:
     sessions = report["sessions"]
     header = [
         str(_("Full name")),
@@ -325,7 +334,7 @@ def _attendance_csv(report: dict) -> HttpResponse:
         ]
         for e in report["people"]
     )
-    return csv_response(f"attendance-run-{report['run'].pk}.csv", header, rows)
+    return csv_response(f"attendance-run-{report['run'].pk}.csv", header, rows, request=request)
 
 
 @require_POST

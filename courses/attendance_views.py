@@ -30,6 +30,7 @@ from courses.forms import ApologyForm, AttendanceCodeForm, WalkInForm
 from courses.models import STAFF_ATTENDANCE_CHOICES, AttendanceStatus, Enrolment, Session
 from lms import ratelimit
 from lms.models import User
+from lms.text import whole_number
 
 
 def can_take_attendance(view):
@@ -43,6 +44,7 @@ PENDING_CHECK_IN_KEY = "courses.pending_check_in"
 # A scan made before signing in still counts if the person signs in within this time.
 PENDING_CHECK_IN_SECONDS = 15 * 60
 CODE_TRIES_WINDOW_SECONDS = 10 * 60
+DAY_SECONDS = 24 * 60 * 60
 
 
 # --- Staff: roster and projector screen ---------------------------------------------------------
@@ -51,9 +53,13 @@ CODE_TRIES_WINDOW_SECONDS = 10 * 60
 def _back_to_roster(request, session_id: int, anchor: str = ""):
     """Back to the roster the form was on (the site page or the admin one), at the person."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if not (
+        target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    ):
         target = reverse("courses:roster", args=[session_id])
-    return redirect(target + (f"#{anchor}" if anchor else ""))
+    # Not redirect(): a tampered "abc" would be taken for a view name and fail.
+    return HttpResponseRedirect(target + (f"#{anchor}" if anchor else ""))
 
 
 def roster_context(request, session: Session, roster_url: str) -> dict:
@@ -85,9 +91,8 @@ def _wants_json(request) -> bool:
 @can_take_attendance
 def roster_mark(request, session_id: int):
     session = get_object_or_404(Session, pk=session_id)
-    enrolment_id = request.POST.get("enrolment", "")
     enrolment = get_object_or_404(
-        Enrolment, pk=int(enrolment_id) if enrolment_id.isdigit() else 0, run_id=session.run_id
+        Enrolment, pk=whole_number(request.POST.get("enrolment")) or 0, run_id=session.run_id
     )
     status = request.POST.get("status", "")
     try:
@@ -311,17 +316,40 @@ def _check_in(request, session: Session, *, arrived_at: datetime):
     return _result(request, ok=True, session=session, message=_checked_in_message(attendance))
 
 
-def _tries_key(request) -> str:
-    return f"attendance-code-tries:{request.user.pk}"
+def _try_limits(request) -> list[tuple[str, int, int]]:
+    """(cache key, window in seconds, wrong codes allowed) for each limit on typed codes: per
+    person for ten minutes; per person for a day, so that a whole session of patient guessing
+    stays futile (at most ATTENDANCE_CODE_MAX_TRIES_PER_DAY × 2 valid codes in 10,000); per
+    address, so that several accounts on one device cannot pool their tries (a venue's shared
+    wifi stays well under it: people rarely mistype)."""
+    person, address = request.user.pk, ratelimit.client_address(request)
+    return [
+        (
+            f"attendance-code-tries:{person}",
+            CODE_TRIES_WINDOW_SECONDS,
+            settings.ATTENDANCE_CODE_MAX_TRIES,
+        ),
+        (
+            f"attendance-code-tries-day:{person}",
+            DAY_SECONDS,
+            settings.ATTENDANCE_CODE_MAX_TRIES_PER_DAY,
+        ),
+        (
+            f"attendance-code-tries-ip:{address}",
+            CODE_TRIES_WINDOW_SECONDS,
+            settings.ATTENDANCE_CODE_MAX_TRIES_PER_ADDRESS,
+        ),
+    ]
 
 
 def _too_many_tries(request) -> bool:
-    return ratelimit.count(_tries_key(request)) >= settings.ATTENDANCE_CODE_MAX_TRIES
+    return any(ratelimit.count(key) >= limit for key, _window, limit in _try_limits(request))
 
 
 def _count_wrong_try(request) -> None:
-    """Wrong codes only, per person, for ten minutes (a shared cache in production)."""
-    ratelimit.hit(_tries_key(request), CODE_TRIES_WINDOW_SECONDS)
+    """Wrong codes only, in the shared cache."""
+    for key, window, _limit in _try_limits(request):
+        ratelimit.hit(key, window)
 
 
 def _too_many_message() -> str:

@@ -4,7 +4,7 @@ a domain error into a message; the rules live in courses.services."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from courses import selectors, services
 from courses.forms import ReflectionForm
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from lms.calendar import calendar_bytes, calendar_organizer, google_calendar_link, ics_response
+from lms.csp import allow_form_targets
 
 SUCCESS_MESSAGES = {
     EnrolmentStatus.ENROLLED: gettext_lazy("You are enrolled. The sessions are on My learning."),
@@ -31,9 +32,13 @@ SUCCESS_MESSAGES = {
 
 
 def _back(request, fallback: str):
+    """Back to the page the form was on (the hidden ``next``), if it is a path on this site.
+    Not ``redirect(target)``: that takes a tampered "abc" for a view name and fails."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 
@@ -101,6 +106,20 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
         context["now"] = timezone.now()
         context["checkin_opens_minutes"] = settings.ATTENDANCE_CHECKIN_OPENS_MINUTES
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # "Join online" posts to us and is redirected to the meeting: allow those hosts only.
+        allow_form_targets(
+            response,
+            (
+                row["session"].online_url
+                for enrolment in context["current"] + context["past"]
+                for row in getattr(enrolment, "session_rows", [])
+                if row["can_join"]
+            ),
+        )
+        return response
 
 
 class ReflectionView(_OwnEnrolmentView):

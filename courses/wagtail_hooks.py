@@ -14,7 +14,12 @@ from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
 from courses import admin_views, services
 from courses.models import SEAT_STATUSES, CoursePage, CourseRun, Enrolment, Venue
-from lms.wagtail_hooks import PermissionMenuItem, ProtectedDeleteView, ReadOnlyPermissionPolicy
+from lms.wagtail_hooks import (
+    PermissionMenuItem,
+    PersonalDataChooserViewSet,
+    ProtectedDeleteView,
+    ReadOnlyPermissionPolicy,
+)
 
 
 class VenueViewSet(SnippetViewSet):
@@ -50,7 +55,13 @@ class CourseRunCreateView(CreateView):
     def get_initial_form_instance(self):
         instance = super().get_initial_form_instance()
         course_id = self.request.GET.get("course", "")
-        if course_id.isdigit() and CoursePage.objects.filter(pk=int(course_id)).exists():
+        # isascii: "²" is a digit to isdigit() but not to int(); id, not pk, so that an id too
+        # large for the database is "no such course" (see lessons.views._lesson).
+        if (
+            course_id.isascii()
+            and course_id.isdigit()
+            and CoursePage.objects.filter(id=int(course_id)).exists()
+        ):
             instance = instance or CourseRun()
             instance.course_id = int(course_id)
         return instance
@@ -87,6 +98,7 @@ class EnrolmentViewSet(SnippetViewSet):
     search_fields = ["user__full_name", "user__full_name_kana", "user__email"]
     inspect_view_enabled = True
     copy_view_enabled = False
+    chooser_viewset_class = PersonalDataChooserViewSet
 
 
 class TrainingGroup(ViewSetGroup):

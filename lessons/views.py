@@ -76,7 +76,9 @@ def _render(request, lesson, course, *, attempts, progress):
 
 
 def _lesson(lesson_id: int) -> LessonPage:
-    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    # ``id``, not ``pk``: a page's pk is a link to its Page row, and that lookup sends an id
+    # too large for the database to it (a 500); ``id`` is then simply not found.
+    lesson = LessonPage.objects.live().filter(id=lesson_id).first()
     if lesson is None:
         raise Http404
     return lesson

@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lms import ratelimit
 from lms.models import User
 from lms.notifications import notification_queue
 
@@ -33,6 +34,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 params={"limit": EMAIL_MAX_LENGTH},
             )
         return super().clean_email(email)
+
+    def get_client_ip(self, request) -> str:
+        """The address allauth's rate limits count per: the same rule as every other limit
+        (REMOTE_ADDR, or the address the nearest of TRUSTED_PROXY_COUNT proxies saw)."""
+        return ratelimit.client_address(request) or super().get_client_ip(request)
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{site_display_name()}] {subject}"

@@ -10,6 +10,7 @@ class LmsConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
+        import lms.lookups  # noqa: F401  (registers the range-safe ``__in`` for integers)
         from lms.roles import ensure_role_groups
 
         # Permissions only exist after migrate, so role groups are synced here (idempotent).

@@ -327,6 +327,9 @@ class OutboundEmail(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(_("claimed by a worker at"), null=True, blank=True)
+    # After a failure: the retry job leaves the message alone until then (backoff), so an SMTP
+    # outage is not hammered and the attempts last long enough for the server to come back.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:

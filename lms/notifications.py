@@ -3,13 +3,14 @@
 A message is rendered once, in the recipient's language, stored as an ``OutboundEmail`` row
 and handed to a django-q2 worker after the surrounding transaction commits.  The worker
 records every attempt; failed or lost messages are queued again by a periodic job up to
-``EMAIL_MAX_ATTEMPTS`` and stay visible to staff in the Wagtail admin.
+``EMAIL_MAX_ATTEMPTS``, a failed one only once its backoff has passed (``retry_delay``), and
+they stay visible to staff in the Wagtail admin.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -32,6 +33,24 @@ REDACTED_TEMPLATE_PREFIXES = ("account/",)
 REDACTED_BODY = "[removed after delivery: this message contained a one-time link]"
 # A message queued or claimed this long ago without an outcome is considered lost.
 STALE_AFTER = timedelta(minutes=15)
+# Backoff after a failed attempt: 10, 20, 40, 80 minutes… (never more than 4 hours), so five
+# attempts span about two and a half hours of SMTP outage.  The requeue job runs every
+# 10 minutes (lms/schedules.py), which is as fine as the schedule can be.
+RETRY_BASE = timedelta(minutes=10)
+RETRY_MAX = timedelta(hours=4)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt: the base, doubled each time."""
+    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_MAX)
+
+
+def message_id_header(message: OutboundEmail) -> str:
+    """The same Message-ID on every attempt: if a worker died after the SMTP server took the
+    message but before the row said so, the resend is the same message to mail servers and
+    clients that drop duplicates by Message-ID."""
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S")
+    return f"<outbound-{message.pk}.{stamp}@{settings.CALENDAR_UID_DOMAIN}>"
 
 
 def notification_queue(
@@ -114,17 +133,24 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
 
     Safe to run twice and from several workers at once: the row is claimed by a conditional
     UPDATE that moves it to ``sending``, so only one worker ever sends it, and a sent message
-    is never sent again.  A failure is recorded (``failed``, last error) for the retry job.
+    is never sent again.  A failure is recorded (``failed``, last error, the time of the next
+    attempt) for the retry job; a failed message is not claimed again before that time.
     """
-    claimed = OutboundEmail.objects.filter(
-        pk=message_id,
-        status__in=[OutboundEmailStatus.QUEUED, OutboundEmailStatus.FAILED],
-        attempts__lt=settings.EMAIL_MAX_ATTEMPTS,
-    ).update(
-        status=OutboundEmailStatus.SENDING,
-        attempts=F("attempts") + 1,
-        claimed_at=timezone.now(),
-        updated_at=timezone.now(),
+    now = timezone.now()
+    claimed = (
+        OutboundEmail.objects.filter(
+            pk=message_id,
+            status__in=[OutboundEmailStatus.QUEUED, OutboundEmailStatus.FAILED],
+            attempts__lt=settings.EMAIL_MAX_ATTEMPTS,
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            status=OutboundEmailStatus.SENDING,
+            attempts=F("attempts") + 1,
+            claimed_at=now,
+            next_attempt_at=None,
+            updated_at=now,
+        )
     )
     message = OutboundEmail.objects.get(pk=message_id)
     if not claimed:
@@ -134,6 +160,7 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
+        headers={"Message-ID": message_id_header(message)},
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
@@ -146,10 +173,20 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
     try:
         email.send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any transport error is recorded and retried
-        logger.warning("Email %s to %s failed: %s", message.pk, message.recipient, exc)
         message.status = OutboundEmailStatus.FAILED
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        message.save(update_fields=["status", "last_error", "updated_at"])
+        if message.attempts < settings.EMAIL_MAX_ATTEMPTS:
+            message.next_attempt_at = timezone.now() + retry_delay(message.attempts)
+        # The id only: the address (and the error text, which may quote it) is personal data
+        # and stays in the database, where staff see it in the mail log.
+        logger.warning(
+            "Email %s failed on attempt %s (%s); next attempt at %s",
+            message.pk,
+            message.attempts,
+            type(exc).__name__,
+            message.next_attempt_at.isoformat() if message.next_attempt_at else "never",
+        )
+        message.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
         return message
     message.status = OutboundEmailStatus.SENT
     message.sent_at = timezone.now()
@@ -163,19 +200,29 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
     return message
 
 
-def email_requeue_undelivered(*, stale_after: timedelta = STALE_AFTER) -> int:
-    """Queue again every message that should have gone out and has attempts left: failed ones,
-    queued ones whose task was lost (broker restart, enqueue error), and ones a worker claimed
-    but never finished (it died mid-send).  Returns how many were queued."""
-    stale = timezone.now() - stale_after
+def email_requeue_undelivered(
+    *, stale_after: timedelta = STALE_AFTER, now: datetime | None = None
+) -> int:
+    """Queue again every message that should have gone out and has attempts left: failed ones
+    whose next attempt is due, queued ones whose task was lost (broker restart, enqueue error),
+    and ones a worker claimed but never finished (it died mid-send; due at once, since they
+    waited ``stale_after`` already).  Returns how many were queued."""
+    now = now or timezone.now()
+    stale = now - stale_after
     with transaction.atomic():
         OutboundEmail.objects.filter(
             status=OutboundEmailStatus.SENDING, claimed_at__lt=stale
-        ).update(status=OutboundEmailStatus.FAILED, last_error="worker stopped while sending")
+        ).update(
+            status=OutboundEmailStatus.FAILED,
+            last_error="worker stopped while sending",
+            next_attempt_at=None,
+            updated_at=now,
+        )
     ids = list(
         OutboundEmail.objects.filter(attempts__lt=settings.EMAIL_MAX_ATTEMPTS)
         .filter(
             Q(status=OutboundEmailStatus.FAILED)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             | Q(status=OutboundEmailStatus.QUEUED, created_at__lt=stale)
         )
         .values_list("pk", flat=True)

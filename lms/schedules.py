@@ -14,13 +14,18 @@ PERIODIC_JOBS = [
     ("survey-invitations", "surveys.tasks.send_invitations", 15),
     ("exchange-weekly-digest", "exchange.tasks.send_weekly_digest", 24 * 60),
     ("certificate-pdfs", "certificates.tasks.render_missing_pdfs", 15),
+    ("certificates-missing", "certificates.tasks.issue_missing", 15),
+    ("purge-old-audit-events", "audit.tasks.purge_old_events", 24 * 60),
 ]
 
 
 def schedules_ensure() -> list[Schedule]:
     """Create or update every periodic job and remove ones we no longer run; safe on every deploy."""
     Schedule.objects.filter(
-        func__regex=r"^(lms|courses|volunteers|mentoring|surveys|exchange|certificates)\.tasks\."
+        func__regex=(
+            r"^(lms|courses|certificates|volunteers|mentoring|lessons|surveys|organisations"
+            r"|opportunities|exchange|audit)\.tasks\."
+        )
     ).exclude(name__in=[name for name, _func, _minutes in PERIODIC_JOBS]).delete()
     schedules = []
     for name, func, minutes in PERIODIC_JOBS:

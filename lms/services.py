@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.users.models import UserProfile
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from lms.models import CalendarFeed, OutboundEmail, OutboundEmailStatus, User
 
 WITHDRAWN_RECIPIENT = "withdrawn@invalid"
@@ -30,19 +32,27 @@ def user_withdraw(*, user: User) -> None:
     """
     if user.is_superuser:
         raise AccountError(_("Administrator accounts are removed by another administrator."))
-    user_anonymise(user=user)
+    user_anonymise(user=user, reason="own_request")
 
 
 @transaction.atomic
-def user_anonymise(*, user: User, now: datetime | None = None) -> None:
+def user_anonymise(
+    *,
+    user: User,
+    now: datetime | None = None,
+    by: User | None = None,
+    reason: str = "staff",
+) -> None:
     """Erase everything that identifies a person while keeping the anonymous row, so counts
     of attendance, completions and hours stay true (the way Open edX retires an account).
 
     Each app holding records about the person erases its part first (AppConfig
     ``erase_personal_data``); then the account loses its name, contact, sign-in and roles.
     Mail already sent to them is kept only as anonymous delivery counts; mail not yet sent
-    never goes out."""
+    never goes out.  The audit log records it (by ``by``, for ``reason``: "own_request",
+    "abandoned_application" or "staff"), naming the account only by its id."""
     now = now or timezone.now()
+    audit_record(actor=by, action=AuditAction.ANONYMISE, subject=user, detail={"reason": reason})
     for config in apps.get_app_configs():
         if hasattr(config, "erase_personal_data"):
             config.erase_personal_data(user)

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from wagtail.embeds.oembed_providers import vimeo, youtube
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DJANGO_DATA_DIR", BASE_DIR / "var"))
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "organisations",
     "opportunities",
     "exchange",
+    "audit",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -89,11 +91,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Content-Security-Policy (the middleware is lms.csp.SiteCSPMiddleware); its system checks.
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page (static files are answered above it, without one).
+    "lms.csp.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -181,6 +187,19 @@ ACCOUNT_ADAPTER = "lms.adapters.AccountAdapter"
 # Sign-up with a registered address looks like any sign-up; the owner is emailed instead (APPI:
 # the site never reveals who has an account).
 ACCOUNT_PREVENT_ENUMERATION = True
+# Abuse limits of the account pages, counted per client address ("ip") and per account ("key",
+# the email address typed) in the shared cache.  Five wrong passwords for one account lock it for
+# fifteen minutes, even with the right password (the form says so; a password reset by email
+# lifts it); ten failures a minute from one address stop guessing across accounts.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/15m/key",
+    "signup": "20/h/ip",
+    "reset_password": "20/h/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
 # The version people agree to at sign-up; change it when the policy page changes materially.
 PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-04")
 
@@ -231,9 +250,25 @@ WAGTAILSEARCH_BACKENDS = {
         "SEARCH_CONFIG": "simple",
     }
 }
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILADMIN_USER_LOGIN_FORM = "wagtail.admin.forms.auth.LoginForm"
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Uploads (types and sizes; docs/security.md says why).  Documents: office files people
+# download, and lesson videos with their WebVTT captions.  No archives (zip, key: their content
+# escapes every check and review) and nothing a browser runs when opened (html, svg).
+WAGTAILDOCS_EXTENSIONS = [
+    "csv", "docx", "mp4", "odt", "pdf", "pptx", "rtf", "txt", "vtt", "webm", "xlsx",
+]  # fmt: skip
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "lms.uploads.DocumentForm"
+DOCUMENT_MAX_UPLOAD_MB = 20
+DOCUMENT_VIDEO_MAX_UPLOAD_MB = 500  # mp4, webm: about an hour of 720p
+# Images: Wagtail's raster formats only.  Never SVG: it can carry scripts.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000  # a 48-megapixel phone photo; stops pixel bombs
+# A request body without files is held in memory up to this size, then refused (Django's
+# default); uploaded files above the second size are spooled to a temporary file, not memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000  # Wagtail's page editor posts many fields
 
 # Wagtail's own small jobs (search index, reference index) run inline through django-tasks.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -266,7 +301,13 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Expired entries are removed once the table passes this size; the default (300)
+            # would let a burst of addresses evict live rate-limit counters.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
     )
 }
 
@@ -309,6 +350,10 @@ ORGANISATION_INVITATION_DAYS = int(os.environ.get("ORGANISATION_INVITATION_DAYS"
 # are kept in the private storage (PRIVATE_ROOT) and served only after a permission check.
 EXCHANGE_MAX_UPLOAD_MB = int(os.environ.get("EXCHANGE_MAX_UPLOAD_MB", "10"))
 
+# --- Audit log -------------------------------------------------------------------------------
+# Staff actions on personal data are kept this many days (five years), then purged daily.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1826"))
+
 # --- Calendars ------------------------------------------------------------------------------
 # The domain in calendar UIDs (session-12@<domain>): keep it stable once calendars exist.
 CALENDAR_UID_DOMAIN = os.environ.get(
@@ -346,6 +391,12 @@ ATTENDANCE_CODE_ROTATION_SECONDS = int(os.environ.get("ATTENDANCE_CODE_ROTATION_
 ATTENDANCE_CODE_GRACE_SECONDS = int(os.environ.get("ATTENDANCE_CODE_GRACE_SECONDS", "30"))
 # Wrong typed codes allowed per person in ten minutes (guessing a 4-digit code is then futile).
 ATTENDANCE_CODE_MAX_TRIES = int(os.environ.get("ATTENDANCE_CODE_MAX_TRIES", "5"))
+# Wrong typed codes allowed per person in a day (see courses/attendance_views.py for the odds).
+ATTENDANCE_CODE_MAX_TRIES_PER_DAY = int(os.environ.get("ATTENDANCE_CODE_MAX_TRIES_PER_DAY", "15"))
+# Wrong typed codes allowed per client address in ten minutes (all accounts together).
+ATTENDANCE_CODE_MAX_TRIES_PER_ADDRESS = int(
+    os.environ.get("ATTENDANCE_CODE_MAX_TRIES_PER_ADDRESS", "30")
+)
 
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -361,11 +412,15 @@ else:
     )
 
 # --- Security -------------------------------------------------------------------------------
+# docs/security.md says what each setting here is for and how the tests check it.
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 # Wagtail's preview views set SAMEORIGIN on their own responses, so everything else can be DENY.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # The load balancer's health check may come over plain HTTP from inside the network.
@@ -381,12 +436,75 @@ if IS_PRODUCTION:
             "Set EMAIL_HOST (SMTP) in production: the console backend loses mail."
         )
 
+# Content-Security-Policy (django-csp through lms.csp.SiteCSPMiddleware), in every environment so
+# a violation shows up in development and in the browser tests.  No inline scripts or styles
+# anywhere on the site (tests/test_security_headers.py scans the templates).
+VIDEO_EMBED_ORIGINS = ["https://www.youtube.com", "https://player.vimeo.com"]
+# Only the two video services the frame-src allows can be embedded, so an editor who pastes
+# another address is told at once instead of publishing a frame the browser then blocks.
+WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed", "providers": [youtube, vimeo]}]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-src": VIDEO_EMBED_ORIGINS,
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # "Join online" on My learning also allows that session's meeting host (lms.csp).
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Wagtail's and Django's admin still use inline scripts (date pickers, inline panels) and
+# inline styles, and show the page preview in a frame of their own: only staff sign in there.
+CSP_ADMIN_PATH_PREFIXES = ["/admin/", "/django-admin/"]
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "frame-src": ["'self'", *VIDEO_EMBED_ORIGINS],
+        "frame-ancestors": ["'self'"],
+    }
+}
+# Wagtail's admin would otherwise send a hash of each editor's address to Gravatar, and ask
+# releases.wagtail.org for news from the browser: both third parties, both outside the policy.
+# Dependency updates are reviewed with pip-audit instead (docs/security.md).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Error reports (emails to ADMINS, and Django's error page when DEBUG is off) show the names of
+# the posted fields, cookies and query parameters but none of their values, nor who was signed
+# in: lms.logging.
+DEFAULT_EXCEPTION_REPORTER = "lms.logging.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "lms.logging.PersonalDataExceptionReporterFilter"
+
+# Every handler masks email addresses and phone numbers in what it writes (lms.logging), so a
+# log line or an error email never carries them, whoever wrote the message.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "personal_data": {"()": "lms.logging.PersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Named here so Django's own handlers (console, mail_admins without the filter) are
+        # replaced by ours; its records still reach the root's console.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},

@@ -20,3 +20,14 @@ def fold_for_matching(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").casefold()
     text = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
     return "".join(text.split())
+
+
+def whole_number(value: str | None) -> int | None:
+    """A hidden field or URL parameter read as an id or a count: the number if the text is
+    ASCII digits (at most 18, so any database integer), else None.  Not ``int()`` after
+    ``isdigit()``: "²" is a digit to one and not to the other, and ``int()`` refuses digit
+    strings beyond 4,300 characters."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None

@@ -99,6 +99,8 @@ class WithdrawView(LoginRequiredMixin, FormView):
 def calendar_feed(request, token: str):
     """The private subscription feed: everything the person attends, from every app that has
     calendar events.  Conditional GET: clients polling an unchanged calendar get 304."""
+    if not (token.isascii() and token.isprintable()):
+        raise Http404  # no token has such characters, and PostgreSQL refuses NUL in a query
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404

@@ -1,15 +1,23 @@
 """Staff edit the shared taxonomies and watch outgoing email from the Wagtail admin."""
 
+from datetime import datetime
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, RestrictedError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
+from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
+from wagtail.snippets.views import chooser
+from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetViewSet
 
 from lms.models import (
     Field,
@@ -65,6 +73,49 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
 
+class _ViewPermissionRequired:
+    """Wagtail's snippet choosers list every row, and answer any id, to whoever may open the
+    admin (content editors included): for records about people, only those who may view the
+    model may choose from them."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        policy = policy_registry.get_by_type(self.model_class)
+        if not policy.user_has_any_permission(request.user, ["add", "change", "view"]):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PersonalChooseView(_ViewPermissionRequired, chooser.ChooseView):
+    pass
+
+
+class PersonalChooseResultsView(_ViewPermissionRequired, chooser.ChooseResultsView):
+    pass
+
+
+class PersonalChosenView(_ViewPermissionRequired, chooser.SnippetChosenView):
+    pass
+
+
+class PersonalChosenMultipleView(_ViewPermissionRequired, chooser.SnippetChosenMultipleView):
+    pass
+
+
+class PersonalCreateView(_ViewPermissionRequired, chooser.SnippetCreateView):
+    pass
+
+
+class PersonalDataChooserViewSet(chooser.SnippetChooserViewSet):
+    """The chooser of a snippet holding personal data (``chooser_viewset_class`` of its
+    viewset): refused to staff without the model's view permission."""
+
+    choose_view_class = PersonalChooseView
+    choose_results_view_class = PersonalChooseResultsView
+    chosen_view_class = PersonalChosenView
+    chosen_multiple_view_class = PersonalChosenMultipleView
+    create_view_class = PersonalCreateView
+
+
 class FieldViewSet(TaxonomyViewSet):
     model = Field
     icon = "tag"
@@ -113,19 +164,46 @@ class TaxonomyGroup(ViewSetGroup):
     )
 
 
+def _error_summary(message: OutboundEmail) -> str:
+    return Truncator(message.last_error).chars(80)
+
+
+class LocalTimeInspectView(InspectView):
+    """Times in the site's time zone: Wagtail's inspect template formats a stored datetime as it
+    is (UTC), nine hours off what the listing and everyone in Hyogo read."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, datetime):
+            return timezone.localtime(value)
+        return "-" if value is None else value
+
+
 class OutboundEmailViewSet(SnippetViewSet):
-    """Read-mostly log of outgoing mail, so staff can see failures (status, attempts, last error)."""
+    """Read-mostly log of outgoing mail, so staff can see failures (status, attempts, last error)
+    and when a failed message will be tried again."""
 
     model = OutboundEmail
     icon = "mail"
     menu_label = _("Outgoing email")
     menu_order = 900
     add_to_admin_menu = True
-    list_display = ["recipient", "subject", "template", "status", "attempts", "created_at"]
+    list_display = [
+        "recipient",
+        "subject",
+        "template",
+        "status",
+        "attempts",
+        Column("last_error", label=_("last error"), accessor=_error_summary),
+        "next_attempt_at",
+        "created_at",
+    ]
     list_filter = ["status", "template"]
     search_fields = ["recipient", "subject"]
     inspect_view_enabled = True
+    inspect_view_class = LocalTimeInspectView
     copy_view_enabled = False
+    chooser_viewset_class = PersonalDataChooserViewSet
 
     # Delivery facts only: bodies may hold one-time links until they are sent.
     inspect_view_fields = [
@@ -136,6 +214,7 @@ class OutboundEmailViewSet(SnippetViewSet):
         "status",
         "attempts",
         "last_error",
+        "next_attempt_at",
         "created_at",
         "sent_at",
     ]

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from lms.models import User
+from lms.text import whole_number
 from mentoring import selectors, services
 from mentoring.forms import AcknowledgeForm, PairStatusForm
 from mentoring.models import MenteeProfile, MentoringProgramme, Pair, PairStatus
@@ -91,7 +92,7 @@ def propose(request, programme_id: int, user_id: int):
     programme = get_object_or_404(MentoringProgramme, pk=programme_id)
     mentee = get_object_or_404(User, pk=user_id, mentee_profiles__programme=programme)
     mentor = get_object_or_404(
-        User, pk=request.POST.get("mentor") or 0, mentor_profile__isnull=False
+        User, pk=whole_number(request.POST.get("mentor")) or 0, mentor_profile__isnull=False
     )
     match = next(
         (
@@ -226,7 +227,9 @@ def alert_list(request):
 @can_change
 def alert_acknowledge(request):
     form = AcknowledgeForm(request.POST)
-    if form.is_valid():
+    # The key is a hidden field: only an alert on the list can be acknowledged (a tampered
+    # key would leave a row that hides nothing).
+    if form.is_valid() and form.cleaned_data["key"] in {a.key for a in selectors.alerts()}:
         services.alert_acknowledge(
             key=form.cleaned_data["key"], by=request.user, note=form.cleaned_data["note"]
         )

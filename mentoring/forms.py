@@ -19,6 +19,9 @@ DURATIONS = [
     (90, _("1.5 hours")),
     (120, _("2 hours")),
 ]
+# How far ahead a meeting can be: a typo guard (2062 for 2026), which also keeps the meeting's
+# end within the dates Python can hold (9999-12-31 23:59 plus an hour is not one).
+MEETING_HORIZON = dt.timedelta(days=2 * 366)
 LOAD_CHOICES = [
     (1, _("1 – light")),
     (2, _("2 – manageable")),
@@ -58,6 +61,8 @@ class MeetingFieldsMixin(forms.Form):
                 starts = timezone.make_aware(dt.datetime.combine(day, time))
                 if starts <= timezone.now():
                     self.add_error("next_date", _("Choose a time in the future."))
+                elif day > timezone.localdate() + MEETING_HORIZON:
+                    self.add_error("next_date", _("Choose a date within the next two years."))
                 cleaned["next_starts_at"] = starts
                 cleaned["next_minutes"] = cleaned.get("next_minutes") or 60
                 cleaned["next_mode"] = cleaned.get("next_mode") or MeetingMode.ONLINE

@@ -67,6 +67,7 @@ def programme_report_view(request: HttpRequest, programme_id: int) -> HttpRespon
                 ]
                 for row in report.pairs
             ),
+            request=request,
         )
     bars = [
         {

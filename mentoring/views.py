@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -70,16 +71,19 @@ def session_log(request, pair_id: int):
     form = SessionLogForm(request.POST or None, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_log(pair=pair, by=request.user, data=form.session_data())
-            if form.cleaned_data.get("next_starts_at"):
-                services.meeting_schedule(
-                    pair=pair,
-                    by=request.user,
-                    starts_at=form.cleaned_data["next_starts_at"],
-                    minutes=form.cleaned_data["next_minutes"],
-                    mode=form.cleaned_data["next_mode"],
-                    place=form.cleaned_data["next_place"],
-                )
+            # The log and the next meeting together or not at all (a refused meeting must not
+            # leave the log saved behind an error message).
+            with transaction.atomic():
+                services.session_log(pair=pair, by=request.user, data=form.session_data())
+                if form.cleaned_data.get("next_starts_at"):
+                    services.meeting_schedule(
+                        pair=pair,
+                        by=request.user,
+                        starts_at=form.cleaned_data["next_starts_at"],
+                        minutes=form.cleaned_data["next_minutes"],
+                        mode=form.cleaned_data["next_mode"],
+                        place=form.cleaned_data["next_place"],
+                    )
         except services.MentoringError as error:
             form.add_error(None, str(error))
         else:

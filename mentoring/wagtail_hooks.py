@@ -11,7 +11,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.models import AVAILABILITY_FLAGS
-from lms.wagtail_hooks import PermissionMenuItem
+from lms.wagtail_hooks import PermissionMenuItem, PersonalDataChooserViewSet
 from mentoring import admin_views, report_views
 from mentoring.models import MenteeProfile, MentoringProgramme, MentorProfile
 
@@ -52,6 +52,7 @@ class MentorViewSet(SnippetViewSet):
     add_to_admin_menu = False
     list_display = ["user", "capacity", "municipality", "accepting"]
     search_fields = ["user__full_name", "user__full_name_kana"]
+    chooser_viewset_class = PersonalDataChooserViewSet
 
 
 class MenteeViewSet(SnippetViewSet):
@@ -62,6 +63,7 @@ class MenteeViewSet(SnippetViewSet):
     list_display = ["user", "programme", "municipality"]
     list_filter = ["programme"]
     search_fields = ["user__full_name", "user__full_name_kana"]
+    chooser_viewset_class = PersonalDataChooserViewSet
 
 
 for viewset in (ProgrammeViewSet, MentorViewSet, MenteeViewSet):

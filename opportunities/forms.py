@@ -77,6 +77,9 @@ class OpportunityForm(forms.ModelForm):
         self.fields["activity"].queryset = organisation.activities.all()
         self.fields["activity"].empty_label = _("None in particular")
         self.fields["required_course"].queryset = CoursePage.objects.live().order_by("title")
+        # Looked up by ``id``, not the page's ``pk`` (a link to its Page row): that lookup
+        # sends an id too large for the database to it and fails, ``id`` finds no course.
+        self.fields["required_course"].to_field_name = "id"
         self.fields["required_course"].empty_label = _("No particular course")
         self.fields["required_course_kind"].choices = [
             ("", _("No training required")),

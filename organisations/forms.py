@@ -18,8 +18,10 @@ class ApplicationForm(HoneypotMixin):
 
     honeypot_field = "nickname"
 
-    name = forms.CharField(label=_("Organisation name"), max_length=150)
-    name_kana = forms.CharField(label=_("Name in kana (optional)"), max_length=150, required=False)
+    # Free text is PlainTextField: invisible control characters are refused (the name and
+    # address end up in the public directory).
+    name = PlainTextField(label=_("Organisation name"), max_length=150, required=True)
+    name_kana = PlainTextField(label=_("Name in kana (optional)"), max_length=150)
     organisation_type = forms.ModelChoiceField(
         label=_("Type of organisation"),
         queryset=OrganisationType.objects.select_related("group").order_by(
@@ -41,23 +43,21 @@ class ApplicationForm(HoneypotMixin):
         required=False,
         help_text=_("Hold Ctrl (or ⌘) to choose several."),
     )
-    address = forms.CharField(label=_("Address"), max_length=255)
+    address = PlainTextField(label=_("Address"), max_length=255, required=True)
     website = forms.URLField(
         label=_("Website (optional)"),
         required=False,
         assume_scheme="https",
         error_messages={"invalid": _("Please check the address (it starts with https://).")},
     )
-    contact_name = forms.CharField(label=_("Contact person"), max_length=100)
+    contact_name = PlainTextField(label=_("Contact person"), max_length=100, required=True)
     contact_email = forms.EmailField(
         label=_("Contact email"),
         error_messages={
             "invalid": _("Please check the email address (for example: info@example.jp).")
         },
     )
-    contact_phone = forms.CharField(
-        label=_("Contact phone (optional)"), max_length=30, required=False
-    )
+    contact_phone = PlainTextField(label=_("Contact phone (optional)"), max_length=30)
     wants = PlainTextField(
         label=_("What would you like from the platform?"),
         max_length=2000,

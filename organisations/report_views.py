@@ -181,7 +181,9 @@ def report_view(request: HttpRequest) -> HttpResponse:
         if key not in TABLES:
             key = "municipalities"
         table = _BUILDERS[key]() if key in _BUILDERS else _municipalities_table()[0]
-        return csv_response(f"organisations-{key}.csv", table.header, table.csv_rows)
+        return csv_response(
+            f"organisations-{key}.csv", table.header, table.csv_rows, request=request
+        )
     municipalities, municipality_rows = _municipalities_table()
     tables = [municipalities, *(build() for build in _BUILDERS.values())]
     return TemplateResponse(

@@ -30,10 +30,12 @@ def report_index(request: HttpRequest) -> HttpResponse:
 def course_report(request: HttpRequest, survey_id: int, course_id: int) -> HttpResponse:
     """Every run of a course together, with a row per run."""
     survey = get_object_or_404(Survey, pk=survey_id)
-    course = get_object_or_404(CoursePage, pk=course_id)
+    course = get_object_or_404(CoursePage, id=course_id)  # not pk: see lessons.views._lesson
     if request.GET.get("format") == "csv":
         header, rows = reports.course_table(survey=survey, course=course)
-        return csv_response(f"survey-{survey.pk}-course-{course.pk}.csv", header, rows)
+        return csv_response(
+            f"survey-{survey.pk}-course-{course.pk}.csv", header, rows, request=request
+        )
     return _render(request, reports.course_report(survey=survey, course=course))
 
 
@@ -43,7 +45,7 @@ def run_report(request: HttpRequest, survey_id: int, run_id: int) -> HttpRespons
     run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
     if request.GET.get("format") == "csv":
         header, rows = reports.run_table(survey=survey, run=run)
-        return csv_response(f"survey-{survey.pk}-run-{run.pk}.csv", header, rows)
+        return csv_response(f"survey-{survey.pk}-run-{run.pk}.csv", header, rows, request=request)
     return _render(request, reports.run_report(survey=survey, run=run))
 
 

@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record, audit_record_many
 from courses.models import CourseRun, RunStatus
+from lms.text import whole_number
 from volunteers import selectors, services
 from volunteers.forms import (
     BulkActionForm,
@@ -137,12 +140,21 @@ def volunteer_detail(request, profile_id: int):
         profile = selectors.volunteer_detail(profile_id=profile_id)
     except VolunteerProfile.DoesNotExist:
         raise Http404 from None
+    show_contact = request.user.has_perm("volunteers.view_volunteer_contact")
+    if show_contact:
+        audit_record(
+            actor=request.user,
+            action=AuditAction.VIEW_CONTACT,
+            subject=profile,
+            detail={"screen": "volunteer"},
+            request=request,
+        )
     return TemplateResponse(
         request,
         "volunteers/admin/detail.html",
         {
             "profile": profile,
-            "show_contact": request.user.has_perm("volunteers.view_volunteer_contact"),
+            "show_contact": show_contact,
             "enrolments": selectors.enrolments_of(profile.user),
             "volunteering_minutes": sum(h.minutes for h in profile.hours.all()),
             "stage_form": StageMoveForm(initial={"to_stage": profile.stage}),
@@ -171,7 +183,7 @@ def volunteer_update(request, profile_id: int, action: str):
     profile = get_object_or_404(VolunteerProfile.objects.select_related("user"), pk=profile_id)
     back = redirect("volunteers_detail", profile_id=profile.pk)
     if action == "enrol":
-        run = _runs_to_enrol_in().filter(pk=request.POST.get("run") or 0).first()
+        run = _runs_to_enrol_in().filter(pk=whole_number(request.POST.get("run")) or 0).first()
         if run is None:
             messages.error(request, _("Choose the run to enrol them in."))
             return back
@@ -254,13 +266,21 @@ def waiting_list(request):
 
 @can_view
 def duplicate_list(request):
+    flags = list(selectors.duplicate_flags_open())
+    show_contact = request.user.has_perm("volunteers.view_volunteer_contact")
+    if show_contact and flags:
+        shown = {p.pk: p for flag in flags for p in (flag.profile, flag.other)}
+        audit_record_many(
+            actor=request.user,
+            action=AuditAction.VIEW_CONTACT,
+            subjects=[shown[pk] for pk in sorted(shown)],
+            detail={"screen": "duplicates"},
+            request=request,
+        )
     return TemplateResponse(
         request,
         "volunteers/admin/duplicates.html",
-        {
-            "flags": selectors.duplicate_flags_open(),
-            "show_contact": request.user.has_perm("volunteers.view_volunteer_contact"),
-        },
+        {"flags": flags, "show_contact": show_contact},
     )
 
 
@@ -275,12 +295,12 @@ def duplicate_resolve(request, flag_id: int):
         services.duplicate_dismiss(flag=flag, by=request.user)
         messages.success(request, _("Marked as different people."))
         return redirect("volunteers_duplicates")
-    keep_id = request.POST.get("keep", "")
+    keep_id = whole_number(request.POST.get("keep"))
     pair = {flag.profile_id: flag.profile, flag.other_id: flag.other}
-    if not keep_id.isdigit() or int(keep_id) not in pair:
+    if keep_id not in pair:
         messages.error(request, _("Choose which registration to keep."))
         return redirect("volunteers_duplicates")
-    keep = pair.pop(int(keep_id))
+    keep = pair.pop(keep_id)
     duplicate = next(iter(pair.values()))
     try:
         services.volunteers_merge(keep=keep, duplicate=duplicate, by=request.user)

@@ -81,6 +81,8 @@ class AboutYouForm(HoneypotMixin, NameFieldsMixin):
         from volunteers.selectors import phone_key
 
         value = " ".join(self.cleaned_data["phone"].split())
+        if has_invisible_characters(value):
+            raise forms.ValidationError(_("This contains characters that cannot be used."))
         digits = phone_key(value)
         if value and not 10 <= len(digits) <= 11:
             raise forms.ValidationError(

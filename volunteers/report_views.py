@@ -32,6 +32,7 @@ def pipeline_report(request: HttpRequest) -> HttpResponse:
             f"volunteer-pipeline-by-{group_by}.csv",
             [_group_title(group_by), *stage_labels],
             ([row.name, *row.counts] for row in [*funnel.rows, funnel.total]),
+            request=request,
         )
     applied = funnel.total.counts[0]
     bars = [

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.models import Enrolment
 from lms.models import AVAILABILITY_FLAGS, User
 from lms.notifications import notification_queue, notification_send
@@ -186,7 +188,8 @@ def volunteer_stage_move(
 ) -> StageChange | None:
     """Move a volunteer to another stage and record it; moving to the stage they are at changes
     nothing and returns None.  The profile row is locked, so two coordinators moving the same
-    person at once keep a chained history."""
+    person at once keep a chained history.  A move by staff (``by``) is also in the audit log;
+    moves the platform makes (completed training, withdrawal) are only in the history."""
     if to_stage not in Stage.values:
         raise VolunteerError(_("Choose one of the stages."))
     profile = VolunteerProfile.objects.select_for_update().get(pk=profile.pk)
@@ -201,6 +204,13 @@ def volunteer_stage_move(
     )
     profile.stage, profile.stage_changed_at = to_stage, now or timezone.now()
     profile.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    if by is not None:
+        audit_record(
+            actor=by,
+            action=AuditAction.CHANGE_STAGE,
+            subject=profile,
+            detail={"from": change.from_stage, "to": to_stage},
+        )
     return change
 
 
@@ -444,6 +454,17 @@ def volunteers_merge(
             )
     _move_enrolments(from_user=duplicate.user, to_user=keep.user)
     old_account = duplicate.user
+    audit_record(
+        actor=by,
+        action=AuditAction.MERGE,
+        subject=keep,
+        detail={
+            "kept_profile": keep.pk,
+            "merged_profile": duplicate.pk,
+            "kept_account": keep.user_id,
+            "merged_account": duplicate.user_id,
+        },
+    )
     duplicate.delete()
     if not old_account.is_superuser and old_account.pk != keep.user_id:
         old_account.is_active = False
@@ -507,6 +528,6 @@ def volunteers_purge_abandoned(*, months: int, now: datetime | None = None) -> i
     ).exclude(user__emailaddress__verified=True)
     purged = 0
     for profile in abandoned.select_related("user"):
-        user_anonymise(user=profile.user, now=now)
+        user_anonymise(user=profile.user, now=now, reason="abandoned_application")
         purged += 1
     return purged

@@ -147,18 +147,27 @@ def test_email_deliver_records_a_failure_with_the_error(settings):
     assert mail.outbox == []
 
 
+def _backoff_passed(message: OutboundEmail) -> None:
+    """The time of the next attempt has come (tests/faults/test_smtp_down.py covers the wait)."""
+    OutboundEmail.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
 def test_email_requeue_undelivered_retries_failures_and_a_later_success_marks_sent(settings):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     failed = _queued()
     notifications.email_deliver(message_id=failed.pk)
     already_sent = _queued(recipient="other@example.jp")
     OutboundEmail.objects.filter(pk=already_sent.pk).update(status=OutboundEmailStatus.SENT)
+    _backoff_passed(failed)
 
     assert notifications.email_requeue_undelivered() == 1  # still failing: retried, failed again
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (OutboundEmailStatus.FAILED, 2)
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    _backoff_passed(failed)
     assert tasks.requeue_undelivered_emails() == 1
 
     failed.refresh_from_db()
@@ -174,9 +183,11 @@ def test_email_deliver_respects_max_attempts(settings):
     settings.EMAIL_MAX_ATTEMPTS = 2
     message = _queued()
     notifications.email_deliver(message_id=message.pk)
+    _backoff_passed(message)
     notifications.email_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboundEmailStatus.FAILED, 2)
+    assert message.next_attempt_at is None  # no attempts left: nothing more is planned
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
     assert notifications.email_requeue_undelivered() == 0
