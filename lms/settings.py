@@ -316,6 +316,9 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "ひょうごつながりアカデミー <no-reply@localhost>"
 )
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Who receives error reports (500s) by email, comma-separated; none when empty.  The reports
+# carry no personal data (lms.logging).
+ADMINS = [("", address) for address in env_list("DJANGO_ADMINS")]
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "5"))
 # Delivered messages are kept this long in the mail log, then deleted (personal data).
 EMAIL_RETENTION_DAYS = int(os.environ.get("EMAIL_RETENTION_DAYS", "180"))

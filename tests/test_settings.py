@@ -141,3 +141,12 @@ def test_settings_task_broker_is_the_database_unless_redis_is_configured(
     assert redis == str(expected["redis"])
     assert (retry_above_timeout, catch_up) == ("True", "False")
     assert int(max_attempts) > 0
+
+
+def test_settings_error_reports_go_to_the_configured_admins_only(tmp_path):
+    code = "from django.conf import settings as s; print(repr(s.ADMINS))"
+    nobody = _manage(tmp_path, "shell", "-c", code)
+    two = _manage(tmp_path, "shell", "-c", code, DJANGO_ADMINS="it@example.jp, ops@example.jp")
+
+    assert nobody.stdout.splitlines()[-1] == "[]"
+    assert two.stdout.splitlines()[-1] == "[('', 'it@example.jp'), ('', 'ops@example.jp')]"

@@ -42,6 +42,7 @@ PROJECT_APPS = (
     "organisations",
     "opportunities",
     "exchange",
+    "audit",
     "account",
 )
 
