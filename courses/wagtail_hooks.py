@@ -5,7 +5,6 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
@@ -202,11 +201,12 @@ def register_enrolment_admin_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_pending_requests_menu_item():
-    return MenuItem(
+    return PermissionMenuItem(
         _("Enrolment requests"),
         reverse("courses_pending_requests"),
         icon_name="tasks",
         order=151,
+        permission="courses.change_enrolment",
     )
 
 

@@ -242,5 +242,6 @@ def test_attendance_menu_items_are_shown_only_to_people_who_may_open_them(
     client.force_login(role_user(roles.COORDINATORS, is_staff=True))
     coordinator_admin = client.get("/admin/").content.decode()
 
-    assert "/admin/courses/today/" not in editor_admin
-    assert "/admin/courses/today/" in coordinator_admin
+    for path in ["/admin/courses/today/", "/admin/courses/requests/"]:
+        assert path not in editor_admin
+        assert path in coordinator_admin
