@@ -202,3 +202,29 @@ class WithdrawForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
+    """Options from one ``values_list`` query instead of model instances."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *parts in self.queryset.values_list("pk", *self.field.label_fields):
+            yield (pk, self.field.label_format.format(*parts))
+
+
+class ValuesModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField for long lists whose options are built from plain values: rendering
+    hundreds of course runs as instances (each with its Wagtail course page) was most of the
+    volunteer list's time.  The chosen value is still looked up in the queryset.
+
+    :param label_fields: the values each option's label is made of, e.g. ``("course__title",
+        "title")``; ``label_format`` puts them together (``"{} {}"``), as ``__str__`` would.
+    """
+
+    iterator = _ValuesChoiceIterator
+
+    def __init__(self, *args, label_fields: tuple[str, ...], label_format: str, **kwargs):
+        self.label_fields, self.label_format = label_fields, label_format
+        super().__init__(*args, **kwargs)

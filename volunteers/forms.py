@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.forms import FilterForm, SearchTextField, field_filter, municipality_filter
 from lms.adapters import EMAIL_MAX_LENGTH
-from lms.forms import HoneypotMixin, NameFieldsMixin
+from lms.forms import HoneypotMixin, NameFieldsMixin, ValuesModelChoiceField
 from lms.models import AVAILABILITY_FLAGS, AvailabilityFlag, Field, User
 from lms.text import has_invisible_characters
 from volunteers.models import AgeBand, Frequency, InsuranceStatus, Stage
@@ -255,7 +255,14 @@ class BulkActionForm(forms.Form):
         error_messages={"required": _("Tick at least one person first.")},
     )
     to_stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices, required=False)
-    run = forms.ModelChoiceField(label=_("Run"), queryset=None, required=False)
+    # As CourseRun.__str__ reads, from values: hundreds of runs are listed.
+    run = ValuesModelChoiceField(
+        label=_("Run"),
+        queryset=None,
+        required=False,
+        label_fields=("course__title", "title"),
+        label_format="{} {}",
+    )
     note = forms.CharField(label=_("Note for the history"), max_length=500, required=False)
     subject = forms.CharField(label=_("Subject"), max_length=150, required=False)
     body = forms.CharField(

@@ -153,3 +153,30 @@ def test_a_form_without_its_honeypot_field_is_never_a_bot():
     del form.fields["nickname"]
 
     assert not form.is_bot()
+
+
+@pytest.mark.django_db
+def test_values_model_choice_field_lists_what_str_would_and_returns_the_instance(home_page):
+    """The volunteer list's "enrol in a run" select: options from plain values, labelled as
+    CourseRun.__str__ reads, the chosen value still looked up in (and limited to) the queryset."""
+    from django import forms as django_forms
+
+    from courses.models import CourseRun
+    from lms.forms import ValuesModelChoiceField
+    from tests.factories import CourseRunFactory
+
+    runs = [CourseRunFactory(title=f"第{n}期") for n in (1, 2)]
+    outside = CourseRunFactory(title="対象外")
+
+    class RunForm(django_forms.Form):
+        run = ValuesModelChoiceField(
+            queryset=CourseRun.objects.exclude(pk=outside.pk).order_by("pk"),
+            label_fields=("course__title", "title"),
+            label_format="{} {}",
+        )
+
+    options = list(RunForm().fields["run"].choices)
+    assert options == [("", "---------")] + [(run.pk, str(run)) for run in runs]
+    chosen = RunForm({"run": str(runs[1].pk)})
+    assert chosen.is_valid() and chosen.cleaned_data["run"] == runs[1]
+    assert not RunForm({"run": str(outside.pk)}).is_valid()
