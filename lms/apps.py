@@ -11,10 +11,13 @@ class LmsConfig(AppConfig):
 
     def ready(self) -> None:
         import lms.lookups  # noqa: F401  (registers the range-safe ``__in`` for integers)
+        from lms.pagecache import connect_signals
         from lms.roles import ensure_role_groups
 
         # Permissions only exist after migrate, so role groups are synced here (idempotent).
         post_migrate.connect(ensure_role_groups, dispatch_uid="lms.ensure_role_groups")
+        # Any change to what public pages show makes the kept pages stale (lms.pagecache).
+        connect_signals()
 
 
 class UsersAppConfig(WagtailUsersAppConfig):

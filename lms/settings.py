@@ -109,6 +109,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Public pages kept for anonymous visitors (lms.pagecache); innermost, so a kept page still
+    # passes every middleware above on its way out.
+    "lms.pagecache.AnonymousPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -308,8 +311,18 @@ CACHES = {
             # would let a burst of addresses evict live rate-limit counters.
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
-    )
+    ),
+    # Whole public pages for anonymous visitors, in each process's memory (lms.pagecache); only
+    # their version is shared, in the default cache.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
+# How long a public page is kept for anonymous visitors at most (0: not at all).  Changes to
+# what the pages show make kept pages stale at once; this bounds what changes with time alone.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "120"))
 
 # --- Email ----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get(

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -27,6 +28,7 @@ from lms.models import (
     OutboundEmail,
     Profession,
 )
+from lms.pagecache import mark_cacheable
 
 
 class PermissionMenuItem(MenuItem):
@@ -223,3 +225,13 @@ class OutboundEmailViewSet(SnippetViewSet):
 register_snippet(TaxonomyGroup)
 register_permission_policy(OutboundEmail, ReadOnlyPermissionPolicy(OutboundEmail))
 register_snippet(OutboundEmailViewSet)
+
+
+@hooks.register("before_serve_page")
+def keep_public_page(page, request, serve_args, serve_kwargs):
+    """A page anyone may see is the same for every anonymous visitor: keep it (lms.pagecache).
+
+    Pages with view restrictions (password, sign-in, groups) are never kept: a visitor who
+    passed the restriction must not hand the page to the next one."""
+    if getattr(request, "_public_page_key", None) and not page.get_view_restrictions().exists():
+        mark_cacheable(request)

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lms.pagecache import cache_public_page
 from opportunities import selectors, services
 from opportunities.forms import (
     ApplyForm,
@@ -33,6 +34,7 @@ from organisations.selectors import organisation_for_admin
 # Volunteers ------------------------------------------------------------------------------------
 
 
+@cache_public_page
 def board(request):
     """Every open opportunity; for a signed-in volunteer, those matching them first."""
     return TemplateResponse(
@@ -42,6 +44,7 @@ def board(request):
     )
 
 
+@cache_public_page
 def detail(request, pk: int):
     opportunity, profile = selectors.opportunity_for_page(pk=pk, user=request.user)
     return TemplateResponse(

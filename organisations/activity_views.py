@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from lms.pagecache import cache_public_page
 from organisations import activity_selectors, activity_services
 from organisations.activity_forms import (
     ActivityFilterForm,
@@ -26,6 +27,7 @@ from organisations.selectors import organisation_for_admin, organisation_for_mem
 PER_PAGE = 20
 
 
+@cache_public_page
 def finder(request):
     """つながりづくりの場を探す: published activities by municipality, field, day and audience."""
     form = ActivityFilterForm(request.GET or None)

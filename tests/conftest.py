@@ -94,9 +94,11 @@ def default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache: every test starts with none."""
-    from django.core.cache import cache
+    """Rate-limit counters and kept public pages live in caches: every test starts with none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()

@@ -10,7 +10,14 @@ ACCOUNT_RATE_LIMITS = False
 # One memory cache per test process, cleared around every test (tests/conftest.py), so tests that
 # never touch the database need none.  The shared database cache the site uses is exercised by
 # tests/lms/test_shared_cache.py and the two-worker sign-in lockout test.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
+# Kept public pages (lms.pagecache) are made stale after each change commits, and a test's
+# transaction never commits: off here, on in tests/lms/test_page_cache.py (which commits) and in
+# the browser journeys (tests/e2e/conftest.py), where the live server commits as the site does.
+PUBLIC_PAGE_CACHE_SECONDS = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -131,3 +131,10 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _public_pages_kept(settings):
+    """The site keeps public pages for anonymous visitors (lms.pagecache); the journeys run
+    with it on, as the live server commits every change the way the site does."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 120

@@ -1,0 +1,202 @@
+"""Whole public pages kept for anonymous visitors, so the catalogue and course pages of a busy
+morning are rendered once, not once per visitor.
+
+How it stays correct:
+
+- Only pages that say so are kept: every Wagtail page without view restrictions (a
+  ``before_serve_page`` hook marks the request) and the views decorated with
+  :func:`cache_public_page`.  Only for anonymous visitors with no pending messages, only
+  ``GET``, only a 200 that set no cookie and used no CSRF token (a form would carry another
+  visitor's token), keyed on host, language and full path.
+- Every change to what public pages show (a page published, moved or deleted, a run, a
+  session, a venue, an enrolment that takes or frees a seat, an organisation...) bumps one
+  version stored in the shared default cache, once per transaction after it commits; an entry
+  rendered under an older version is never served.  The version is read before the page is
+  rendered, so a change made while it renders leaves the entry stale, not wrong.
+- Entries also expire after ``PUBLIC_PAGE_CACHE_SECONDS`` (what changes with time alone, such
+  as an enrolment deadline passing, is at most that old); 0 turns the cache off.
+
+The pages themselves live in each process's memory (the ``pages`` cache); the version is the
+only shared part, one cache read per page served from memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+
+PAGE_CACHE_ALIAS = "pages"
+VERSION_KEY = "public-pages:version"
+_MARK = "_public_page_version"
+
+# What public pages show: a change to any of these bumps the version.  Wagtail pages of every
+# type count too (see ``is_public_content``).
+PUBLIC_CONTENT_MODELS = frozenset(
+    {
+        "lms.Field",
+        "lms.Profession",
+        "lms.OrganisationGroup",
+        "lms.OrganisationType",
+        "lms.Municipality",
+        "cms.Organisation",
+        "cms.Activity",
+        "cms.PlatformOffice",
+        "courses.ProgramModule",
+        "courses.Venue",
+        "courses.CourseRun",
+        "courses.RunSeatPool",
+        "courses.Session",
+        "courses.Enrolment",
+        "opportunities.Opportunity",
+        "opportunities.OpportunityApplication",
+        "organisations.ActivityVersion",
+        "wagtailcore.Site",
+        "wagtailcore.Locale",
+        "wagtailcore.PageViewRestriction",
+        "wagtailimages.Image",
+        "wagtaildocs.Document",
+        "taggit.Tag",
+    }
+)
+
+
+def _timeout() -> int:
+    return int(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 0))
+
+
+def current_version() -> str:
+    """The shared version; a fresh one if the store lost it (nothing old then matches)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_version() -> None:
+    """Make every kept page stale, in every process."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def is_public_content(model: type) -> bool:
+    from wagtail.models import Page
+
+    return model._meta.label in PUBLIC_CONTENT_MODELS or issubclass(model, Page)
+
+
+def bump_after_commit(using: str | None = None) -> None:
+    """Bump once the current transaction commits: once per transaction, however many rows.
+
+    Every change registers its own callback (a savepoint rolled back drops only its own), and
+    the callbacks of one transaction share one flag, so only the first of them bumps."""
+    connection = transaction.get_connection(using)
+    pending = getattr(connection, "_public_pages_bump", None)
+    if pending is None or pending["done"]:
+        pending = connection._public_pages_bump = {"done": False}
+
+    def bump() -> None:
+        if not pending["done"]:
+            pending["done"] = True
+            bump_version()
+
+    # Outside a transaction on_commit runs it at once; a rollback drops it with the change.
+    transaction.on_commit(bump, using=using)
+
+
+def _content_changed(sender, using=None, **kwargs) -> None:
+    if _timeout():
+        bump_after_commit(using)
+
+
+def _relation_changed(sender, instance, model, using=None, **kwargs) -> None:
+    if _timeout() and (is_public_content(type(instance)) or is_public_content(model)):
+        bump_after_commit(using)
+
+
+def connect_signals() -> None:
+    """Listen to saves and deletes of public content only: a receiver for every model would
+    also cost Django's fast path for bulk deletes (purges of mail and audit rows)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if is_public_content(model):
+            for name, signal in (("save", post_save), ("delete", post_delete)):
+                signal.connect(
+                    _content_changed,
+                    sender=model,
+                    dispatch_uid=f"lms.pagecache.{name}.{model._meta.label}",
+                )
+    m2m_changed.connect(_relation_changed, dispatch_uid="lms.pagecache.m2m")
+
+
+def mark_cacheable(request: HttpRequest) -> None:
+    """This request's page may be kept (read the version now, before rendering)."""
+    if _timeout() and getattr(request, "_public_page_key", None):
+        setattr(request, _MARK, current_version())
+
+
+def cache_public_page(view: Callable) -> Callable:
+    """Decorator for public views whose page is the same for every anonymous visitor."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        mark_cacheable(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _key(request: HttpRequest) -> str | None:
+    """The cache key of this request, or None when its page must not come from the cache."""
+    if request.method != "GET" or "messages" in request.COOKIES:
+        return None
+    if request.user.is_authenticated:
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.get("_messages"):
+        return None
+    raw = f"{request.get_host()}|{getattr(request, 'LANGUAGE_CODE', '')}|{request.get_full_path()}"
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    messages = getattr(request, "_messages", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (messages is not None and len(messages))
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+class AnonymousPageCacheMiddleware:
+    """Answer anonymous visitors from the kept pages; keep the pages views marked."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = _key(request) if _timeout() else None
+        request._public_page_key = key
+        if key:
+            entry = caches[PAGE_CACHE_ALIAS].get(key)
+            if entry is not None and entry[0] == current_version():
+                _version, content, content_type = entry
+                return HttpResponse(content, content_type=content_type)
+        response = self.get_response(request)
+        version = getattr(request, _MARK, None)
+        if key and version is not None and _storable(request, response):
+            caches[PAGE_CACHE_ALIAS].set(
+                key, (version, response.content, response["Content-Type"]), _timeout()
+            )
+        return response

@@ -1,0 +1,260 @@
+"""Public pages kept for anonymous visitors (lms.pagecache): served from memory for one cache
+read, never to signed-in people, never stale after a change commits, never with someone else's
+CSRF token, message or password-protected page."""
+
+import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import transaction
+from django.http import HttpRequest
+from django.template import engines
+from django.template.response import TemplateResponse
+from django.test import Client
+from django.urls import path
+from wagtail.models import PageViewRestriction
+
+from courses.services.enrolment import enrolment_create
+from lms import pagecache
+from lms import settings as site_settings
+from tests.factories import CourseIndexPageFactory, CoursePageFactory, CourseRunFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+COURSE_TITLE = "多職種で考える孤独・孤立支援"
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 120
+
+
+@pytest.fixture
+def course(home_page, django_capture_on_commit_callbacks):
+    catalogue = CourseIndexPageFactory(parent=home_page)
+    page = CoursePageFactory(parent=catalogue, title=COURSE_TITLE, slug="kodoku")
+    CourseRunFactory(course=page, capacity=2)
+    return page
+
+
+def _kept(response) -> bool:
+    """A kept page is answered without rendering a template (no context)."""
+    return response.status_code == 200 and response.context is None
+
+
+def test_an_anonymous_visitor_gets_the_kept_page_the_second_time(client, course):
+    first = client.get(course.url)
+    second = Client().get(course.url)
+
+    assert first.status_code == 200 and not _kept(first)
+    assert _kept(second)
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    # The middleware above still runs on a kept page: the site's security headers are there.
+    assert "Content-Security-Policy" in second and second["X-Frame-Options"] == "DENY"
+
+
+def test_signed_in_people_always_get_their_own_page(client, course):
+    client.get(course.url)
+    signed_in = Client()
+    signed_in.force_login(UserFactory())
+
+    response = signed_in.get(course.url)
+
+    assert not _kept(response)
+    assert "ログインして申し込む" not in response.content.decode()
+    assert b"csrfmiddlewaretoken" in response.content  # the enrol form, with their own token
+
+
+def test_a_kept_page_costs_one_query_with_the_sites_database_cache(settings, course):
+    settings.CACHES = {**site_settings.CACHES, "pages": {**site_settings.CACHES["pages"]}}
+    call_command("createcachetable", verbosity=0)
+    caches["pages"].clear()
+    Client().get(course.url)
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(course.url)
+
+    assert _kept(response)
+    assert len(queries) == 1, [q["sql"] for q in queries]  # the shared version
+
+
+def test_publishing_a_change_shows_at_once(client, course, django_capture_on_commit_callbacks):
+    client.get(course.url)
+    assert _kept(Client().get(course.url))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course.title = "孤独・孤立支援の基礎（改訂版）"
+        course.save_revision().publish()
+
+    response = Client().get(course.url)
+    assert not _kept(response)
+    assert "孤独・孤立支援の基礎（改訂版）" in response.content.decode()
+
+
+def test_a_seat_taken_shows_at_once_on_the_course_and_the_catalogue(
+    course, django_capture_on_commit_callbacks
+):
+    catalogue_url = course.get_parent().url
+    for url in (course.url, catalogue_url):
+        Client().get(url)
+    assert "2席" in Client().get(course.url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment_create(run=course.runs.get(), user=UserFactory())
+
+    course_page = Client().get(course.url)
+    assert not _kept(course_page)
+    assert "残り1席" in course_page.content.decode()
+    assert not _kept(Client().get(catalogue_url))
+
+
+def test_a_change_rolled_back_keeps_the_pages(course, django_capture_on_commit_callbacks):
+    Client().get(course.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            run = course.runs.get()
+            run.capacity = 30
+            run.save()
+            raise RuntimeError("cancelled")
+
+    assert _kept(Client().get(course.url))
+
+
+def test_many_changes_in_one_transaction_bump_once(
+    course, monkeypatch, django_capture_on_commit_callbacks
+):
+    bumps = []
+    monkeypatch.setattr(pagecache, "bump_version", lambda: bumps.append(1))
+    run = course.runs.get()
+    for _transaction in range(2):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            for capacity in (3, 4, 5):
+                run.capacity = capacity
+                run.save()
+
+    assert len(bumps) == 2
+
+
+def test_changes_to_private_records_keep_the_pages(course, django_capture_on_commit_callbacks):
+    """Signing in (last_login) or a mail being queued says nothing public pages show."""
+    Client().get(course.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        member = UserFactory()
+        member.first_name = "太郎"
+        member.save()
+
+    assert _kept(Client().get(course.url))
+
+
+def test_only_public_content_is_listened_to():
+    """Bulk deletes of private rows (mail log and audit purges) keep Django's fast path, which a
+    delete receiver for every model would take away."""
+    from django.db.models.signals import post_delete, post_save
+
+    from audit.models import AuditEvent
+    from courses.models import Attendance, CoursePage, CourseRun, Enrolment
+    from lms.models import OutboundEmail, User
+
+    for private in (OutboundEmail, AuditEvent, Attendance, User):
+        assert not post_delete.has_listeners(private), private
+    for public in (CourseRun, Enrolment, CoursePage):
+        assert post_save.has_listeners(public) and post_delete.has_listeners(public), public
+
+
+def test_a_lost_version_makes_every_kept_page_stale(course):
+    Client().get(course.url)
+    caches["default"].clear()  # the shared store restarted or culled the version
+
+    assert not _kept(Client().get(course.url))
+
+
+def test_a_password_protected_page_is_never_kept(course):
+    restriction = PageViewRestriction.objects.create(
+        page=course, restriction_type=PageViewRestriction.PASSWORD, password="つながり"
+    )
+    insider = Client()
+    insider.post(
+        f"/_util/authenticate_with_password/{restriction.pk}/{course.pk}/",
+        {"password": "つながり", "return_url": course.url},
+    )
+    assert COURSE_TITLE in insider.get(course.url).content.decode()
+
+    outsider = Client().get(course.url)
+
+    assert outsider.status_code == 200 and not _kept(outsider)
+    assert 'type="password"' in outsider.content.decode()
+
+
+def test_a_page_with_a_message_is_neither_served_from_nor_kept(course):
+    Client().get(course.url)
+    with_message = Client()
+    storage = CookieStorage(HttpRequest())
+    with_message.cookies["messages"] = storage._encode(
+        [Message(constants.SUCCESS, "ログアウトしました。")]
+    )
+
+    response = with_message.get(course.url)
+
+    assert not _kept(response)
+    assert "ログアウトしました。" in response.content.decode()
+    assert "ログアウトしました。" not in Client().get(course.url).content.decode()
+
+
+def test_the_language_is_part_of_the_key(course):
+    japanese = Client().get(course.url)
+    english = Client().get("/en" + course.url)
+
+    assert english.status_code == 200 and not _kept(english)
+    assert japanese.content != english.content
+    assert _kept(Client().get("/en" + course.url))
+
+
+def _form_view(request):
+    template = engines["django"].from_string("<form method='post'>{% csrf_token %}</form>")
+    return TemplateResponse(request, template)
+
+
+def _plain_view(request):
+    template = engines["django"].from_string("<p>{{ request.GET.q }}</p>")
+    return TemplateResponse(request, template)
+
+
+urlpatterns = [
+    path("form/", pagecache.cache_public_page(_form_view)),
+    path("plain/", pagecache.cache_public_page(_plain_view)),
+    path("undecorated/", _plain_view),
+]
+
+
+@pytest.mark.urls(__name__)
+def test_a_page_carrying_a_csrf_token_is_never_kept():
+    Client().get("/form/")
+    second = Client().get("/form/")
+
+    assert not _kept(second)
+    assert b"csrfmiddlewaretoken" in second.content
+    assert "csrftoken" in second.cookies  # each visitor gets a token of their own
+
+
+@pytest.mark.urls(__name__)
+def test_only_marked_views_are_kept_and_the_query_string_is_part_of_the_key():
+    Client().get("/plain/?q=a")
+    Client().get("/undecorated/?q=a")
+
+    assert _kept(Client().get("/plain/?q=a"))
+    assert Client().get("/plain/?q=b").content == b"<p>b</p>"
+    assert not _kept(Client().get("/undecorated/?q=a"))
+
+
+@pytest.mark.urls(__name__)
+def test_switched_off_nothing_is_kept(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    Client().get("/plain/?q=a")
+
+    assert not _kept(Client().get("/plain/?q=a"))
