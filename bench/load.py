@@ -104,7 +104,9 @@ def run_step(host: str, users: int, seconds: int, plan_path: Path, workdir: Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", default="5,10,20,40", help="simulated people per step")
+    parser.add_argument(
+        "--steps", default="5,10,20,40,80,120,160", help="simulated people per step"
+    )
     parser.add_argument("--step-seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)

@@ -231,3 +231,22 @@ def test_a_generated_course_page_and_my_learning_render(client):
     assert seats.count() == min(LEARNER_RUNS, generated_runs().count())
     for title in seats.values_list("run__course__title", flat=True):
         assert title in learning.content.decode()
+
+
+def test_the_key_pages_answer_and_kept_pages_cost_one_query():
+    """bench/pages.py on generated data: every key page answers, a page rendered runs its
+    queries and the same public page kept for the next anonymous visitor at most one (the
+    shared version: none here, where the tests' cache is in memory)."""
+    from bench import pages
+
+    generate(scale=SCALE)
+    key_pages, people = pages.targets()
+    counts = pages.query_counts(key_pages, people)
+
+    assert {status for status, _queries in counts.values()} == {200}
+    kept = [page for page in key_pages if page.kept]
+    assert [page.name for page in kept] == [f"{page.name}: kept page" for page in key_pages[:3]]
+    for page in kept:
+        rendered = page.name.removesuffix(": kept page")
+        assert counts[page.name][1] <= 1, page.name
+        assert counts[rendered][1] > 5, rendered
