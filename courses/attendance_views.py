@@ -8,6 +8,7 @@ courses.services (writes), courses.selectors (reads) and courses.checkin (codes)
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 import segno
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -63,13 +65,29 @@ def _back_to_roster(request, session_id: int, anchor: str = ""):
 
 
 def roster_context(request, session: Session, roster_url: str) -> dict:
-    """What the roster include needs; the site view and the admin view both use it."""
+    """What the roster include needs; the site view and the admin view both use it.
+
+    Each row comes with its attendance buttons already rendered: they differ only in which
+    one is pressed, so each set is rendered once rather than once per person."""
     context = selectors.roster_for_session(session=session, query=request.GET.get("q", "")[:100])
+    choices = [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES]
+    rows = selectors.roster_rows(context["people"])
+    buttons = {
+        status: render_to_string(
+            "courses/attendance/includes/mark_buttons.html",
+            {"choices": choices, "pressed": status},
+        )
+        for status in {row.status for row in rows}
+    }
+    query = context["query"]
     return context | {
-        "choices": [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES],
+        "rows": [(row, buttons[row.status]) for row in rows],
+        "choices": choices,
         "walk_in_form": WalkInForm(),
         "online_code": checkin.online_code(session.pk) if session.has_online_part else "",
         "roster_url": roster_url,
+        # Where a mark comes back to: the same roster, with the same search.
+        "mark_next": roster_url + (f"?q={quote(query, safe='/')}" if query else ""),
     }
 
 
@@ -164,26 +182,11 @@ def roster_live(request, session_id: int):
     """Statuses and counts for the roster's live update (check-ins arrive while staff watch)."""
     session = get_object_or_404(Session, pk=session_id)
     context = selectors.roster_for_session(session=session)
-    people = {}
-    for enrolment in context["people"]:
-        record = enrolment.record
-        people[enrolment.pk] = {
-            "status": record.status if record else "",
-            "label": record.get_status_display() if record else _("Not yet"),
-            "detail": _record_detail(record),
-        }
+    people = {
+        row.enrolment_id: {"status": row.status, "label": row.label, "detail": row.detail}
+        for row in selectors.roster_rows(context["people"])
+    }
     return JsonResponse({"counts": context["counts"], "people": people})
-
-
-def _record_detail(record) -> str:
-    if record is None:
-        return ""
-    parts = [record.get_evidence_display()]
-    if record.arrived_at:
-        parts.append(timezone.localtime(record.arrived_at).strftime("%H:%M"))
-    if record.note:
-        parts.append(record.note)
-    return " ・ ".join(parts)
 
 
 @never_cache

@@ -4,14 +4,17 @@ the sessions of a day and each course's completion rate."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.completion import CompletionRules, SessionFacts, minutes_learned
 from courses.models import (
     Attendance,
+    AttendanceEvidence,
     AttendanceStatus,
     CompletionState,
     CourseRun,
@@ -30,6 +33,23 @@ SEATED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
 
 ARRIVED_STATUSES = {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY}
 
+# What the roster and the attendance matrix read of each enrolment and person: only what the
+# pages print and what completion needs (``evaluation_for_enrolment``).  Building hundreds of
+# whole enrolments and users (reflection texts and answers, a dozen dates, the profile) took
+# longer than rendering the page.
+PERSON_ON_LISTS = [
+    "run",
+    "user",
+    "status",
+    "user__full_name",
+    "user__full_name_kana",
+    "user__email",
+    "user__organisation_name",
+    "user__profession__name",
+    "user__profession__name_en",
+]
+PERSON_ON_MATRIX = [*PERSON_ON_LISTS, "reflection_submitted_at", "signed_off_at"]
+
 
 def attendance_minutes(attendance: Attendance, session: Session) -> int:
     return minutes_learned(
@@ -41,13 +61,74 @@ def attendance_minutes(attendance: Attendance, session: Session) -> int:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One person on the roster as plain strings, ready to print: the page lists hundreds of
+    people, and plain lookups cost far less in the template than model methods and filters."""
+
+    enrolment_id: int
+    name: str  # full name, else the email address
+    search: str  # "full name ふりがな", for the page's own filtering
+    details: str  # ふりがな ・ profession ・ organisation
+    legend: str  # the accessible name of the row's attendance buttons
+    status: str  # "" before the first mark
+    label: str  # the status as shown ("Not yet" before the first mark)
+    detail: str  # how it is known ・ arrival time ・ note
+
+
+def _attendance_detail(record: Attendance | None, evidence_labels: dict[str, str]) -> str:
+    """How the mark is known, the arrival time and the note, as the roster shows them."""
+    if record is None:
+        return ""
+    parts = [evidence_labels.get(record.evidence, record.evidence)]
+    if record.arrived_at:
+        parts.append(timezone.localtime(record.arrived_at).strftime("%H:%M"))
+    if record.note:
+        parts.append(record.note)
+    return " ・ ".join(parts)
+
+
+def roster_rows(enrolments: list[Enrolment]) -> list[RosterRow]:
+    """The rows of ``roster_for_session``'s people (each with its ``record``).  Labels are
+    translated once per page, not per person (``get_FOO_display`` rebuilds its choices on
+    each call)."""
+    not_yet = _("Not yet")
+    legend = _("Attendance of %(name)s")
+    status_labels = {value: str(label) for value, label in AttendanceStatus.choices}
+    evidence_labels = {value: str(label) for value, label in AttendanceEvidence.choices}
+    rows = []
+    for enrolment in enrolments:
+        person, record = enrolment.user, enrolment.record
+        name = person.full_name or person.email
+        details = [person.full_name_kana]
+        if person.profession:
+            details.append(f" ・ {person.profession}")
+        if person.organisation_name:
+            details.append(f" ・ {person.organisation_name}")
+        rows.append(
+            RosterRow(
+                enrolment_id=enrolment.pk,
+                name=name,
+                search=f"{person.full_name} {person.full_name_kana}",
+                details="".join(details),
+                legend=legend % {"name": name},
+                status=record.status if record else "",
+                label=status_labels.get(record.status, record.status) if record else not_yet,
+                detail=_attendance_detail(record, evidence_labels),
+            )
+        )
+    return rows
+
+
 def roster_for_session(*, session: Session, query: str = "") -> dict:
     """The staff roster: everyone with a seat, their record (if any) and the live counts, in
     two queries whatever the size of the run.  ``query`` matches name, ふりがな or email,
-    across hiragana/katakana and full/half width."""
+    across hiragana/katakana and full/half width.  ``roster_rows`` turns the people into
+    what the page prints."""
     enrolments = list(
         Enrolment.objects.filter(run_id=session.run_id, status__in=SEATED_STATUSES)
-        .select_related("user__profession", "user__municipality__parent")
+        .select_related("user__profession")
+        .only(*PERSON_ON_LISTS)
         .order_by("user__full_name_kana", "user__full_name", "pk")
     )
     records = {
@@ -109,23 +190,40 @@ def sessions_open_for_check_in(*, user: User, now: dt.datetime) -> list[Session]
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    """One person's line of the attendance matrix as plain values (see ``RosterRow``)."""
+
+    enrolment_id: int
+    full_name: str
+    full_name_kana: str
+    statuses: tuple[str, ...]  # one per session, in the order of the columns; "" if no record
+    minutes_learned: int
+    state: str  # CompletionState
+    # Attendance is enough and only the staff's confirmation is missing.
+    can_sign_off: bool
+
+
 def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None) -> dict:
     """People × sessions with each status, per-session counts, completion and learning hours
-    (per person, per profession, per organisation) in four queries."""
+    (per person, per profession, per organisation) in four queries.  ``people`` are the
+    enrolments (for the CSV), ``rows`` the same people as plain values for the page."""
     now = now or timezone.now()
     sessions = list(run.sessions.order_by("starts_at", "pk"))
     enrolments = list(
         Enrolment.objects.filter(run=run, status__in=SEATED_STATUSES)
         .select_related("user__profession")
+        .only(*PERSON_ON_MATRIX)
         .order_by("user__full_name_kana", "user__full_name", "pk")
     )
-    records: dict[tuple[int, int], Attendance] = {
-        (a.enrolment_id, a.session_id): a
-        for a in Attendance.objects.filter(session__run=run).only(
-            "enrolment_id", "session_id", "status", "arrived_at", "minutes_present"
-        )
+    # (enrolment, session) -> (status, arrived_at, minutes_present): plain tuples, as there
+    # are thousands of them.
+    records: dict[tuple[int, int], tuple[str, dt.datetime | None, int | None]] = {
+        (enrolment_id, session_id): record
+        for enrolment_id, session_id, *record in Attendance.objects.filter(
+            session__run=run
+        ).values_list("enrolment_id", "session_id", "status", "arrived_at", "minutes_present")
     }
-    sessions_by_id = {s.pk: s for s in sessions}
     rules = CompletionRules.for_course(run.course)
     extras = completion_extras(enrolments, {run.pk: run.course})
     live = [s for s in sessions if s.status != SessionStatus.CANCELLED]
@@ -135,18 +233,28 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
     by_profession: dict[str, int] = {}
     by_organisation: dict[str, int] = {}
     completion_counts = dict.fromkeys(CompletionState.values, 0)
+    rows = []
     for enrolment in enrolments:
         enrolment.cells = []
         minutes = 0
         statuses = {}
         for session in sessions:
             record = records.get((enrolment.pk, session.pk))
-            # (status, label) per session; the label is for screen readers and the CSV.
-            enrolment.cells.append((record.status, labels[record.status]) if record else ("", ""))
-            if record:
-                statuses[session.pk] = record.status
-                per_session[session.pk][record.status] += 1
-                minutes += attendance_minutes(record, sessions_by_id[session.pk])
+            if record is None:
+                # (status, label) per session; the label is for screen readers and the CSV.
+                enrolment.cells.append(("", ""))
+                continue
+            status, arrived_at, minutes_present = record
+            enrolment.cells.append((status, labels[status]))
+            statuses[session.pk] = status
+            per_session[session.pk][status] += 1
+            minutes += minutes_learned(
+                status=status,
+                starts_at=session.starts_at,
+                ends_at=session.ends_at,
+                arrived_at=arrived_at,
+                minutes_present=minutes_present,
+            )
         enrolment.minutes_learned = minutes
         enrolment.evaluation = evaluation_for_enrolment(
             enrolment, rules=rules, sessions=facts, statuses=statuses, extras=extras
@@ -156,6 +264,22 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
         organisation = enrolment.user.organisation_name or "—"
         by_profession[profession] = by_profession.get(profession, 0) + minutes
         by_organisation[organisation] = by_organisation.get(organisation, 0) + minutes
+        evaluation = enrolment.evaluation
+        rows.append(
+            MatrixRow(
+                enrolment_id=enrolment.pk,
+                full_name=enrolment.user.full_name,
+                full_name_kana=enrolment.user.full_name_kana,
+                statuses=tuple(status for status, _label in enrolment.cells),
+                minutes_learned=minutes,
+                state=evaluation.state,
+                can_sign_off=(
+                    "sign_off" in evaluation.waiting_for
+                    and not evaluation.missed_mandatory
+                    and evaluation.attended >= evaluation.needed
+                ),
+            )
+        )
     for session in sessions:
         counts = per_session[session.pk]
         session.counts = counts
@@ -168,6 +292,7 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
         "run": run,
         "sessions": sessions,
         "people": enrolments,
+        "rows": rows,
         "total_minutes": total_minutes,
         "by_profession": sorted(by_profession.items(), key=lambda kv: -kv[1]),
         "by_organisation": sorted(by_organisation.items(), key=lambda kv: -kv[1]),

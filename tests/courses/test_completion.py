@@ -216,6 +216,40 @@ def test_the_follow_up_list_and_the_report_for_coordinators(client, role_user):
     assert AttendanceStatus.PRESENT  # the labels above are the Japanese display names
 
 
+def test_the_matrix_shows_each_mark_with_a_symbol_and_a_label_for_screen_readers(client, role_user):
+    run, sessions = run_with_sessions(
+        days_from_today=[-3, -2, -1], requires_sign_off=True, min_attendance_percent=60
+    )
+    waiting, missed = EnrolmentFactory(run=run), EnrolmentFactory(run=run)
+    for session, status in zip(sessions, ["present", "late"], strict=False):
+        services.attendance_record(enrolment=waiting, session=session, status=status)
+    services.attendance_record(enrolment=missed, session=sessions[0], status="absent")
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+
+    page = client.get(f"/admin/courses/runs/{run.pk}/attendance/").content.decode()
+
+    def row(enrolment):
+        start = page.index(f'<th scope="row">{enrolment.user.full_name}<br>')
+        return page[start : page.index("</tr>", start)]
+
+    assert (
+        '<td class="cell-present"><span aria-hidden="true">○</span>'
+        '<span class="w-sr-only">出席</span></td>'
+        '<td class="cell-late"><span aria-hidden="true">△</span>'
+        '<span class="w-sr-only">遅刻</span></td>'
+        '<td class="cell-"><span aria-hidden="true">–</span>'
+        '<span class="w-sr-only">記録なし</span></td>'
+    ) in row(waiting)
+    # Attendance is enough (2 of 3): only the staff's confirmation is missing.
+    assert "修了見込み" in row(waiting)
+    assert f'action="/admin/courses/enrolments/{waiting.pk}/sign-off/"' in row(waiting)
+    assert (
+        '<td class="cell-absent"><span aria-hidden="true">×</span>'
+        '<span class="w-sr-only">欠席</span></td>'
+    ) in row(missed)
+    assert "修了が難しい" in row(missed) and "sign-off/" not in row(missed)
+
+
 def test_the_matrix_of_300_people_and_12_sessions_runs_a_bounded_number_of_queries(
     client, role_user, django_assert_max_num_queries
 ):

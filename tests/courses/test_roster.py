@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from courses.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from lms import roles
+from lms.models import Profession
 from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
@@ -166,6 +167,71 @@ def test_the_roster_of_300_people_runs_a_bounded_number_of_queries(
         response = staff_client.get(f"/sessions/{session.pk}/roster/")
     assert response.content.decode().count('class="roster-person"') == 300
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def _row(page: str, enrolment) -> str:
+    """The HTML of one person's row on the roster page."""
+    start = page.index(f'<li class="roster-person" id="person-{enrolment.pk}"')
+    return page[start : page.index("</li>", start)]
+
+
+def test_each_row_shows_the_person_the_mark_and_how_it_is_known(staff_client, session):
+    nurse = Profession.objects.get(slug="nurse")  # a seeded taxonomy term
+    marked = EnrolmentFactory(
+        run=session.run,
+        user=UserFactory(
+            full_name="山田 太郎",
+            full_name_kana="やまだ たろう",
+            profession=nurse,
+            organisation_name="西宮市社協",
+        ),
+    )
+    nameless = EnrolmentFactory(
+        run=session.run, user=UserFactory(full_name="", email="nameless@example.jp")
+    )
+    arrived_at = session.starts_at + dt.timedelta(minutes=12)
+    Attendance.objects.create(
+        enrolment=marked,
+        session=session,
+        status=AttendanceStatus.LATE,
+        evidence="qr",
+        arrived_at=arrived_at,
+        note="電車の遅れ",
+    )
+    arrived = timezone.localtime(arrived_at).strftime("%H:%M")
+
+    for url in (f"/sessions/{session.pk}/roster/", f"/admin/courses/sessions/{session.pk}/roster/"):
+        page = staff_client.get(url, {"q": "やまだ"}).content.decode()
+        row = _row(page, marked)
+        assert f'data-enrolment="{marked.pk}" data-search="山田 太郎 やまだ たろう"' in row
+        assert f'<p class="kana" lang="ja">やまだ たろう ・ {nurse.name} ・ 西宮市社協</p>' in row
+        assert (
+            '<strong data-role="label">遅刻</strong> <span class="meta" data-role="detail">'
+            f"QRコードで受付 ・ {arrived} ・ 電車の遅れ</span>"
+        ) in row
+        assert '<legend class="visually-hidden">山田 太郎 さんの出欠</legend>' in row
+        assert f'action="/sessions/{session.pk}/roster/mark/"' in row
+        # A mark comes back to the same roster with the same search.
+        assert f'name="next" value="{url}?q=%E3%82%84%E3%81%BE%E3%81%A0"' in row
+        assert 'value="late" class="mark mark-late" aria-pressed="true"' in row
+        assert row.count('aria-pressed="false"') == 4
+        assert f'id="person-{nameless.pk}"' not in page  # the search leaves them out
+
+    row = _row(staff_client.get(f"/sessions/{session.pk}/roster/").content.decode(), nameless)
+    assert '<p class="roster-name" lang="ja">nameless@example.jp</p>' in row
+    assert (
+        '<strong data-role="label">未到着</strong> <span class="meta" data-role="detail"></span>'
+    ) in row
+    assert row.count('aria-pressed="false"') == 5 and 'aria-pressed="true"' not in row
+    assert '<legend class="visually-hidden">nameless@example.jp さんの出欠</legend>' in row
+
+    live = staff_client.get(f"/sessions/{session.pk}/roster/live/").json()["people"]
+    assert live[str(marked.pk)] == {
+        "status": "late",
+        "label": "遅刻",
+        "detail": f"QRコードで受付 ・ {arrived} ・ 電車の遅れ",
+    }
+    assert live[str(nameless.pk)] == {"status": "", "label": "未到着", "detail": ""}
 
 
 def test_the_roster_in_the_admin_marks_and_comes_back_to_the_admin(staff_client, session):
