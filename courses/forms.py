@@ -13,6 +13,7 @@ from cms.forms import (
 from courses.models import CourseFormat, CourseKind, EnrolmentStatus
 from lms.models import OrganisationGroup, Profession
 from lms.text import has_invisible_characters
+from volunteers.forms import PlainTextField
 
 
 def _date_filter(label) -> forms.DateField:
@@ -134,11 +135,16 @@ class AttendanceCodeForm(forms.Form):
     )
 
 
+# The free texts below are PlainTextField, like the applications' answers: invisible control
+# characters (NUL, escape sequences, zero-width spaces...) are refused; line breaks and tabs stay.
+
+
 class ApologyForm(forms.Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("Why can you not come?"),
         help_text=_("A few words are enough, e.g. 業務の都合. The organisers see this."),
         max_length=300,
+        required=True,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -146,13 +152,14 @@ class ApologyForm(forms.Form):
 class ReflectionForm(forms.Form):
     """The reflection sheet: one answer per question the course sets, or one free text."""
 
-    text = forms.CharField(
+    text = PlainTextField(
         label=_("Your reflection (振り返り)"),
         help_text=_(
             "What did you learn, and what will you try in your work? You, the organisers and "
             "your mentor (if you have one) see it."
         ),
         max_length=4000,
+        required=True,
         widget=forms.Textarea(attrs={"rows": 10}),
     )
 
@@ -162,9 +169,10 @@ class ReflectionForm(forms.Form):
         if self.questions:
             del self.fields["text"]
             for number, question in enumerate(self.questions):
-                self.fields[f"answer_{number}"] = forms.CharField(
+                self.fields[f"answer_{number}"] = PlainTextField(
                     label=question,
                     max_length=2000,
+                    required=True,
                     widget=forms.Textarea(attrs={"rows": 4}),
                     error_messages={"required": _("Please answer this question.")},
                 )
@@ -174,9 +182,10 @@ class ReflectionForm(forms.Form):
 
 
 class ReflectionFeedbackForm(forms.Form):
-    feedback = forms.CharField(
+    feedback = PlainTextField(
         label=_("Feedback to the participant"),
         max_length=2000,
+        required=True,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

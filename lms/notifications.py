@@ -95,6 +95,39 @@ def is_undeliverable(address: str) -> bool:
     return domain == "invalid" or domain.endswith(".invalid")
 
 
+def notification_render(
+    *,
+    recipient: str,
+    template: str,
+    context: dict,
+    language: str | None = None,
+    calendar: bytes = b"",
+    calendar_method: str = "",
+) -> dict:
+    """Render ``<template>_subject.txt``, ``_message.txt`` (and ``_message.html`` if present)
+    in ``language`` (the recipient's preferred language): the arguments of
+    ``notification_queue``.  Apart so that a service can render before it takes a lock and
+    queue the message inside its transaction."""
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body_text = render_to_string(f"{template}_message.txt", context)
+        try:
+            body_html = render_to_string(f"{template}_message.html", context)
+        except TemplateDoesNotExist:  # the HTML part is optional
+            body_html = ""
+    return {
+        "recipient": recipient,
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "template": template,
+        "language": language,
+        "calendar": calendar,
+        "calendar_method": calendar_method,
+    }
+
+
 def notification_send(
     *,
     recipient: str,
@@ -104,27 +137,18 @@ def notification_send(
     calendar: bytes = b"",
     calendar_method: str = "",
 ) -> OutboundEmail:
-    """Render ``<template>_subject.txt``, ``_message.txt`` (and ``_message.html`` if present)
-    in ``language`` (the recipient's preferred language) and queue the message.  A calendar
-    invite (``calendar`` with its iTIP ``calendar_method``) goes along as a text/calendar part;
-    the text says the same in words."""
-    language = language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context)
-        body_text = render_to_string(f"{template}_message.txt", context)
-        try:
-            body_html = render_to_string(f"{template}_message.html", context)
-        except TemplateDoesNotExist:  # the HTML part is optional
-            body_html = ""
+    """Render the message in ``language`` (see ``notification_render``) and queue it.  A
+    calendar invite (``calendar`` with its iTIP ``calendar_method``) goes along as a
+    text/calendar part; the text says the same in words."""
     return notification_queue(
-        recipient=recipient,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        template=template,
-        language=language,
-        calendar=calendar,
-        calendar_method=calendar_method,
+        **notification_render(
+            recipient=recipient,
+            template=template,
+            context=context,
+            language=language,
+            calendar=calendar,
+            calendar_method=calendar_method,
+        )
     )
 
 

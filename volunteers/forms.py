@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from cms.forms import FilterForm, SearchTextField, field_filter, municipality_filter
@@ -24,6 +25,12 @@ class PlainTextField(forms.CharField):
     def __init__(self, *, max_length: int, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(max_length=max_length, **kwargs)
+        # NUL is refused below like every other control character, with the same message:
+        # Django's own validator says "Null characters are not allowed" (in Japanese, "please
+        # enter some characters"), which misleads someone who did type text.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
         self.error_messages["max_length"] = _(
             "Please shorten this to %(limit_value)d characters or fewer (you wrote %(show_value)d)."
         )

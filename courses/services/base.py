@@ -23,7 +23,7 @@ from courses.models import (
 )
 from courses.seats import SeatPlan
 from lms.calendar import calendar_bytes, calendar_organizer
-from lms.notifications import notification_send
+from lms.notifications import notification_queue, notification_render
 
 
 class EnrolmentError(Exception):
@@ -59,27 +59,53 @@ def _notify(
     **extra,
 ) -> None:
     """Tell the participant, in their language, once the transaction has committed (or at once,
-    inside the caller's transaction, with ``immediate``).
+    inside the caller's transaction, with ``immediate``).  See ``_notices_render`` for invites.
+    """
+
+    def send() -> None:
+        _notices_queue(
+            _notices_render(
+                enrolment, template, invite=invite, invite_sessions=invite_sessions, **extra
+            )
+        )
+
+    if immediate:
+        send()
+    else:
+        transaction.on_commit(send)
+
+
+def _notices_render(
+    enrolment: Enrolment,
+    template: str,
+    *,
+    invite: str = "",
+    invite_sessions: list[Session] | None = None,
+    **extra,
+) -> list[dict]:
+    """The messages of one notice to the participant, rendered in their language (the arguments
+    of ``notification_queue``, for ``_notices_queue``).
 
     With ``invite`` ("REQUEST" or "CANCEL") calendar invites go along for ``invite_sessions``
     (default: the run's sessions that are not cancelled).  One iTIP message carries one event:
     Outlook and Gmail read only the first VEVENT of an invite, so a single session travels in
-    the email itself and several sessions each get a short invite email of their own."""
-
-    def send() -> None:
-        language = enrolment.user.preferred_language
-        with translation.override(language):
-            my_learning_url = settings.SITE_URL + reverse("courses:my_learning")
-            sessions = _invited_sessions(enrolment, invite, invite_sessions)
-            single = _invite(enrolment, invite, sessions[0]) if len(sessions) == 1 else b""
-        context = {
-            "enrolment": enrolment,
-            "run": enrolment.run,
-            "course": enrolment.run.course,
-            "my_learning_url": my_learning_url,
-            **extra,
-        }
-        notification_send(
+    the email itself and several sessions each get a short invite email of their own.  A
+    personal CANCEL raises the session's SEQUENCE (a write): render those inside the
+    transaction."""
+    language = enrolment.user.preferred_language
+    with translation.override(language):
+        my_learning_url = settings.SITE_URL + reverse("courses:my_learning")
+        sessions = _invited_sessions(enrolment, invite, invite_sessions)
+        single = _invite(enrolment, invite, sessions[0]) if len(sessions) == 1 else b""
+    context = {
+        "enrolment": enrolment,
+        "run": enrolment.run,
+        "course": enrolment.run.course,
+        "my_learning_url": my_learning_url,
+        **extra,
+    }
+    rendered = [
+        notification_render(
             recipient=enrolment.user.email,
             template=f"courses/email/{template}",
             context=context,
@@ -87,11 +113,13 @@ def _notify(
             calendar=single,
             calendar_method=invite if single else "",
         )
-        if len(sessions) > 1:
-            for session in sessions:
-                with translation.override(language):
-                    calendar = _invite(enrolment, invite, session)
-                notification_send(
+    ]
+    if len(sessions) > 1:
+        for session in sessions:
+            with translation.override(language):
+                calendar = _invite(enrolment, invite, session)
+            rendered.append(
+                notification_render(
                     recipient=enrolment.user.email,
                     template="courses/email/session_invite",
                     context=context | {"session": session, "method": invite},
@@ -99,11 +127,15 @@ def _notify(
                     calendar=calendar,
                     calendar_method=invite,
                 )
+            )
+    return rendered
 
-    if immediate:
-        send()
-    else:
-        transaction.on_commit(send)
+
+def _notices_queue(rendered: list[dict]) -> None:
+    """Write rendered messages to the outbox in the current transaction; each is handed to the
+    worker only once it commits."""
+    for message in rendered:
+        notification_queue(**message)
 
 
 def _invited_sessions(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import selectors
 from courses.models import (
     ACTIVE_STATUSES,
     CURRENT_STATUSES,
@@ -18,11 +21,15 @@ from courses.models import (
     Enrolment,
     EnrolmentStatus,
     RunStatus,
+    Session,
+    SessionStatus,
 )
 from courses.seats import SeatPlan
 from courses.services.base import (
     EnrolmentError,
     _lock_run,
+    _notices_queue,
+    _notices_render,
     _notify,
     _queue,
     _seat_plan,
@@ -30,7 +37,6 @@ from courses.services.base import (
 from lms.models import User
 
 
-@transaction.atomic
 def enrolment_create(
     *, run: CourseRun, user: User, by_staff: bool = False, now: datetime | None = None
 ) -> Enrolment:
@@ -40,27 +46,81 @@ def enrolment_create(
     Staff (``by_staff``) may add someone outside the enrolment window and without the approval
     step, but never past the seats: a full run still puts the person on the waiting list.
     Raises EnrolmentError if enrolment is closed or the person already has a place.
-    """
-    run = _lock_run(run.pk)
-    # Read the clock under the lock: the waiting list is then in the order places were given.
-    now = now or timezone.now()
-    if run.status != RunStatus.SCHEDULED or (not by_staff and not run.is_open_at(now)):
-        raise EnrolmentError(_("Enrolment for this course run is not open."))
-    if Enrolment.objects.filter(run=run, user=user, status__in=ACTIVE_STATUSES).exists():
-        raise EnrolmentError(_("You already have a place in this course run."))
 
-    enrolment = Enrolment(run=run, user=user)
-    if run.requires_approval and not by_staff:
-        enrolment.status = EnrolmentStatus.PENDING
-    else:
-        _give_seat_or_queue(run, enrolment, now)
-    enrolment.save()
-    _notify(
-        enrolment,
-        enrolment.status,
-        invite="REQUEST" if enrolment.status == EnrolmentStatus.ENROLLED else "",
-    )
+    The confirmation email is written to the outbox in the same transaction as the place, so
+    both exist or neither does; the worker sends it after commit.  It is rendered before the
+    transaction and the run lock (it does not depend on what the lock protects), so the lock
+    is held only to check, insert the place and its email, and commit.
+    """
+    notices = _enrolment_notices(run, user, by_staff=by_staff)
+    with transaction.atomic():
+        run = _lock_run(run.pk)
+        # Read the clock under the lock: the waiting list is then in the order places were
+        # given.
+        now = now or timezone.now()
+        if run.status != RunStatus.SCHEDULED or (not by_staff and not run.is_open_at(now)):
+            raise EnrolmentError(_("Enrolment for this course run is not open."))
+        if Enrolment.objects.filter(run=run, user=user, status__in=ACTIVE_STATUSES).exists():
+            raise EnrolmentError(_("You already have a place in this course run."))
+
+        enrolment = Enrolment(run=run, user=user)
+        if run.requires_approval and not by_staff:
+            enrolment.status = EnrolmentStatus.PENDING
+        else:
+            _give_seat_or_queue(run, enrolment, now)
+        enrolment.save()
+        _notices_queue(notices.for_enrolment(enrolment))
     return enrolment
+
+
+@dataclass(frozen=True)
+class _EnrolmentNotices:
+    """The confirmation email of each outcome an enrolment request can have, rendered ahead."""
+
+    rendered: dict[str, list[dict]]
+    sessions_stamp: tuple  # the run's sessions the invites were made from (see _sessions_stamp)
+
+    def for_enrolment(self, enrolment: Enrolment) -> list[dict]:
+        """The messages for the outcome, rendered again (under the lock, rarely) if the outcome
+        was not foreseen or the run's sessions changed since: the invites must be current."""
+        invite = "REQUEST" if enrolment.status == EnrolmentStatus.ENROLLED else ""
+        rendered = self.rendered.get(enrolment.status)
+        if rendered is None or (
+            invite and _sessions_stamp(enrolment.run_id) != self.sessions_stamp
+        ):
+            rendered = _notices_render(enrolment, enrolment.status, invite=invite)
+        return rendered
+
+
+def _sessions_stamp(run_id: int, sessions: list[Session] | None = None) -> tuple:
+    """How many sessions the run has and when the last one changed: saving a session (its
+    time, place, link or status) moves ``updated_at``."""
+    if sessions is not None:
+        return (len(sessions), max((s.updated_at for s in sessions), default=None))
+    stamp = Session.objects.filter(run_id=run_id).aggregate(n=Count("pk"), last=Max("updated_at"))
+    return (stamp["n"], stamp["last"])
+
+
+def _enrolment_notices(run: CourseRun, user: User, *, by_staff: bool) -> _EnrolmentNotices:
+    """Render the emails of the outcomes the request may have, from the run as it is now: a
+    pending request on a run that needs approval, otherwise a seat (with calendar invites) or
+    the waiting list.  Reads only; no lock."""
+    draft = Enrolment(run=run, user=user)
+    if run.requires_approval and not by_staff:
+        return _EnrolmentNotices(
+            {EnrolmentStatus.PENDING: _notices_render(draft, EnrolmentStatus.PENDING)}, ()
+        )
+    sessions = selectors.sessions_for_calendar(run=run)
+    invited = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    return _EnrolmentNotices(
+        {
+            EnrolmentStatus.ENROLLED: _notices_render(
+                draft, EnrolmentStatus.ENROLLED, invite="REQUEST", invite_sessions=invited
+            ),
+            EnrolmentStatus.WAITLISTED: _notices_render(draft, EnrolmentStatus.WAITLISTED),
+        },
+        _sessions_stamp(run.pk, sessions),
+    )
 
 
 def _give_seat_or_queue(run: CourseRun, enrolment: Enrolment, now: datetime) -> None:

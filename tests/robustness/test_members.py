@@ -17,6 +17,7 @@ from exchange.models import Comment, DigestPreference, Notice, Post
 from lms import roles
 from lms.models import OutboundEmail
 from opportunities.models import HoursLog, Opportunity, OpportunityApplication
+from organisations.activity_forms import ActivityForm
 from organisations.models import ActivityVersion, Invitation, MemberRole, Membership
 from tests.factories import OrganisationFactory, UserFactory
 from tests.opportunities.conftest import make_opportunity, member_of, volunteer
@@ -301,19 +302,8 @@ def test_invitation_links_with_garbage_tokens(token, signed_in):
     assert snapshot(*ORGANISATION_WRITES) == before
 
 
-ACTIVITY_FIELDS = [
-    "title",
-    "description",
-    "place",
-    "municipality",
-    "is_online",
-    "weekdays",
-    "schedule",
-    "audience",
-    "cost",
-    "accessibility",
-    "contact",
-]
+# The form's own fields, so that a field added to it is sent garbage too.
+ACTIVITY_FIELDS = list(ActivityForm.base_fields)
 
 
 @SOME
