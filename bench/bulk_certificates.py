@@ -6,11 +6,13 @@ Japanese document with the same font, in 2 processes.
     .venv/bin/python bench/bulk_certificates.py --count 100 --limit-count 100
 
 One run gets N completed enrolments; staff's "issue for the whole run"
-(``certificates_issue_for_run``) queues one task each; then ``qcluster`` starts with
+(``certificates_issue_for_run``) queues one task per batch of enrolments
+(``ISSUE_BATCH_SIZE``); then ``qcluster`` starts with
 ``Q_WORKERS=2`` (``bench/qcluster_counted.py``, which counts each task's SQL statements).
 
 Figures: certificates per second from the first to the last ``issued_at``; SQL statements per
-certificate as counted around the task function (the broker's own fetch and result rows are
+certificate as counted around the task function, divided among the certificates the task
+issued (the broker's own fetch and result rows are
 outside it; the PostgreSQL transaction count per certificate, broker included, is given too);
 the workers' peak memory (``VmHWM`` of each worker process, read before the cluster stops).
 """
@@ -150,17 +152,24 @@ def _peak_kib(pid: int) -> int:
 
 
 def issue_through_cluster(
-    run_id: int, count: int, database_url: str | None, workers: int = 2, timeout: float = 900
+    run_id: int,
+    count: int,
+    database_url: str | None,
+    workers: int = 2,
+    timeout: float = 900,
+    batch_size: int | None = None,
 ) -> dict:
     import psutil
     from django.db import connection
 
+    from certificates import services
     from certificates.models import Certificate
-    from certificates.services import certificates_issue_for_run
     from courses.models import CourseRun
 
+    if batch_size:
+        services.ISSUE_BATCH_SIZE = batch_size  # the tasks are queued from this process
     run = CourseRun.objects.get(pk=run_id)
-    queued = certificates_issue_for_run(run=run)
+    queued = services.certificates_issue_for_run(run=run)
     counts = Path(tempfile.mkstemp(prefix="qcounts-")[1])
     private = tempfile.mkdtemp(prefix="bench-certificates-")  # the PDFs, deleted afterwards
     env = {
@@ -183,18 +192,28 @@ def issue_through_cluster(
         start_new_session=True,
     )
     peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}  # CPU seconds of each cluster process, less sensitive to load
+
+    def sample() -> None:
+        processes = psutil.Process(cluster.pid)
+        for process in [processes, *processes.children(recursive=True)]:
+            peaks[process.pid] = max(peaks.get(process.pid, 0), _peak_kib(process.pid))
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            cpu[process.pid] = max(cpu.get(process.pid, 0), times.user + times.system)
+
     issued = 0
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            for child in psutil.Process(cluster.pid).children(recursive=True):
-                peaks[child.pid] = max(peaks.get(child.pid, 0), _peak_kib(child.pid))
+            sample()
             issued = Certificate.objects.filter(enrolment__run_id=run_id).count()
             if issued >= count:
                 break
             time.sleep(0.5)
-        for child in psutil.Process(cluster.pid).children(recursive=True):
-            peaks[child.pid] = max(peaks.get(child.pid, 0), _peak_kib(child.pid))
+        sample()
     finally:
         os.killpg(cluster.pid, signal.SIGTERM)
         try:
@@ -210,24 +229,35 @@ def issue_through_cluster(
     )
     lines = [line.split() for line in counts.read_text().splitlines()]
     counts.unlink()
-    queries = [int(q) for _pid, q, ok in lines if ok == "1"]
+    queries = [int(q) / int(n) for _pid, q, ok, n in lines if ok == "1" and int(n)]
     seconds = (stamps[-1] - stamps[0]).total_seconds() if len(stamps) > 1 else 0
     # The largest processes are the workers that render; the others are the cluster's
     # sentinel, pusher and monitor.
     top = sorted(peaks.values(), reverse=True)[:workers]
+    worker_pids = sorted(peaks, key=peaks.get, reverse=True)[:workers]
     return {
         "queued": queued,
+        "batch_size": services.ISSUE_BATCH_SIZE,
         "issued": len(stamps),
         "seconds_first_to_last": round(seconds, 3),
         "per_second": round((len(stamps) - 1) / seconds, 2) if seconds else 0,
-        "queries_per_certificate_median": median(queries),
-        "queries_per_certificate_max": max(queries, default=0),
+        "queries_per_certificate_median": round(median(queries), 2),
+        "queries_per_certificate_max": round(max(queries, default=0), 2),
         "tasks_counted": len(queries),
-        "tasks_failed": sum(1 for _p, _q, ok in lines if ok != "1"),
+        "tasks_failed": sum(1 for _p, _q, ok, _n in lines if ok != "1"),
         "postgres_transactions_per_certificate": round(xacts / len(stamps), 1)
         if stamps and xacts
         else None,
         "worker_peak_rss_mib": [round(k / 1024, 1) for k in top],
+        # Includes each process's start-up (Django, WeasyPrint: about 1 s per worker).
+        "cluster_cpu_ms_per_certificate": round(sum(cpu.values()) * 1000 / len(stamps), 1)
+        if stamps
+        else None,
+        "workers_cpu_ms_per_certificate": round(
+            sum(cpu.get(pid, 0) for pid in worker_pids) * 1000 / len(stamps), 1
+        )
+        if stamps
+        else None,
         "cluster_processes": len(peaks),
     }
 
@@ -237,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000, help="certificates to issue")
     parser.add_argument("--limit-count", type=int, default=200, help="documents for the limit")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="enrolments per task (default: certificates.services.ISSUE_BATCH_SIZE; 1 = a task each)",
+    )
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     )
@@ -248,12 +284,17 @@ def main(argv: list[str] | None = None) -> int:
     setup_django(args.database_url)
     migrate()
     run_id = prepare(args.count)
-    ours = issue_through_cluster(run_id, args.count, args.database_url, workers=args.workers)
+    ours = issue_through_cluster(
+        run_id, args.count, args.database_url, workers=args.workers, batch_size=args.batch_size
+    )
     limit = rendering_limit(args.limit_count, processes=args.workers)
     share = ours["per_second"] / limit["per_second"] if limit["per_second"] else 0
     rows = [
         ("certificates issued / queued", f"{ours['issued']} / {ours['queued']}"),
-        ("cluster", f"django-q2, {args.workers} workers, ORM broker"),
+        (
+            "cluster",
+            f"django-q2, {args.workers} workers, ORM broker, {ours['batch_size']} enrolments a task",
+        ),
         ("first to last issued", f"{ours['seconds_first_to_last']} s"),
         ("certificates per second", ours["per_second"]),
         (
@@ -263,6 +304,10 @@ def main(argv: list[str] | None = None) -> int:
         (
             "PostgreSQL transactions per certificate (broker included)",
             ours["postgres_transactions_per_certificate"],
+        ),
+        (
+            "CPU per certificate: cluster processes / of which workers",
+            f"{ours['cluster_cpu_ms_per_certificate']} ms / {ours['workers_cpu_ms_per_certificate']} ms",
         ),
         ("worker peak memory (VmHWM)", " / ".join(f"{m} MiB" for m in ours["worker_peak_rss_mib"])),
         (

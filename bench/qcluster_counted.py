@@ -3,7 +3,7 @@
 django-q2 forks its workers from this process, so the receivers below run in every worker:
 ``pre_execute`` (sent just before the task function is called) resets a per-process counter, an
 execute wrapper on every database connection counts statements, and ``post_execute_in_worker``
-(sent right after the function returns) appends ``<pid> <queries>`` to ``$BENCH_COUNTS_FILE``.
+(sent right after the function returns) appends ``<pid> <queries> <ok> <certificates>`` to ``$BENCH_COUNTS_FILE``.
 The broker's own statements (fetching the task, saving its result) run outside that window.
 
     DATABASE_URL=... BENCH_COUNTS_FILE=/tmp/counts .venv/bin/python bench/qcluster_counted.py
@@ -47,8 +47,13 @@ def main() -> None:
         _count[0] = 0
 
     def record(sender, task, **kwargs):
+        # A batch task returns its serials: the statements are shared among its certificates.
+        result = task.get("result")
+        certificates = len(result) if isinstance(result, list) else 1
         with open(path, "a") as handle:
-            handle.write(f"{os.getpid()} {_count[0]} {int(bool(task.get('success')))}\n")
+            handle.write(
+                f"{os.getpid()} {_count[0]} {int(bool(task.get('success')))} {certificates}\n"
+            )
 
     connection_created.connect(add_counter, weak=False)
     pre_execute.connect(reset, weak=False)

@@ -327,10 +327,33 @@ def certificates_issue_missing(*, older_than_minutes: int = 5, batch: int = 50) 
     return issued
 
 
+# Enrolments per background task when staff issue for a whole run (issue #9).  Each task costs
+# the ORM broker about 16 PostgreSQL transactions (fetch, lock, result row, pruning) and the
+# worker a new database connection, as much CPU as rendering the certificate itself; a batch
+# shares that.  20 certificates take a few seconds, far inside the cluster's 120 s timeout.
+ISSUE_BATCH_SIZE = 20
+
+
+def _batches(ids: list[int], size: int) -> list[list[int]]:
+    """``ids`` in as few batches of at most ``size`` as possible, of even sizes (30 → 15 + 15,
+    not 20 + 10), so the workers finish together."""
+    if not ids:
+        return []
+    count = -(-len(ids) // size)
+    per, extra = divmod(len(ids), count)
+    batches, start = [], 0
+    for number in range(count):
+        end = start + per + (number < extra)
+        batches.append(ids[start:end])
+        start = end
+    return batches
+
+
 def certificates_issue_for_run(*, run) -> int:
-    """Staff issue for a whole run: one background task per completed enrolment that has no
-    certificate yet, or whose valid certificate still lacks its PDF (the task then makes the
-    PDF; each task is safe to run twice).  Returns how many were queued."""
+    """Staff issue for a whole run: background tasks of up to ``ISSUE_BATCH_SIZE`` completed
+    enrolments each that have no certificate yet, or whose valid certificate still lacks its
+    PDF (the task then makes the PDF; every task is safe to run twice, and each certificate is
+    its own transaction).  Returns how many enrolments were queued."""
     from django_q.tasks import async_task
 
     done = Certificate.objects.filter(enrolment=OuterRef("pk")).filter(
@@ -339,13 +362,14 @@ def certificates_issue_for_run(*, run) -> int:
     enrolment_ids = list(
         Enrolment.objects.filter(run=run, status=EnrolmentStatus.COMPLETED)
         .exclude(Exists(done))
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for enrolment_id in enrolment_ids:
+    for batch in _batches(enrolment_ids, ISSUE_BATCH_SIZE):
         async_task(
-            "certificates.tasks.issue_certificate",
-            enrolment_id,
-            task_name=f"certificate-{enrolment_id}",
+            "certificates.tasks.issue_certificates",
+            batch,
+            task_name=f"certificates-{batch[0]}-{batch[-1]}",
             group=f"certificates-run-{run.pk}",
         )
     return len(enrolment_ids)
