@@ -7,7 +7,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -102,8 +101,9 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(selectors.enrolment_list_for_learner(user=self.request.user))
-        context["now"] = timezone.now()
+        context.update(
+            selectors.enrolment_list_for_learner(user=self.request.user, request=self.request)
+        )
         context["checkin_opens_minutes"] = settings.ATTENDANCE_CHECKIN_OPENS_MINUTES
         return context
 
@@ -113,10 +113,10 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
         allow_form_targets(
             response,
             (
-                row["session"].online_url
-                for enrolment in context["current"] + context["past"]
-                for row in getattr(enrolment, "session_rows", [])
-                if row["can_join"]
+                row["online_url"]
+                for enrolment in context["current"]
+                for row in enrolment.session_rows
+                if row["join_url"]
             ),
         )
         return response

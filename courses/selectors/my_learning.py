@@ -1,53 +1,115 @@
 """My learning: a person's own courses, with their sessions, what they can do at each
-(check in, join, apologise), completion, learning minutes and make-up runs."""
+(check in, join, apologise), completion, learning minutes and make-up runs.
+
+A person with 30 places sees a few hundred sessions, so each session reaches the template as
+plain values (``MySession``): dates already formatted, links already built and labels already
+translated.  Model instances, ``{% url %}``, ``|date`` and ``get_*_display`` per row cost
+several times more than the page's queries (issue #9)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypedDict
 
-from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.formats import get_format
+from django.utils.html import escape
+from wagtail.models import Page, Site
 
 from courses.checkin import checkin_window
-from courses.completion import CompletionRules, SessionFacts
+from courses.completion import CompletionRules, SessionFacts, minutes_learned
 from courses.models import (
     Attendance,
     AttendanceStatus,
     Enrolment,
     EnrolmentStatus,
     Session,
+    SessionModality,
     SessionStatus,
 )
-from courses.selectors.attendance import ARRIVED_STATUSES, attendance_minutes
+from courses.selectors.attendance import ARRIVED_STATUSES
 from courses.selectors.completion import (
     attach_make_up_runs,
     completion_extras,
     evaluation_for_enrolment,
 )
 from courses.selectors.enrolment import waiting_ahead_annotation
-from lms.models import User
+from lms.models import Municipality, User
+
+# As ``Session.has_online_part`` and ``has_venue_part``, for sessions read as values.
+ONLINE_PART = {SessionModality.ONLINE, SessionModality.HYBRID}
+VENUE_PART = {SessionModality.IN_PERSON, SessionModality.HYBRID}
 
 
-def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
-    """My learning: current places (with upcoming sessions) and past courses."""
+class MySession(TypedDict):
+    """One session of a run on My learning, ready to print.  The person's own record and
+    actions are filled only for places with a seat.  A dict, as the template language looks
+    keys up first.  What everyone sees is escaped here, once (``escape`` gives safe strings
+    the template prints as they are): the title alone is printed three times per row."""
+
+    pk: int
+    title: str
+    cancelled: bool
+    status_label: str  # "" while scheduled
+    mandatory: bool
+    starts_iso: str  # for <time datetime>
+    ends_iso: str
+    date: str  # the start date as the active language writes it (DATE_FORMAT)
+    starts_time: str  # "H:i"
+    ends_time: str
+    modality: str  # as shown
+    venue_name: str  # "" without a venue
+    place: str  # the venue's municipality as shown (a ward with its city)
+    map_url: str
+    upcoming: bool  # not cancelled and not over: the calendar links on a seat's list
+    ics_url: str
+    google_url: str
+    record_status: str  # the person's attendance, "" before any record
+    record_label: str
+    record_note: str
+    online_url: str
+    join_url: str  # "Join online" (a form posting to us) while the window is open
+    code_url: str  # entering the attendance code, idem until checked in
+    can_check_in: bool  # at the venue, with the number on the screen
+    apology_url: str  # "I cannot attend", before the start
+    join_hint: bool  # "the join button appears here N minutes before the start"
+
+
+# A session's row for a place without a seat: no record, nothing to do there.
+NOT_MINE = {
+    "record_status": "",
+    "record_label": "",
+    "record_note": "",
+    "online_url": "",
+    "join_url": "",
+    "code_url": "",
+    "can_check_in": False,
+    "apology_url": "",
+    "join_hint": False,
+}
+
+
+def enrolment_list_for_learner(
+    *, user: User, request: HttpRequest | None = None
+) -> dict[str, list[Enrolment]]:
+    """My learning: current places (with their sessions as ``session_rows``) and past courses.
+    ``request`` makes page links as ``{% pageurl %}`` would and shares the site's root paths
+    with the rest of the page (one cache read)."""
     enrolments = list(
         Enrolment.objects.filter(user=user)
         .exclude(status=EnrolmentStatus.CANCELLED)
         .annotate(waiting_ahead=waiting_ahead_annotation())
         .select_related("run__course")
-        .prefetch_related(
-            "certificates",  # issue #5: the holder's download link
-            Prefetch(
-                "run__sessions",
-                queryset=Session.objects.select_related("venue__municipality__parent").order_by(
-                    "starts_at"
-                ),
-            ),
-        )
+        .prefetch_related("certificates")  # issue #5: the holder's download link
         .order_by("run__starts_on", "pk")
     )
     now = timezone.now()
     today = timezone.localdate(now)
+    page_url = _page_urls(request)
     current, past = [], []
     for enrolment in enrolments:
         (past if enrolment.run.ends_on < today else current).append(enrolment)
@@ -62,12 +124,22 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
         )
         if enrolment.status == EnrolmentStatus.WAITLISTED:
             enrolment.position = enrolment.waiting_ahead + 1
-    total_minutes = _attach_my_attendance([e for e in enrolments if e.has_seat], now)
-    self_paced_minutes = _attach_lesson_progress(user, [e for e in enrolments if e.has_seat])
+        enrolment.session_rows = []
+    seated = [e for e in enrolments if e.has_seat]
+    # Shown for current places, counted for places with a seat (past ones too).
+    sessions = _sessions_by_run({e.run_id for e in current + seated})
+    total_minutes = _attach_my_attendance(seated, sessions, now)
+    self_paced_minutes = _attach_lesson_progress(user, seated, page_url)
     attach_make_up_runs(
         [e for e in enrolments if getattr(e, "evaluation", None) and e.evaluation.is_not_possible],
         now,
     )
+    _attach_session_rows(current, sessions, now)
+    run_calendar, cancel = _url_for_pk("courses:run_ics"), _url_for_pk("courses:cancel")
+    for enrolment in current:
+        enrolment.course_url = page_url(enrolment.run.course)
+        enrolment.calendar_url = run_calendar(enrolment.run_id)
+        enrolment.cancel_url = cancel(enrolment.pk)
     return {
         "current": current,
         "past": past,
@@ -76,7 +148,65 @@ def enrolment_list_for_learner(*, user: User) -> dict[str, list[Enrolment]]:
     }
 
 
-def _attach_lesson_progress(user: User, enrolments: list[Enrolment]) -> int:
+def _page_urls(request: HttpRequest | None) -> Callable[[Page], str | None]:
+    """A page's URL as ``{% pageurl %}`` gives it, the site's root paths read once: kept on
+    the request as Wagtail does (the header menu then reuses them) or, without a request,
+    handed to each page (``page.url`` otherwise reads the shared cache once per page)."""
+    urls: dict[int, str | None] = {}
+    root_paths = []
+
+    def url(page: Page) -> str | None:
+        if page.pk not in urls:
+            if request is not None:
+                urls[page.pk] = page.get_url(request)
+            else:
+                if not root_paths:
+                    root_paths.append(Site.get_site_root_paths())
+                page._wagtail_cached_site_root_paths = root_paths[0]
+                urls[page.pk] = page.url
+        return urls[page.pk]
+
+    return url
+
+
+def _sessions_by_run(run_ids: set[int]) -> dict[int, list[dict]]:
+    """Each run's sessions in order, as plain values with their venue and municipality: one
+    query, no model instances (a person with 30 places has a few hundred sessions)."""
+    sessions: dict[int, list[dict]] = {run_id: [] for run_id in run_ids}
+    if not run_ids:
+        return sessions
+    for row in (
+        Session.objects.filter(run_id__in=run_ids)
+        .order_by("starts_at", "pk")
+        .values(
+            "pk",
+            "run_id",
+            "title",
+            "starts_at",
+            "ends_at",
+            "modality",
+            "status",
+            "is_mandatory",
+            "online_url",
+            "venue_id",
+            "venue__name",
+            "venue__map_url",
+            "venue__municipality_id",
+            "venue__municipality__name",
+            "venue__municipality__name_en",
+            "venue__municipality__kind",
+            "venue__municipality__parent_id",
+            "venue__municipality__parent__name",
+            "venue__municipality__parent__name_en",
+        )
+    ):
+        sessions[row["run_id"]].append(row)
+    return sessions
+
+
+def _attach_lesson_progress(
+    user: User, enrolments: list[Enrolment], page_url: Callable[[Page], str | None]
+) -> int:
     """Online lessons (issue #11): "3 of 5 lessons" and where to resume per course; returns
     the self-paced minutes (lessons done, estimated minutes, each course counted once)."""
     from lessons.selectors import progress_by_course
@@ -86,53 +216,45 @@ def _attach_lesson_progress(user: User, enrolments: list[Enrolment]) -> int:
     )
     for enrolment in enrolments:
         enrolment.lesson_progress = progress.get((user.pk, enrolment.run.course_id))
+        resume = enrolment.lesson_progress and enrolment.lesson_progress.resume
+        enrolment.resume_url = page_url(resume) if resume else ""
     return sum(p.minutes_done for p in progress.values())
 
 
-def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
-    """For My learning: each session's own record and what the person can do there (check in,
-    join, enter the code, send an apology), the completion evaluation and learning minutes,
-    from one query.  Returns the person's total learning minutes."""
-    records: dict[tuple[int, int], Attendance] = {
-        (a.enrolment_id, a.session_id): a
-        for a in Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments])
-    }
+def _attach_my_attendance(
+    enrolments: list[Enrolment], sessions: dict[int, list[dict]], now: dt.datetime
+) -> int:
+    """Each place's own attendance records (``enrolment.records``: session id -> record
+    values), the completion evaluation and learning minutes, from one query.  Returns the
+    person's total learning minutes."""
+    records: dict[int, dict[int, dict]] = {e.pk: {} for e in enrolments}
+    for record in Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments]).values(
+        "enrolment_id", "session_id", "status", "note", "arrived_at", "minutes_present"
+    ):
+        records[record["enrolment_id"]][record["session_id"]] = record
     extras = completion_extras(enrolments, {e.run_id: e.run.course for e in enrolments})
     total = 0
     for enrolment in enrolments:
+        enrolment.records = mine = records[enrolment.pk]
         enrolment.minutes_learned = 0
         statuses = {}
         facts = []
-        enrolment.session_rows = []
-        for session in enrolment.run.sessions.all():
-            record = records.get((enrolment.pk, session.pk))
-            live = session.status != SessionStatus.CANCELLED
-            window = checkin_window(session.starts_at, session.ends_at)
-            settled = record is not None and record.status in ARRIVED_STATUSES
-            enrolment.session_rows.append(
-                {
-                    "session": session,
-                    "record": record,
-                    "can_check_in": live
-                    and session.has_venue_part
-                    and window.is_open(now)
-                    and not settled,
-                    "can_join": live and session.has_online_part and window.is_open(now),
-                    "can_enter_code": live
-                    and session.has_online_part
-                    and window.is_open(now)
-                    and not settled,
-                    "can_apologise": live
-                    and now < session.starts_at
-                    and (record is None or record.status != AttendanceStatus.EXCUSED),
-                }
-            )
-            if not live:
+        for session in sessions[enrolment.run_id]:
+            if session["status"] == SessionStatus.CANCELLED:
                 continue
-            facts.append(SessionFacts(session.pk, session.is_mandatory, session.ends_at <= now))
+            facts.append(
+                SessionFacts(session["pk"], session["is_mandatory"], session["ends_at"] <= now)
+            )
+            record = mine.get(session["pk"])
             if record:
-                statuses[session.pk] = record.status
-                enrolment.minutes_learned += attendance_minutes(record, session)
+                statuses[session["pk"]] = record["status"]
+                enrolment.minutes_learned += minutes_learned(
+                    status=record["status"],
+                    starts_at=session["starts_at"],
+                    ends_at=session["ends_at"],
+                    arrived_at=record["arrived_at"],
+                    minutes_present=record["minutes_present"],
+                )
         enrolment.evaluation = evaluation_for_enrolment(
             enrolment,
             rules=CompletionRules.for_course(enrolment.run.course),
@@ -142,3 +264,128 @@ def _attach_my_attendance(enrolments: list[Enrolment], now: dt.datetime) -> int:
         )
         total += enrolment.minutes_learned
     return total
+
+
+def _url_for_pk(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many pks with one reverse: the pk is the only variable
+    part of these paths, and a reverse costs more than the rest of a row."""
+    marker = "987654321"
+    head, _, tail = reverse(name, args=[int(marker)]).partition(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _attach_session_rows(
+    enrolments: list[Enrolment], sessions: dict[int, list[dict]], now: dt.datetime
+) -> None:
+    """``enrolment.session_rows``: the run's sessions as ``MySession``; with a seat, also the
+    person's record and what they can do there now (check in, join, enter the code, send an
+    apology)."""
+    modalities = {value: escape(label) for value, label in SessionModality.choices}
+    statuses = {value: escape(label) for value, label in SessionStatus.choices}
+    record_labels = {value: str(label) for value, label in AttendanceStatus.choices}
+    ics, google = _url_for_pk("courses:session_ics"), _url_for_pk("courses:session_google")
+    join, code = _url_for_pk("courses:online_join"), _url_for_pk("courses:online_code")
+    apology = _url_for_pk("courses:apology")
+    date_format = get_format("DATE_FORMAT")  # as ``|date:"DATE_FORMAT"`` in the language shown
+    places: dict[int, str] = {}
+    shown: dict[int, dict] = {}  # session id -> what everyone sees
+    for enrolment in enrolments:
+        for session in sessions[enrolment.run_id]:
+            pk = session["pk"]
+            if pk not in shown:
+                shown[pk] = _shown(
+                    session, now, date_format, modalities, statuses, places, ics, google
+                )
+            if not enrolment.has_seat:
+                enrolment.session_rows.append(MySession(**shown[pk], **NOT_MINE))
+                continue
+            record = enrolment.records.get(pk)
+            live = session["status"] != SessionStatus.CANCELLED
+            window_open = live and checkin_window(session["starts_at"], session["ends_at"]).is_open(
+                now
+            )
+            settled = record is not None and record["status"] in ARRIVED_STATUSES
+            online = session["modality"] in ONLINE_PART
+            can_join = window_open and online
+            enrolment.session_rows.append(
+                MySession(
+                    **shown[pk],
+                    record_status=record["status"] if record else "",
+                    record_label=record_labels.get(record["status"], record["status"])
+                    if record
+                    else "",
+                    record_note=record["note"] if record else "",
+                    online_url=session["online_url"],
+                    join_url=join(pk) if can_join else "",
+                    code_url=code(pk) if can_join and not settled else "",
+                    can_check_in=window_open and session["modality"] in VENUE_PART and not settled,
+                    apology_url=apology(pk)
+                    if live
+                    and now < session["starts_at"]
+                    and (record is None or record["status"] != AttendanceStatus.EXCUSED)
+                    else "",
+                    join_hint=online and not can_join and shown[pk]["upcoming"],
+                )
+            )
+
+
+def _shown(
+    session: dict,
+    now: dt.datetime,
+    date_format: str,
+    modalities: dict[str, str],
+    statuses: dict[str, str],
+    places: dict[int, str],
+    ics: Callable[[int], str],
+    google: Callable[[int], str],
+) -> dict:
+    """What everyone sees of a session, as ``MySession`` fields, escaped for HTML."""
+    starts_at = timezone.localtime(session["starts_at"])
+    ends_at = timezone.localtime(session["ends_at"])
+    municipality_id = session["venue__municipality_id"]
+    if municipality_id is not None and municipality_id not in places:
+        places[municipality_id] = escape(_municipality_name(session))
+    cancelled = session["status"] == SessionStatus.CANCELLED
+    return {
+        "pk": session["pk"],
+        "title": escape(session["title"]),
+        "cancelled": cancelled,
+        "status_label": ""
+        if session["status"] == SessionStatus.SCHEDULED
+        else statuses.get(session["status"], session["status"]),
+        "mandatory": session["is_mandatory"],
+        "starts_iso": escape(starts_at.isoformat()),
+        "ends_iso": escape(ends_at.isoformat()),
+        "date": escape(format_date(starts_at, date_format)),
+        "starts_time": escape(f"{starts_at.hour:02d}:{starts_at.minute:02d}"),  # |time:"H:i"
+        "ends_time": escape(f"{ends_at.hour:02d}:{ends_at.minute:02d}"),
+        "modality": modalities.get(session["modality"], session["modality"]),
+        "venue_name": escape(session["venue__name"] or ""),
+        "place": places.get(municipality_id, ""),
+        "map_url": escape(session["venue__map_url"] or ""),
+        "upcoming": not cancelled and session["ends_at"] > now,
+        "ics_url": escape(ics(session["pk"])),
+        "google_url": escape(google(session["pk"])),
+    }
+
+
+def _municipality_name(session: dict) -> str:
+    """The venue's municipality as ``Municipality.display_name`` shows it (a ward with its
+    city, English names on English pages), from the session's values."""
+    parent_id = session["venue__municipality__parent_id"]
+    parent = (
+        Municipality(
+            pk=parent_id,
+            name=session["venue__municipality__parent__name"],
+            name_en=session["venue__municipality__parent__name_en"],
+        )
+        if parent_id
+        else None
+    )
+    return Municipality(
+        pk=session["venue__municipality_id"],
+        name=session["venue__municipality__name"],
+        name_en=session["venue__municipality__name_en"],
+        kind=session["venue__municipality__kind"],
+        parent=parent,
+    ).display_name

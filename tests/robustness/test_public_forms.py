@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lms.models import Field, Municipality, OrganisationType, OutboundEmail, User
@@ -95,6 +95,7 @@ def test_volunteer_step_one_refuses_garbage(data):
 
 @FAST
 @given(field=st.sampled_from(STEP1_FIELDS), text=nasty_text())
+@example(field="full_name", text="0\x1f")  # found by hypothesis: the separator is stripped
 def test_volunteer_step_one_refuses_one_bad_field_among_good_ones(field, text):
     """One nasty answer among otherwise valid ones: refused with an error on that field, or
     accepted only if it is acceptable text (no control characters)."""
@@ -102,7 +103,9 @@ def test_volunteer_step_one_refuses_one_bad_field_among_good_ones(field, text):
     response = client.post("/volunteer/join/1/", volunteer_step1(**{field: text}))
     assert_not_server_error(response)
     if response.status_code == 302:
-        assert not has_invisible_characters(text), (field, text)
+        # Django's CharField strips the answer first (Python's strip() also takes the
+        # separators \x1c-\x1f), so only what is kept must be clean.
+        assert not has_invisible_characters(text.strip()), (field, text)
     else:
         assert_clear_error(response)
         assert field in response.context["form"].errors
