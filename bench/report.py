@@ -75,7 +75,9 @@ def load_section(data: dict | None) -> list[str]:
     if data is None:
         return lines + ["Not measured yet: `bench/load.py`.", ""]
     lines += [
-        f"{when(data)}; steps of {data['settings']['step_seconds']} s.",
+        f"{when(data)}; steps of {data['settings']['step_seconds']} s, gunicorn "
+        f"{data['settings'].get('workers', 2)} workers × {data['settings'].get('threads', 4)} "
+        "threads; locust runs on the same two cores.",
         "",
         "| simulated people | requests/s | p50 | p95 | failures |",
         "|---|---|---|---|---|",
