@@ -92,6 +92,24 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture
+def site_cache(settings):
+    """The site's own default cache (a database table) instead of the tests' memory cache, so
+    that the queries Wagtail and the rate limits make to the cache are counted too."""
+    from django.core.management import call_command
+
+    from lms import settings as site_settings
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": site_settings.CACHE_TABLE,
+        },
+    }
+    call_command("createcachetable", verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and kept public pages live in caches: every test starts with none."""

@@ -170,23 +170,6 @@ def test_an_unchanged_feed_answers_304(client, run):
     assert first["Last-Modified"]
 
 
-@pytest.fixture
-def site_cache(settings):
-    """The site's own cache (a database table) instead of the tests' memory cache, so that
-    queries Wagtail makes to the cache are counted too."""
-    from django.core.management import call_command
-
-    from lms import settings as site_settings
-
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": site_settings.CACHE_TABLE,
-        }
-    }
-    call_command("createcachetable", verbosity=0)
-
-
 @pytest.mark.parametrize("cache", ["memory", "database"])
 def test_a_feed_of_200_sessions_runs_a_bounded_number_of_queries(
     client, django_assert_max_num_queries, cache, request

@@ -220,23 +220,6 @@ def add_lesson(course, title: str) -> LessonPage:
     return lesson
 
 
-@pytest.fixture
-def site_cache(settings):
-    """The site's own cache (a database table), so that Wagtail's reads of the site's root
-    paths are counted: a page URL per course used to be able to cost one each."""
-    from django.core.management import call_command
-
-    from lms import settings as site_settings
-
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": site_settings.CACHE_TABLE,
-        }
-    }
-    call_command("createcachetable", verbosity=0)
-
-
 @pytest.mark.parametrize("cache", ["memory", "database"])
 def test_my_learning_costs_the_same_queries_for_2_or_8_places_with_links_to_pages(
     client, django_assert_max_num_queries, cache, request
