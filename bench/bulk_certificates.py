@@ -265,7 +265,7 @@ def issue_through_cluster(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="certificates to issue")
-    parser.add_argument("--limit-count", type=int, default=200, help="documents for the limit")
+    parser.add_argument("--limit-count", type=int, default=1000, help="documents for the limit")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--batch-size",
