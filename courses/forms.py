@@ -11,9 +11,9 @@ from cms.forms import (
     municipality_filter,
 )
 from courses.models import CourseFormat, CourseKind, EnrolmentStatus
+from lms.forms import PlainTextField
 from lms.models import OrganisationGroup, Profession
 from lms.text import has_invisible_characters
-from volunteers.forms import PlainTextField
 
 
 def _date_filter(label) -> forms.DateField:

@@ -22,8 +22,8 @@ from exchange.models import (
     PostKind,
 )
 from exchange.uploads import check_upload
+from lms.forms import PlainTextField
 from lms.models import Field
-from volunteers.forms import PlainTextField
 
 ACCEPT = ",".join(f".{extension}" for extension in CONTENT_TYPES)
 

@@ -6,6 +6,7 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -228,3 +229,27 @@ class ValuesModelChoiceField(forms.ModelChoiceField):
     def __init__(self, *args, label_fields: tuple[str, ...], label_format: str, **kwargs):
         self.label_fields, self.label_format = label_fields, label_format
         super().__init__(*args, **kwargs)
+
+
+class PlainTextField(forms.CharField):
+    """Free text a resident writes: length limited with a message saying how much to cut,
+    invisible control characters refused."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(max_length=max_length, **kwargs)
+        # NUL is refused below like every other control character, with the same message:
+        # Django's own validator says "Null characters are not allowed" (in Japanese, "please
+        # enter some characters"), which misleads someone who did type text.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+        self.error_messages["max_length"] = _(
+            "Please shorten this to %(limit_value)d characters or fewer (you wrote %(show_value)d)."
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if has_invisible_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
+            raise forms.ValidationError(_("This contains characters that cannot be used."))
+        return value.strip()

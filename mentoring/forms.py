@@ -9,8 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.forms import PlainTextField
 from mentoring.models import MeetingMode, MenteeState, PairStatus, Topic
-from volunteers.forms import PlainTextField
 
 DURATIONS = [
     (30, _("30 minutes")),

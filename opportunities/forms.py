@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.models import Organisation
 from courses.models import CourseKind, CoursePage
+from lms.forms import PlainTextField
 from lms.models import AVAILABILITY_FLAGS, Field
 from opportunities.models import DECISIONS, MESSAGE_LIMIT, Opportunity
-from volunteers.forms import PlainTextField
 
 DURATIONS = [
     (30, _("30 minutes")),

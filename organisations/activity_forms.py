@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.forms import FilterForm, SearchTextField, field_filter, municipality_filter
 from cms.models import Activity, Organisation
+from lms.forms import PlainTextField
 from lms.models import Field, Municipality
-from volunteers.forms import PlainTextField
 
 # ISO weekday numbers, as stored in Activity.weekdays ("2,6" = Tuesday and Saturday); the
 # labels are Django's own translated day names (月曜日 … 日曜日).

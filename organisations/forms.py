@@ -6,10 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cms.forms import municipality_filter
-from lms.forms import HoneypotMixin
+from lms.forms import HoneypotMixin, PlainTextField
 from lms.models import Field, Municipality, OrganisationType
 from organisations.models import MemberRole
-from volunteers.forms import PlainTextField
 
 
 class ApplicationForm(HoneypotMixin):

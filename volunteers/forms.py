@@ -5,41 +5,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from cms.forms import FilterForm, SearchTextField, field_filter, municipality_filter
 from lms.adapters import EMAIL_MAX_LENGTH
-from lms.forms import HoneypotMixin, NameFieldsMixin, ValuesModelChoiceField
+from lms.forms import HoneypotMixin, NameFieldsMixin, PlainTextField, ValuesModelChoiceField
 from lms.models import AVAILABILITY_FLAGS, AvailabilityFlag, Field, User
 from lms.text import has_invisible_characters
 from volunteers.models import AgeBand, Frequency, InsuranceStatus, Stage
 
 TEXT_LIMIT = 2000
-
-
-class PlainTextField(forms.CharField):
-    """Free text a resident writes: length limited with a message saying how much to cut,
-    invisible control characters refused."""
-
-    def __init__(self, *, max_length: int, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(max_length=max_length, **kwargs)
-        # NUL is refused below like every other control character, with the same message:
-        # Django's own validator says "Null characters are not allowed" (in Japanese, "please
-        # enter some characters"), which misleads someone who did type text.
-        self.validators = [
-            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
-        ]
-        self.error_messages["max_length"] = _(
-            "Please shorten this to %(limit_value)d characters or fewer (you wrote %(show_value)d)."
-        )
-
-    def clean(self, value):
-        value = super().clean(value)
-        if has_invisible_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
-            raise forms.ValidationError(_("This contains characters that cannot be used."))
-        return value.strip()
 
 
 class AboutYouForm(HoneypotMixin, NameFieldsMixin):
