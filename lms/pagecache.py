@@ -26,6 +26,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -36,6 +37,7 @@ from django.http import HttpRequest, HttpResponse
 PAGE_CACHE_ALIAS = "pages"
 VERSION_KEY = "public-pages:version"
 _MARK = "_public_page_version"
+T = TypeVar("T")
 
 # What public pages show: a change to any of these bumps the version.  Wagtail pages of every
 # type count too (see ``is_public_content``).
@@ -141,6 +143,25 @@ def mark_cacheable(request: HttpRequest) -> None:
     """This request's page may be kept (read the version now, before rendering)."""
     if _timeout() and getattr(request, "_public_page_key", None):
         setattr(request, _MARK, current_version())
+
+
+def kept_for_request(request: HttpRequest, name: str, build: Callable[[], T]) -> T:
+    """A value built from public content only (the site menu), kept in this process's memory
+    under the public version, so every page (signed-in ones too) gets it for one read of the
+    version instead of its own queries.  Per host and language, like the pages; built afresh
+    when the page cache is off (then nothing bumps the version)."""
+    if not _timeout():
+        return build()
+    version = getattr(request, _MARK, None) or getattr(request, "_public_version_read", None)
+    if version is None:
+        version = request._public_version_read = current_version()
+    key = f"value:{name}:{request.get_host()}|{getattr(request, 'LANGUAGE_CODE', '')}"
+    entry = caches[PAGE_CACHE_ALIAS].get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = build()
+    caches[PAGE_CACHE_ALIAS].set(key, (version, value), _timeout())
+    return value
 
 
 def cache_public_page(view: Callable) -> Callable:

@@ -253,3 +253,71 @@ def test_switched_off_nothing_is_kept(settings):
     Client().get("/plain/?q=a")
 
     assert not _kept(Client().get("/plain/?q=a"))
+
+
+# --- The site menu and the office's contact details, kept for every page ---------------------
+
+
+def _menu_and_footer(content: bytes) -> tuple[str, str]:
+    html = content.decode()
+    return (
+        html.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0],
+        html.split('<footer class="site-footer"', 1)[1],
+    )
+
+
+def test_signed_in_pages_get_the_menu_and_office_kept_until_they_change(
+    course, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cms.models import PlatformOffice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        office = PlatformOffice.load()
+        office.name = "兵庫県孤独・孤立対策官民連携プラットフォーム事務局"
+        office.save()
+        catalogue = course.get_parent().specific
+        catalogue.show_in_menus = True
+        catalogue.title = "研修を探す"
+        catalogue.save_revision().publish()
+    person = Client()
+    person.force_login(UserFactory())
+    person.get("/learning/")
+    with CaptureQueriesContext(connection) as queries:
+        first = person.get("/learning/")
+    menu, footer = _menu_and_footer(first.content)
+    assert "研修を探す" in menu and "事務局" in footer
+    # Neither the menu's pages (public() reads the view restrictions) nor the setting were read.
+    menu_or_office = ("wagtailcore_pageviewrestriction", "cms_platformoffice", "wagtailcore_locale")
+    assert not [q["sql"] for q in queries if any(table in q["sql"] for table in menu_or_office)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        catalogue.title = "研修一覧"
+        catalogue.save_revision().publish()
+        office.name = "県PF事務局"
+        office.save()
+    menu, footer = _menu_and_footer(person.get("/learning/").content)
+    assert "研修一覧" in menu and "研修を探す" not in menu
+    assert "県PF事務局" in footer and "プラットフォーム事務局" not in footer
+
+    with django_capture_on_commit_callbacks(execute=True):
+        catalogue.show_in_menus = False
+        catalogue.save_revision().publish()
+    menu, _footer = _menu_and_footer(person.get("/learning/").content)
+    assert "研修一覧" not in menu
+
+
+def test_the_menu_follows_the_language(course, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        catalogue = course.get_parent().specific
+        catalogue.show_in_menus = True
+        catalogue.save_revision().publish()
+    person = Client()
+    person.force_login(UserFactory())
+    japanese, _ = _menu_and_footer(person.get("/learning/").content)
+    english, _ = _menu_and_footer(person.get("/en/learning/").content)
+
+    assert "マイ学習" in japanese or "学習" in japanese
+    assert "My learning" in english and "My learning" not in japanese
