@@ -59,7 +59,10 @@ def ngram_matching_ids(queryset, query: str) -> list[int]:
         return []
     from wagtail.search.backends import get_search_backend
 
-    results = get_search_backend().search(terms, queryset, operator="and", order_by_relevance=False)
+    # Only the keys: whole rows (a course page's body) cost more to load than the search.
+    results = get_search_backend().search(
+        terms, queryset.only("pk"), operator="and", order_by_relevance=False
+    )
     return [row.pk for row in results]
 
 
