@@ -36,9 +36,9 @@ from django.db.migrations.recorder import MigrationRecorder
 MANIFEST_FORMAT = 1
 DIST_NAME = "hyogo-tsunagari-academy"
 # Rebuilt by the site as it runs, so neither dumped nor compared: the rate-limit and lockout
-# counters of the database cache, and django-q2's task results (the queue itself, pending mail
-# among it, is kept).
-TRANSIENT_TABLES = (settings.CACHE_TABLE, "django_q_task")
+# counters of the database cache and of lms.ratelimit (keyed on client addresses: no reason to
+# keep them), and django-q2's task results (the queue itself, pending mail among it, is kept).
+TRANSIENT_TABLES = (settings.CACHE_TABLE, "lms_ratelimitcounter", "django_q_task")
 STORAGES = ("media", "private")
 _COPY_ALIAS = "backup_copy"
 

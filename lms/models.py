@@ -361,3 +361,21 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}"
+
+
+class RateLimitCounter(models.Model):
+    """One rate-limit counter (``lms.ratelimit``) when there is no Redis: a row per key, counted
+    by a single upsert instead of the several statements a database cache needs.  Rows past
+    ``expires_at`` count as absent and are deleted by a periodic job.  The key is the primary
+    key: the upsert then needs no extra unique index and burns no sequence number per hit."""
+
+    key = models.CharField(_("key"), max_length=255, primary_key=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

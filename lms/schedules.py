@@ -6,6 +6,7 @@ PERIODIC_JOBS = [
     # (name, task path, minutes between runs)
     ("requeue-undelivered-emails", "lms.tasks.requeue_undelivered_emails", 10),
     ("purge-old-emails", "lms.tasks.purge_old_emails", 24 * 60),
+    ("purge-expired-rate-limits", "lms.tasks.purge_expired_rate_limits", 60),
     ("seat-offers", "courses.tasks.handle_seat_offers", 5),
     ("completion", "courses.tasks.evaluate_completion", 15),
     ("session-reminders", "courses.tasks.send_session_reminders", 15),

@@ -295,9 +295,9 @@ else:
     # Explicit: with no broker configured django-q2 would try Redis on localhost.
     Q_CLUSTER["orm"] = "default"
 
-# Rate limits and the sign-in lockout (allauth's and ours) are counted in the default cache, so it
-# must be one store shared by every web process: Redis when REDIS_URL is set, otherwise a table in
-# the database (created by a migration).  A per-process memory cache would let each gunicorn
+# Rate limits and the sign-in lockout are counted in one store shared by every web process: the
+# default cache, Redis when REDIS_URL is set, otherwise a table in the database (created by a
+# migration); without Redis our own limits (lms.ratelimit) use their own table instead.  A per-process memory cache would let each gunicorn
 # worker count on its own, multiplying every limit by the number of workers.
 CACHE_TABLE = "lms_cache"
 CACHES = {

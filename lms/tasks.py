@@ -1,6 +1,6 @@
 """django-q2 entry points for the core. Each task takes primary keys and calls one service."""
 
-from lms import notifications, services
+from lms import notifications, ratelimit, services
 
 
 def deliver_email(message_id: int) -> str:
@@ -13,3 +13,7 @@ def requeue_undelivered_emails() -> int:
 
 def purge_old_emails() -> int:
     return services.outbound_email_purge_old()
+
+
+def purge_expired_rate_limits() -> int:
+    return ratelimit.rate_limit_counters_purge_expired()
