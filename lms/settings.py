@@ -297,8 +297,9 @@ else:
 
 # Rate limits and the sign-in lockout are counted in one store shared by every web process: the
 # default cache, Redis when REDIS_URL is set, otherwise a table in the database (created by a
-# migration); without Redis our own limits (lms.ratelimit) use their own table instead.  A per-process memory cache would let each gunicorn
-# worker count on its own, multiplying every limit by the number of workers.
+# migration); without Redis our own limits (lms.ratelimit) use their own table instead.  A
+# per-process memory cache would let each gunicorn worker count on its own, multiplying every
+# limit by the number of workers.
 CACHE_TABLE = "lms_cache"
 CACHES = {
     "default": (
