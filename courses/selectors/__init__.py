@@ -31,6 +31,7 @@ from courses.selectors.calendars import (
     feed_sessions_for_user,
     has_seat,
     session_calendar_event,
+    session_calendar_events,
     sessions_for_calendar,
 )
 from courses.selectors.catalogue import (
@@ -104,6 +105,7 @@ __all__ = [
     "runs_with_counts",
     "seat_plans_for_runs",
     "session_calendar_event",
+    "session_calendar_events",
     "session_for_roster",
     "session_list_for_day",
     "sessions_for_calendar",

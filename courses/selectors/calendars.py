@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
-from courses.models import Enrolment, RunStatus, Session, SessionStatus
+from courses.models import CourseRun, Enrolment, RunStatus, Session, SessionStatus
 from courses.selectors.attendance import SEATED_STATUSES
 from lms.calendar import CalendarEvent
 
@@ -21,30 +21,36 @@ CANCELLED_KEPT_IN_FEEDS = dt.timedelta(days=30)
 PAST_KEPT_IN_FEEDS = dt.timedelta(days=365)
 
 
-def session_calendar_event(session: Session, *, for_participant: bool) -> CalendarEvent:
-    """A session as a calendar event.  The online meeting link only goes into calendars of
-    people with a seat (``for_participant``); the UID never changes for the session's life."""
+def _run_parts(run, *, for_participant: bool) -> tuple[str, str, str]:
+    """What every event of a run's sessions shares: the course page's address, the start of
+    the description, and the line pointing people with a seat to the online link."""
     from django.urls import reverse
 
-    run, course = session.run, session.run.course
-    my_learning = settings.SITE_URL + reverse("courses:my_learning")
+    course = run.course
     page = settings.SITE_URL + (course.url or "")
+    head = "\n".join(line for line in [f"{course.title} {run.title}", course.summary, page] if line)
+    join_online = ""
+    if for_participant:
+        my_learning = settings.SITE_URL + reverse("courses:my_learning")
+        join_online = _("Join online from My learning: %(url)s") % {"url": my_learning}
+    return page, head, join_online
+
+
+def session_calendar_event(
+    session: Session, *, for_participant: bool, run_parts: tuple[str, str, str] | None = None
+) -> CalendarEvent:
+    """A session as a calendar event.  The online meeting link only goes into calendars of
+    people with a seat (``for_participant``); the UID never changes for the session's life.
+    ``run_parts``: ``_run_parts`` of the session's run, when many sessions share it."""
+    run, course = session.run, session.run.course
+    page, head, join_online = run_parts or _run_parts(run, for_participant=for_participant)
     where = ""
     if session.venue_id:
         where = f"{session.venue.name}（{session.venue.address}）"
     if for_participant and session.online_url:
         where = f"{where} / {session.online_url}" if where else session.online_url
     description = "\n".join(
-        line
-        for line in [
-            f"{course.title} {run.title}",
-            course.summary,
-            page,
-            (_("Join online from My learning: %(url)s") % {"url": my_learning})
-            if for_participant and session.online_url
-            else "",
-        ]
-        if line
+        line for line in [head, join_online if session.online_url else ""] if line
     )
     return CalendarEvent(
         uid=f"session-{session.pk}@{settings.CALENDAR_UID_DOMAIN}",
@@ -58,6 +64,21 @@ def session_calendar_event(session: Session, *, for_participant: bool) -> Calend
         cancelled=session.status == SessionStatus.CANCELLED or run.status == RunStatus.CANCELLED,
         last_modified=max(session.updated_at, run.updated_at),
     )
+
+
+def session_calendar_events(sessions: list[Session], *, for_participant: bool) -> list:
+    """Many sessions' events, each run's shared parts (its page's URL, a reverse) made once."""
+    parts: dict[int, tuple[str, str, str]] = {}
+    events = []
+    for session in sessions:
+        if session.run_id not in parts:
+            parts[session.run_id] = _run_parts(session.run, for_participant=for_participant)
+        events.append(
+            session_calendar_event(
+                session, for_participant=for_participant, run_parts=parts[session.run_id]
+            )
+        )
+    return events
 
 
 def _calendar_sessions() -> QuerySet[Session]:
@@ -92,15 +113,50 @@ def has_seat(*, user, run_id: int) -> bool:
     )
 
 
+# What a feed's events read (session_calendar_event): a feed of 200 sessions read whole rows,
+# course bodies included, for every session; now the runs and courses come once each.
+_FEED_SESSION_FIELDS = (
+    "run_id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "venue_id",
+    "online_url",
+    "status",
+    "sequence",
+    "updated_at",
+    "venue__name",
+    "venue__address",
+)
+_FEED_RUN_FIELDS = (
+    "title",
+    "status",
+    "updated_at",
+    "course_id",
+    "course__title",
+    "course__summary",
+    "course__url_path",
+)
+
+
 def feed_sessions_for_user(*, user, now: dt.datetime) -> list[Session]:
-    """The sessions of every run the person has a seat in (cancelled ones for a while), in one
-    query whatever their number."""
+    """The sessions of every run the person has a seat in (cancelled ones for a while), in two
+    queries whatever their number: the sessions, then their runs with the courses once each
+    (shared by the sessions).  Only the columns the events read."""
+    seated_runs = Enrolment.objects.filter(user=user, status__in=SEATED_STATUSES).values("run_id")
     return _with_site_root_paths(
         list(
-            _calendar_sessions()
-            .filter(run__enrolments__user=user, run__enrolments__status__in=SEATED_STATUSES)
+            Session.objects.filter(run__in=seated_runs)
             .exclude(status=SessionStatus.CANCELLED, updated_at__lt=now - CANCELLED_KEPT_IN_FEEDS)
             .filter(ends_at__gte=now - PAST_KEPT_IN_FEEDS)
-            .distinct()
+            .select_related("venue")
+            .only(*_FEED_SESSION_FIELDS)
+            .prefetch_related(
+                Prefetch(
+                    "run",
+                    queryset=CourseRun.objects.select_related("course").only(*_FEED_RUN_FIELDS),
+                )
+            )
+            .order_by("starts_at", "pk")
         )
     )

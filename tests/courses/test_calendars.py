@@ -188,7 +188,9 @@ def test_a_feed_of_200_sessions_runs_a_bounded_number_of_queries(
                 SessionFactory(run=run, starts_at=start, ends_at=start + dt.timedelta(hours=1))
 
     add_runs(2)
-    with django_assert_max_num_queries(15) as small:
+    # 20: with the database cache, a calendar written for the first time is also kept (five
+    # statements; a later unchanged poll reads it back in one, tests/lms/test_calendar_feed_cache.py).
+    with django_assert_max_num_queries(20) as small:
         client.get(f"/calendar/{token}.ics")
     add_runs(48)
     with django_assert_max_num_queries(len(small.captured_queries)):
