@@ -35,8 +35,9 @@ def _lock_run(run_id: int) -> CourseRun:
 
 
 def _seat_plan(run: CourseRun, now: datetime) -> SeatPlan:
-    """The run's seats, reserved pools and what is taken, read under the run lock (the same
-    plan the course page shows, built by one selector)."""
+    """The run's seats, reserved pools and what is taken (the same plan the course page shows,
+    built by one selector): read under the run lock to decide, or before it to foresee the
+    outcome of an enrolment (``_seat_foreseen``)."""
     prefetch_related_objects([run], "seat_pools__professions")
     return selectors.seat_plans_for_runs([run], now)[run.pk]
 

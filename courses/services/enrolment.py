@@ -24,7 +24,7 @@ from courses.models import (
     Session,
     SessionStatus,
 )
-from courses.seats import SeatPlan
+from courses.seats import Seat, SeatPlan
 from courses.services.base import (
     EnrolmentError,
     _lock_run,
@@ -49,16 +49,17 @@ def enrolment_create(
 
     The confirmation email is written to the outbox in the same transaction as the place, so
     both exist or neither does; the worker sends it after commit.  It is rendered before the
-    transaction and the run lock (it does not depend on what the lock protects), so the lock
-    is held only to check, insert the place and its email, and commit.
+    transaction and the run lock, for the outcome foreseen from the run as it is then (see
+    ``_enrolment_notices``), so the lock is held only to check, insert the place and its email,
+    and commit.
     """
-    notices = _enrolment_notices(run, user, by_staff=by_staff)
+    notices = _enrolment_notices(run, user, by_staff=by_staff, now=now)
     with transaction.atomic():
         run = _lock_run(run.pk)
         # Read the clock under the lock: the waiting list is then in the order places were
         # given.
         now = now or timezone.now()
-        if run.status != RunStatus.SCHEDULED or (not by_staff and not run.is_open_at(now)):
+        if not _enrolment_open(run, now, by_staff=by_staff):
             raise EnrolmentError(_("Enrolment for this course run is not open."))
         if Enrolment.objects.filter(run=run, user=user, status__in=ACTIVE_STATUSES).exists():
             raise EnrolmentError(_("You already have a place in this course run."))
@@ -75,7 +76,8 @@ def enrolment_create(
 
 @dataclass(frozen=True)
 class _EnrolmentNotices:
-    """The confirmation email of each outcome an enrolment request can have, rendered ahead."""
+    """The confirmation email of the outcome foreseen for an enrolment request, rendered ahead
+    of the lock (empty if none is foreseen: enrolment looked closed)."""
 
     rendered: dict[str, list[dict]]
     sessions_stamp: tuple  # the run's sessions the invites were made from (see _sessions_stamp)
@@ -101,14 +103,32 @@ def _sessions_stamp(run_id: int, sessions: list[Session] | None = None) -> tuple
     return (stamp["n"], stamp["last"])
 
 
-def _enrolment_notices(run: CourseRun, user: User, *, by_staff: bool) -> _EnrolmentNotices:
-    """Render the emails of the outcomes the request may have, from the run as it is now: a
-    pending request on a run that needs approval, otherwise a seat (with calendar invites) or
-    the waiting list.  Reads only; no lock."""
+def _enrolment_open(run: CourseRun, now: datetime, *, by_staff: bool) -> bool:
+    """Whether places can be given: a scheduled run, inside its enrolment window unless staff
+    add the person."""
+    return run.status == RunStatus.SCHEDULED and (by_staff or run.is_open_at(now))
+
+
+def _enrolment_notices(
+    run: CourseRun, user: User, *, by_staff: bool, now: datetime | None = None
+) -> _EnrolmentNotices:
+    """Render the email of the outcome the request will most likely have, foreseen from the run
+    as it is now: nothing if enrolment is closed, a pending request on a run that needs
+    approval, otherwise a seat (with calendar invites, the costly one) or the waiting list.
+    Only one is rendered: in a rush the seats go while requests wait for the lock, and
+    ``for_enrolment`` renders the right one under the lock when the forecast missed.  Reads
+    only; no lock."""
+    now = now or timezone.now()
+    if not _enrolment_open(run, now, by_staff=by_staff):
+        return _EnrolmentNotices({}, ())
     draft = Enrolment(run=run, user=user)
     if run.requires_approval and not by_staff:
         return _EnrolmentNotices(
             {EnrolmentStatus.PENDING: _notices_render(draft, EnrolmentStatus.PENDING)}, ()
+        )
+    if not _seat_foreseen(run, user, now):
+        return _EnrolmentNotices(
+            {EnrolmentStatus.WAITLISTED: _notices_render(draft, EnrolmentStatus.WAITLISTED)}, ()
         )
     sessions = selectors.sessions_for_calendar(run=run)
     invited = [s for s in sessions if s.status != SessionStatus.CANCELLED]
@@ -116,11 +136,18 @@ def _enrolment_notices(run: CourseRun, user: User, *, by_staff: bool) -> _Enrolm
         {
             EnrolmentStatus.ENROLLED: _notices_render(
                 draft, EnrolmentStatus.ENROLLED, invite="REQUEST", invite_sessions=invited
-            ),
-            EnrolmentStatus.WAITLISTED: _notices_render(draft, EnrolmentStatus.WAITLISTED),
+            )
         },
         _sessions_stamp(run.pk, sessions),
     )
+
+
+def _seat_foreseen(run: CourseRun, user: User, now: datetime) -> bool:
+    """Whether ``_give_seat_or_queue`` would give ``user`` a seat if it ran now, decided by the
+    same code from the same reads (the seat pools, the seats taken and, only if a seat is
+    free, the waiting list), made without the lock and writing nothing."""
+    plan, _offers = _seat_plan_after_offers(run, now)
+    return plan.seat_for(user.profession_id) is not None
 
 
 def _give_seat_or_queue(run: CourseRun, enrolment: Enrolment, now: datetime) -> None:
@@ -244,17 +271,35 @@ def enrolment_erase_for_person(*, user: User, now: datetime | None = None) -> No
     Attendance.objects.filter(enrolment__user=user).update(note="")
 
 
-def _offer_free_seats(run: CourseRun, now: datetime) -> SeatPlan:
-    """Offer every free seat to the longest-waiting person who may take it (a reserved seat
-    only to its professions).  Caller holds the run lock.  Returns the seats left after."""
+def _seat_plan_after_offers(run: CourseRun, now: datetime) -> tuple[SeatPlan, dict[int, Seat]]:
+    """The run's seat plan once every free seat has gone to the longest-waiting person who may
+    take it (a reserved seat only to its professions), and the seat each of them gets, by
+    enrolment id in waiting order.  Decides only: the waiting list is read as (id, profession)
+    pairs, and only if a seat is free; nothing is written (see ``_offer_free_seats``)."""
     plan = _seat_plan(run, now)
+    offers: dict[int, Seat] = {}
     if plan.free == 0:
-        return plan
-    for enrolment in _queue(run):
-        seat = plan.seat_for(enrolment.user.profession_id)
+        return plan, offers
+    for enrolment_id, profession_id in _queue(run).values_list("pk", "user__profession_id"):
+        seat = plan.seat_for(profession_id)
         if seat is None:
             continue
         plan.take(seat)
+        offers[enrolment_id] = seat
+        if plan.free == 0:
+            break
+    return plan, offers
+
+
+def _offer_free_seats(run: CourseRun, now: datetime) -> SeatPlan:
+    """Offer every free seat to the longest-waiting person who may take it (a reserved seat
+    only to its professions).  Caller holds the run lock.  Returns the seats left after."""
+    plan, offers = _seat_plan_after_offers(run, now)
+    if not offers:
+        return plan
+    # Only the people offered a seat are read whole (their email needs them).
+    for enrolment in _queue(run).filter(pk__in=offers):
+        seat = offers[enrolment.pk]
         enrolment.status = EnrolmentStatus.OFFERED
         enrolment.seat_pool_id = seat.pool_id
         enrolment.offer_expires_at = now + timedelta(hours=run.offer_hours)
@@ -269,8 +314,6 @@ def _offer_free_seats(run: CourseRun, now: datetime) -> SeatPlan:
             ]
         )
         _notify(enrolment, "offered")
-        if plan.free == 0:
-            break
     return plan
 
 

@@ -1,23 +1,34 @@
 """An enrolment and its confirmation email are written in one transaction: both exist or
 neither does, and the email is handed to the worker only after commit.  The email is rendered
 before the run lock is taken, so the lock covers only the check and the two inserts; if the
-run's sessions changed meanwhile, the invites are made again from the current ones."""
+run's sessions changed meanwhile, the invites are made again from the current ones.
+
+Only the email of the outcome foreseen from the run before the lock is rendered (a seat with
+its invites, or the waiting list); when the forecast misses, the right one is rendered under
+the lock, so each person still gets exactly the email of what they got."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from courses import services
-from courses.models import Enrolment, EnrolmentStatus
+from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from courses.services import base as services_base
 from courses.services import enrolment as enrolment_module
 from lms import notifications
-from lms.models import OutboundEmail, OutboundEmailStatus
-from tests.factories import CourseRunFactory, SessionFactory, UserFactory
+from lms.models import OutboundEmail, OutboundEmailStatus, Profession
+from tests.factories import (
+    CourseRunFactory,
+    EnrolmentFactory,
+    RunSeatPoolFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
 
@@ -45,6 +56,38 @@ def run():
 
 def _emails(user) -> list[OutboundEmail]:
     return list(OutboundEmail.objects.filter(recipient=user.email).order_by("pk"))
+
+
+def _templates(user) -> list[str]:
+    return [e.template.removeprefix("courses/email/") for e in _emails(user)]
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[tuple[str, str]]:
+    """Every notice ``enrolment_create`` renders, as (recipient, template), in order: a spy
+    that hands each call on to the real renderer."""
+    seen: list[tuple[str, str]] = []
+    real_render = enrolment_module._notices_render
+
+    def spy(enrolment, template, **kwargs):
+        seen.append((enrolment.user.email, template))
+        return real_render(enrolment, template, **kwargs)
+
+    monkeypatch.setattr(enrolment_module, "_notices_render", spy)
+    return seen
+
+
+def _before_the_lock(monkeypatch, meanwhile) -> None:
+    """Run ``meanwhile`` (someone else's change) after the email is rendered and just before
+    the request takes the run lock."""
+    real_lock = enrolment_module._lock_run
+
+    def lock(run_id):
+        monkeypatch.setattr(enrolment_module, "_lock_run", real_lock)  # once
+        meanwhile()
+        return real_lock(run_id)
+
+    monkeypatch.setattr(enrolment_module, "_lock_run", lock)
 
 
 def test_a_seat_and_its_emails_are_written_together_and_sent_after_commit(
@@ -136,7 +179,7 @@ def test_the_email_is_rendered_before_the_run_lock_is_taken(run, monkeypatch):
 
     services.enrolment_create(run=run, user=UserFactory())
 
-    assert events == ["render enrolled", "render waitlisted", "lock"]
+    assert events == ["render enrolled", "lock"]
 
 
 def test_invites_follow_a_session_changed_between_rendering_and_the_lock(run, monkeypatch):
@@ -162,3 +205,211 @@ def test_invites_follow_a_session_changed_between_rendering_and_the_lock(run, mo
     assert len(invites) == 2
     assert stamp(session.starts_at) in starts, starts
     assert stamp(session.starts_at - dt.timedelta(hours=3)) not in starts, starts
+
+
+def test_with_a_free_seat_only_the_seat_email_is_rendered(run, renders):
+    person = UserFactory()
+
+    enrolment = services.enrolment_create(run=run, user=person)
+
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert renders == [(person.email, "enrolled")]
+    assert _templates(person) == ["enrolled", "session_invite", "session_invite"]
+    assert [e.calendar_method for e in _emails(person)] == ["", "REQUEST", "REQUEST"]
+
+
+def test_on_a_full_run_only_the_waiting_list_email_is_rendered(run, renders):
+    EnrolmentFactory(run=run)  # the only seat
+    person = UserFactory()
+
+    enrolment = services.enrolment_create(run=run, user=person)
+
+    assert enrolment.status == EnrolmentStatus.WAITLISTED
+    assert renders == [(person.email, "waitlisted")]
+    assert _templates(person) == ["waitlisted"]
+    assert _emails(person)[0].calendar == ""
+
+
+def test_a_free_seat_someone_waiting_can_take_is_foreseen_as_theirs(run, renders):
+    """Staff added a seat while someone waits: the seat is offered to them, so the newcomer
+    is foreseen (rightly) on the waiting list, behind them."""
+    EnrolmentFactory(run=run)
+    waiting = EnrolmentFactory(run=run, status=EnrolmentStatus.WAITLISTED)
+    run.capacity = 2
+    run.save()
+    person = UserFactory()
+
+    enrolment = services.enrolment_create(run=run, user=person)
+
+    assert enrolment.status == EnrolmentStatus.WAITLISTED
+    waiting.refresh_from_db()
+    assert waiting.status == EnrolmentStatus.OFFERED
+    assert renders == [(person.email, "waitlisted")]
+    assert _templates(person) == ["waitlisted"]
+
+
+@pytest.mark.parametrize("how", ["the seat is taken before the lock", "a forced forecast"])
+def test_a_seat_foreseen_but_gone_under_the_lock_sends_the_waiting_list_email_only(
+    run, renders, monkeypatch, how, django_capture_on_commit_callbacks
+):
+    if how == "the seat is taken before the lock":
+        _before_the_lock(monkeypatch, lambda: EnrolmentFactory(run=run))
+    else:
+        EnrolmentFactory(run=run)
+        monkeypatch.setattr(enrolment_module, "_seat_foreseen", lambda *args: True)
+    person = UserFactory()
+
+    with django_capture_on_commit_callbacks():
+        enrolment = services.enrolment_create(run=run, user=person)
+
+    assert enrolment.status == EnrolmentStatus.WAITLISTED
+    # The seat email (foreseen) was rendered and dropped; the waiting-list one, under the lock.
+    assert renders == [(person.email, "enrolled"), (person.email, "waitlisted")]
+    assert _templates(person) == ["waitlisted"]
+    assert _emails(person)[0].calendar == ""
+
+
+def test_a_seat_freed_before_the_lock_gets_the_seat_email_with_current_invites(
+    run, renders, monkeypatch
+):
+    holder = EnrolmentFactory(run=run)
+    session = run.sessions.order_by("starts_at").first()
+
+    def cancel_and_rename_a_session():
+        services.enrolment_cancel(enrolment=holder)
+        session.title = "会場変更のお知らせあり"
+        session.save()
+
+    _before_the_lock(monkeypatch, cancel_and_rename_a_session)
+    person = UserFactory()
+
+    enrolment = services.enrolment_create(run=run, user=person)
+
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert renders[0] == (person.email, "waitlisted")
+    assert renders[1:] == [(person.email, "enrolled")]
+    assert _templates(person) == ["enrolled", "session_invite", "session_invite"]
+    assert any("会場変更のお知らせあり" in e.calendar for e in _emails(person))
+
+
+@pytest.fixture
+def two_pools(run):
+    """Two seats, one kept for nurses and one for social workers; a nurse has taken hers."""
+    nurse = Profession.objects.get(name="看護師")
+    social_worker = Profession.objects.get(name="社会福祉士")
+    run.capacity = 2
+    run.save()
+    nurses = RunSeatPoolFactory(run=run, seats=1, professions=[nurse])
+    welfare = RunSeatPoolFactory(run=run, seats=1, professions=[social_worker])
+    EnrolmentFactory(run=run, seat_pool=nurses, user=UserFactory(profession=nurse))
+    return {"nurse": nurse, "social_worker": social_worker, "official": None}, welfare
+
+
+@pytest.mark.parametrize(
+    ("profession", "outcome"),
+    [
+        ("nurse", EnrolmentStatus.WAITLISTED),  # her pool is full, the free seat is not hers
+        ("official", EnrolmentStatus.WAITLISTED),  # no pool and no open seat
+        ("social_worker", EnrolmentStatus.ENROLLED),  # the free seat is kept for her
+    ],
+)
+def test_seats_kept_per_profession_are_foreseen_for_that_profession(
+    run, two_pools, renders, profession, outcome
+):
+    professions, welfare = two_pools
+    person = UserFactory(profession=professions[profession])
+
+    enrolment = services.enrolment_create(run=run, user=person)
+
+    assert enrolment.status == outcome
+    assert renders == [(person.email, outcome)]
+    if outcome == EnrolmentStatus.ENROLLED:
+        assert enrolment.seat_pool == welfare
+        assert _templates(person) == ["enrolled", "session_invite", "session_invite"]
+    else:
+        assert _templates(person) == ["waitlisted"]
+
+
+@pytest.mark.parametrize("by_staff", [False, True])
+def test_a_run_that_needs_approval_renders_the_request_or_for_staff_the_seat(
+    run, renders, by_staff
+):
+    run.requires_approval = True
+    run.save()
+    person = UserFactory()
+
+    enrolment = services.enrolment_create(run=run, user=person, by_staff=by_staff)
+
+    outcome = EnrolmentStatus.ENROLLED if by_staff else EnrolmentStatus.PENDING
+    assert enrolment.status == outcome
+    assert renders == [(person.email, outcome)]
+    assert _templates(person)[0] == outcome
+
+
+def test_a_closed_run_renders_nothing(run, renders):
+    run.enrolment_closes_at = timezone.now() - dt.timedelta(minutes=1)
+    run.save()
+    person = UserFactory()
+
+    with pytest.raises(services.EnrolmentError):
+        services.enrolment_create(run=run, user=person)
+
+    assert renders == []
+    assert _emails(person) == []
+    assert not Enrolment.objects.filter(user=person).exists()
+
+
+def test_the_forecast_reads_the_waiting_list_only_when_a_seat_is_free(
+    run, django_assert_num_queries
+):
+    """Seat pools and the seats taken: two queries on a full run, whatever its waiting list;
+    the waiting list is a third one, read only when a seat is free."""
+    EnrolmentFactory(run=run)
+    EnrolmentFactory.create_batch(3, run=run, status=EnrolmentStatus.WAITLISTED)
+    person = UserFactory()
+
+    with django_assert_num_queries(2):
+        assert enrolment_module._seat_foreseen(run, person, timezone.now()) is False
+    CourseRun.objects.filter(pk=run.pk).update(capacity=5)
+    run = CourseRun.objects.select_related("course").get(pk=run.pk)
+    with django_assert_num_queries(3):
+        # Three seats go to the people waiting; one is left for the newcomer.
+        assert enrolment_module._seat_foreseen(run, person, timezone.now()) is True
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rush_for_few_seats_gives_everyone_the_one_email_of_what_they_got(home_page, renders):
+    """Ten people race for three seats: most foresee a seat that is gone by the time they get
+    the lock.  Each still gets exactly the email of their outcome, the seated ones with the
+    invites of the run's two sessions."""
+    run = CourseRunFactory(capacity=3)
+    SessionFactory(run=run)
+    SessionFactory(
+        run=run, starts_at=SessionFactory.build(run=run).starts_at + dt.timedelta(days=1)
+    )
+    people = UserFactory.create_batch(10)
+    barrier, outcomes = threading.Barrier(len(people)), {}
+
+    def enrol(person):
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=30)
+            outcomes[person.email] = services.enrolment_create(run=run, user=person).status
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enrol, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(outcomes.values()) == ["enrolled"] * 3 + ["waitlisted"] * 7
+    for person in people:
+        if outcomes[person.email] == EnrolmentStatus.ENROLLED:
+            assert _templates(person) == ["enrolled", "session_invite", "session_invite"]
+        else:
+            assert _templates(person) == ["waitlisted"]
+        # The last render for each person is the email they got.
+        assert [t for e, t in renders if e == person.email][-1] == outcomes[person.email]
