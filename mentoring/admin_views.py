@@ -210,8 +210,10 @@ ALERTS_PER_PAGE = 50
 
 @can_view
 def alert_list(request):
-    alerts = selectors.alerts()
+    # Every alert is counted, but only the page's are read with their people.
+    alerts = selectors.alert_entries()
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.alerts_with_people(list(page.object_list))
     return TemplateResponse(
         request,
         "mentoring/admin/alerts.html",
@@ -229,7 +231,7 @@ def alert_acknowledge(request):
     form = AcknowledgeForm(request.POST)
     # The key is a hidden field: only an alert on the list can be acknowledged (a tampered
     # key would leave a row that hides nothing).
-    if form.is_valid() and form.cleaned_data["key"] in {a.key for a in selectors.alerts()}:
+    if form.is_valid() and form.cleaned_data["key"] in {a.key for a in selectors.alert_entries()}:
         services.alert_acknowledge(
             key=form.cleaned_data["key"], by=request.user, note=form.cleaned_data["note"]
         )

@@ -178,49 +178,70 @@ def meetings_for_feed(*, user: User, now: dt.datetime) -> list[Meeting]:
 
 @dataclass
 class Alert:
+    """One situation to look at.  ``alert_entries`` leaves ``pair`` and ``mentor`` empty
+    (only their ids): ``alerts_with_people`` fills them for the alerts actually shown."""
+
     key: str
     kind: str
     title: str
     detail: str
     pair: Pair | None
-    mentor: User
+    mentor: User | None
+    pair_id: int | None = None
+    mentor_id: int | None = None
 
 
 def alerts(*, now: dt.datetime | None = None, include_acknowledged: bool = False) -> list[Alert]:
+    """What coordinators should look at, with the people (see ``alert_entries``)."""
+    return alerts_with_people(alert_entries(now=now, include_acknowledged=include_acknowledged))
+
+
+def alert_entries(
+    *, now: dt.datetime | None = None, include_acknowledged: bool = False
+) -> list[Alert]:
     """What coordinators should look at, newest situation first: pairs without a session for
     the programme's number of weeks, mentors reporting a high load twice in a row, mentees
     asking for another mentor, mentors over capacity.  Each has a key naming the situation,
-    so acknowledging it hides it until something new happens."""
+    so acknowledging it hides it until something new happens.
+
+    Built from plain values, without the people: hundreds of pairs can be quiet at once and
+    the alert page shows 50 of them (issue #9).  Five queries whatever the numbers."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     found: list[Alert] = []
-    # Which active pairs are quiet, from plain values (thousands of pairs, few of them quiet);
-    # then the quiet ones with the people the page shows.
-    quiet_since: dict[int, tuple[dt.date, int, bool]] = {}
-    for pk, last_on, starts_on, weeks in (
+    # Which active pairs are quiet, from plain values (thousands of pairs, few of them quiet),
+    # newest pair first as ``Pair``'s ordering.
+    quiet: list[tuple[dt.datetime, int, int, dt.date, int, bool]] = []
+    for pk, mentor_id, created_at, last_on, starts_on, weeks in (
         Pair.objects.filter(status=PairStatus.ACTIVE)
         .annotate(last_session_on=Max("sessions__date"))
-        .values_list("pk", "last_session_on", "starts_on", "programme__quiet_after_weeks")
+        .values_list(
+            "pk",
+            "mentor_id",
+            "created_at",
+            "last_session_on",
+            "starts_on",
+            "programme__quiet_after_weeks",
+        )
     ):
         since = last_on or (starts_on or today)
         if (today - since).days >= weeks * 7:
-            quiet_since[pk] = (since, weeks, last_on is not None)
-    quiet_pairs = Pair.objects.filter(pk__in=list(quiet_since)).select_related(
-        "mentor", "mentee", "programme"
-    )
-    for pair in quiet_pairs:
-        since, weeks, had_session = quiet_since[pair.pk]
+            quiet.append((created_at, pk, mentor_id, since, weeks, last_on is not None))
+    quiet.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    for _created, pk, mentor_id, since, weeks, had_session in quiet:
         found.append(
             Alert(
-                key=f"quiet:{pair.pk}:{since.isoformat()}",
+                key=f"quiet:{pk}:{since.isoformat()}",
                 kind="quiet",
                 title=_("No session for %(weeks)d weeks or more") % {"weeks": weeks},
                 detail=_("Last session: %(date)s") % {"date": since.strftime("%Y/%m/%d")}
                 if had_session
                 else _("No session since the pair started on %(date)s")
                 % {"date": since.strftime("%Y/%m/%d")},
-                pair=pair,
-                mentor=pair.mentor,
+                pair=None,
+                mentor=None,
+                pair_id=pk,
+                mentor_id=mentor_id,
             )
         )
     # High load twice in a row: each mentor's two latest logs (over all their pairs).
@@ -241,34 +262,32 @@ def alerts(*, now: dt.datetime | None = None, include_acknowledged: bool = False
     for mentor_id, pk, load in latest:
         if len(by_mentor.setdefault(mentor_id, [])) < 2:
             by_mentor[mentor_id].append((pk, load))
-    heavy = {
-        mentor_id: logs[0][0]
-        for mentor_id, logs in by_mentor.items()
-        if len(logs) == 2 and all((load or 0) >= HIGH_LOAD for _pk, load in logs)
-    }
-    mentors = User.objects.in_bulk(list(heavy))
-    for mentor_id, last_pk in heavy.items():
-        found.append(
-            Alert(
-                key=f"load:{mentor_id}:{last_pk}",
-                kind="load",
-                title=_("High load reported twice in a row"),
-                detail=_("Talk with the mentor about their own load and support."),
-                pair=None,
-                mentor=mentors[mentor_id],
+    for mentor_id, logs in by_mentor.items():
+        if len(logs) == 2 and all((load or 0) >= HIGH_LOAD for _pk, load in logs):
+            found.append(
+                Alert(
+                    key=f"load:{mentor_id}:{logs[0][0]}",
+                    kind="load",
+                    title=_("High load reported twice in a row"),
+                    detail=_("Talk with the mentor about their own load and support."),
+                    pair=None,
+                    mentor=None,
+                    mentor_id=mentor_id,
+                )
             )
-        )
-    for request in ChangeRequest.objects.filter(pair__status__in=OPEN_STATUSES).select_related(
-        "pair__mentor", "pair__mentee", "pair__programme"
-    ):
+    for pk, pair_id, mentor_id, reason in ChangeRequest.objects.filter(
+        pair__status__in=OPEN_STATUSES
+    ).values_list("pk", "pair_id", "pair__mentor_id", "reason"):
         found.append(
             Alert(
-                key=f"change:{request.pk}",
+                key=f"change:{pk}",
                 kind="change",
                 title=_("The mentee asks for another mentor"),
-                detail=request.reason,
-                pair=request.pair,
-                mentor=request.pair.mentor,
+                detail=reason,
+                pair=None,
+                mentor=None,
+                pair_id=pair_id,
+                mentor_id=mentor_id,
             )
         )
     over = (
@@ -279,18 +298,19 @@ def alerts(*, now: dt.datetime | None = None, include_acknowledged: bool = False
             )
         )
         .filter(taken__gt=F("capacity"))
-        .select_related("user")
+        .values_list("user_id", "taken", "capacity")
     )
-    for profile in over:
+    for user_id, taken, capacity in over:
         found.append(
             Alert(
-                key=f"over:{profile.user_id}:{profile.taken}:{profile.capacity}",
+                key=f"over:{user_id}:{taken}:{capacity}",
                 kind="over",
                 title=_("Mentor over capacity"),
                 detail=_("%(taken)d mentees for at most %(capacity)d")
-                % {"taken": profile.taken, "capacity": profile.capacity},
+                % {"taken": taken, "capacity": capacity},
                 pair=None,
-                mentor=profile.user,
+                mentor=None,
+                mentor_id=user_id,
             )
         )
     if include_acknowledged:
@@ -301,3 +321,23 @@ def alerts(*, now: dt.datetime | None = None, include_acknowledged: bool = False
         )
     )
     return [a for a in found if a.key not in seen]
+
+
+def alerts_with_people(entries: list[Alert]) -> list[Alert]:
+    """Fill in the pair (with its mentor, mentee and programme) and the mentor of each alert,
+    in two queries however many alerts."""
+    pair_ids = {a.pair_id for a in entries if a.pair_id is not None}
+    pairs = (
+        Pair.objects.select_related("mentor", "mentee", "programme").in_bulk(list(pair_ids))
+        if pair_ids
+        else {}
+    )
+    mentor_ids = {a.mentor_id for a in entries if a.pair_id is None}
+    mentors = User.objects.in_bulk(list(mentor_ids)) if mentor_ids else {}
+    for alert in entries:
+        if alert.pair_id is not None:
+            alert.pair = pairs[alert.pair_id]
+            alert.mentor = alert.pair.mentor
+        else:
+            alert.mentor = mentors[alert.mentor_id]
+    return entries

@@ -137,8 +137,9 @@ def volunteer_list(
     """The coordinators' list: every filter optional; a city includes its wards; ``q``
     matches name, ふりがな (any kana or width) or email.  Withdrawn people are listed only
     when asked for by stage."""
+    # The municipality with its city: a ward is shown as "神戸市 中央区".
     profiles = VolunteerProfile.objects.select_related(
-        "user", "municipality", "coordinator"
+        "user", "municipality__parent", "coordinator"
     ).prefetch_related("fields")
     if stage:
         profiles = profiles.filter(stage=stage)

@@ -262,11 +262,17 @@ def test_the_alert_list_is_paginated_with_the_total(client, role_user, monkeypat
     monkeypatch.setattr(admin_views, "ALERTS_PER_PAGE", 1)
     found = [
         selectors.Alert(
-            key=f"over:{n}", kind="over", title="多すぎ", detail="", pair=None, mentor=UserFactory()
+            key=f"over:{n}",
+            kind="over",
+            title="多すぎ",
+            detail="",
+            pair=None,
+            mentor=None,
+            mentor_id=UserFactory(full_name=f"先輩 {n}").pk,
         )
         for n in range(3)
     ]
-    monkeypatch.setattr(selectors, "alerts", lambda **kwargs: found)
+    monkeypatch.setattr(selectors, "alert_entries", lambda **kwargs: found)
     client.force_login(role_user(roles.COORDINATORS, is_staff=True))
 
     page = client.get("/admin/mentoring/alerts/?page=2")
@@ -276,3 +282,4 @@ def test_the_alert_list_is_paginated_with_the_total(client, role_user, monkeypat
     html = page.content.decode()
     assert "3" in html.split('class="alert-count"')[1].split("</p>")[0]
     assert 'href="?page=3"' in html and 'href="?page=1"' in html
+    assert "先輩 1" in html and "先輩 0" not in html  # only the page's people are read
