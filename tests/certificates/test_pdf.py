@@ -1,6 +1,8 @@
 """Certificate PDFs read back with independent tools, as an employer would: poppler's
 pdftotext and pdffonts, and zbarimg for the QR code."""
 
+import re
+
 import pytest
 
 from certificates import services
@@ -145,3 +147,114 @@ def test_fonts_and_the_template_are_loaded_once_per_process(certificate, monkeyp
     loaders = engines["django"].engine.template_loaders
     assert [type(loader).__name__ for loader in loaders] == ["Loader"]
     assert type(loaders[0]).__module__ == "django.template.loaders.cached"
+
+
+# --- issue #9: the static stylesheet parsed once, and the layout it must keep -----------------
+
+A4_LANDSCAPE = "841.89 x 595.276 pts (A4)"
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def _words(path) -> list[tuple[float, float, float, str]]:
+    """(xMin, yMin, xMax, text) of every word, from poppler's bounding boxes."""
+    boxes = run_tool("pdftotext", "-bbox", str(path), "-")
+    return [(float(a), float(b), float(c), text) for a, b, c, _, text in WORD.findall(boxes)]
+
+
+def test_no_stylesheet_is_parsed_while_rendering(certificate, monkeypatch):
+    """pdf.css is parsed into one weasyprint.CSS per process: a render parses no CSS at all
+    (an inline <style> in the template would be parsed again for every certificate)."""
+    import weasyprint
+
+    from certificates import rendering
+
+    parsed = []
+    real_init = weasyprint.CSS.__init__
+
+    def counting(self, *args, **kwargs):
+        parsed.append(kwargs.get("string", "")[:40])
+        real_init(self, *args, **kwargs)
+
+    rendering.render_certificate_pdf(certificate)  # the process's stylesheet exists now
+    monkeypatch.setattr(weasyprint.CSS, "__init__", counting)
+
+    first = rendering.render_certificate_pdf(certificate)
+    second = rendering.render_certificate_pdf(certificate)
+
+    assert first.startswith(b"%PDF") and second.startswith(b"%PDF")
+    assert parsed == []
+    assert rendering._stylesheet() is rendering._stylesheet()
+
+
+def test_the_pdf_is_one_a4_landscape_pdfa_page_with_both_fonts_as_subsets(certificate, tmp_path):
+    path = _pdf_file(certificate, tmp_path)
+
+    info = run_tool("pdfinfo", str(path))
+    metadata = run_tool("pdfinfo", "-meta", str(path))
+    fonts = [line.split() for line in run_tool("pdffonts", str(path)).splitlines()[2:]]
+
+    assert "Pages:           1" in info
+    assert A4_LANDSCAPE in info
+    assert 'pdfaid:part="3"' in metadata and 'pdfaid:conformance="B"' in metadata
+    # A subset's name has a six-letter tag; "sub" and "emb" are the fifth and fourth from the end.
+    families = sorted(columns[0].split("+", 1)[1] for columns in fonts)
+    assert families == ["IPAexGothic", "IPAexMincho"]
+    assert all(len(columns[0].split("+")[0]) == 6 for columns in fonts)
+    assert all(columns[-5] == "yes" and columns[-4] == "yes" for columns in fonts)
+    # The font subsets are deflated (once, by rendering's finisher): unfiltered they are ~200 KB.
+    assert path.stat().st_size < 60_000
+
+
+def test_the_layout_keeps_its_positions(certificate, tmp_path):
+    """Positions in points on the A4 landscape page, as the template with its inline style drew
+    them before the stylesheet moved to pdf.css: page margin 14 mm, 3 pt border, padding 16 mm."""
+    words = _words(_pdf_file(certificate, tmp_path))
+    mm = 72 / 25.4
+    frame_left, frame_right = 14 * mm + 3, 841.89 - 14 * mm - 3
+
+    serial = next(word for word in words if word[3] == certificate.serial)
+    assert abs(serial[2] - (frame_right - 10 * mm)) < 0.5  # .serial: right 10 mm
+    issuer = next(word for word in words if word[3] == certificate.issuer_name)
+    assert abs(issuer[2] - (frame_right - 16 * mm)) < 0.5  # .issuer: right 16 mm, right-aligned
+    # .facts: each label (dt) at the list's left edge, its value (dd) 36 mm further on the same
+    # line, four rows one under the other.
+    labels_x, values_x = frame_left + 26 * mm, frame_left + 62 * mm
+    values = [word for word in words if abs(word[0] - values_x) < 0.5]
+    rows = [
+        (label, value)
+        for value in values
+        for label in words
+        if abs(label[0] - labels_x) < 0.5 and abs(label[1] - value[1]) < 0.01
+    ]
+    assert len(values) == 4 and len(rows) == 4
+    assert values[0][3].startswith(certificate.course_title)
+    assert sorted(value[1] for _, value in rows) == [value[1] for _, value in rows]
+
+
+def test_the_qr_png_has_the_pixels_of_segnos_own_writer():
+    """rendering writes the QR PNG with Pillow (faster); the pixels must be segno's.  8-bit grey,
+    which WeasyPrint embeds without converting it to RGB and encoding it again."""
+    import base64
+    import io
+
+    import segno
+    from PIL import Image
+
+    from certificates import rendering
+
+    url = "https://academy.example.jp/certificates/verify/HN8M8SS53R0F4Z9P2RVH71Q9S6SE/"
+    reference = segno.make_qr(url, error="m", mask=rendering.QR_MASK, boost_error=False)
+    expected = reference.png_data_uri(scale=4, border=0, dark="#000", light="#fff")
+
+    def pixels(uri: str) -> tuple:
+        image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+        return image.size, image.convert("L").tobytes()
+
+    uri = rendering.qr_data_uri(url)
+    assert Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).mode == "L"
+    size, ours = pixels(uri)
+    assert size == (len(reference.matrix) * 4,) * 2
+    assert (size, ours) == pixels(expected)
+    assert set(ours) == {0, 255}
