@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--steps",
-        default="5,10,20,40,80,120,160,200,240,280",
+        default="5,10,20,40,80,120,160,200,240,280,320,360,400",
         help="simulated people per step (stops at the first whose p95 passes 200 ms)",
     )
     parser.add_argument("--step-seconds", type=int, default=30)
