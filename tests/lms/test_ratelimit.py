@@ -5,11 +5,9 @@ moment; expired counters are purged by a periodic job; and they count per client
 the configured number of proxies."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -17,6 +15,7 @@ from django.utils.module_loading import import_string
 from lms import ratelimit
 from lms.models import RateLimitCounter
 from lms.schedules import PERIODIC_JOBS
+from tests.courses.test_concurrency import race
 
 pytestmark = pytest.mark.django_db
 
@@ -204,30 +203,6 @@ def test_hourly_success_limit_counts_only_recorded_successes_per_address(store):
     assert limit.key(here) == "test-apply:10.0.0.2"
 
 
-def _race(calls: list) -> list:
-    """Run every call in its own thread and database connection, all released at once; return
-    each call's result or the exception it raised, in the order given."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def work(index: int, call) -> None:
-        try:
-            connection.ensure_connection()  # connect first, so the race is the statements
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 THREADS = 16
 
 
@@ -242,7 +217,7 @@ def test_concurrent_hits_on_one_key_count_each_exactly_once(existing):
         expires = timezone.now() + dt.timedelta(minutes=1 if existing == "live" else -1)
         RateLimitCounter.objects.create(key="rush", count=5, expires_at=expires)
 
-    outcomes = _race([lambda: ratelimit.hit("rush", 60)] * THREADS)
+    outcomes = race([lambda: ratelimit.hit("rush", 60)] * THREADS)
 
     assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
     assert sorted(outcomes) == list(range(start + 1, start + THREADS + 1)), outcomes
