@@ -62,7 +62,9 @@ class CourseIndexPage(JapaneseSearchMixin, Page):
         from courses.selectors import course_list_for_catalogue, program_list_for_catalogue
 
         context = super().get_context(request, *args, **kwargs)
-        form = CatalogueFilterForm(request.GET or None)
+        from lms.forms import quick_selects
+
+        form = quick_selects(CatalogueFilterForm(request.GET or None))
         filters = form.valid_filters()
         courses = course_list_for_catalogue(parent=self, **filters)
         context["filter_form"] = form

@@ -8,7 +8,8 @@ from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from lms.links import privacy_policy_url
@@ -253,3 +254,54 @@ class PlainTextField(forms.CharField):
         if has_invisible_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
             raise forms.ValidationError(_("This contains characters that cannot be used."))
         return value.strip()
+
+
+# --- Long selects ---------------------------------------------------------------------------
+
+
+class QuickSelect(forms.Select):
+    """Django's ``Select`` written out in Python: the same HTML as its templates give, without
+    a template include and an option dict per option.  The list's selects hold hundreds of
+    course runs, and rendering them was most of the page's time (issue #9); the catalogue's
+    filters list every municipality.  Choices in option groups are left to Django."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        # Read once (a model field's choices are a query); not list(), which asks the
+        # queryset for its length first: a COUNT query.
+        choices = [choice for choice in self.choices]  # noqa: C416
+        if any(isinstance(label, list | tuple) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)  # option groups: Django's way
+        context = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        chosen = set(context["value"])
+        parts = [f'<select name="{conditional_escape(name)}"{_attrs_html(context["attrs"])}>']
+        has_selected = False
+        for option_value, label in choices:
+            if option_value is None:
+                option_value = ""
+            option_value = str(option_value)
+            selected = not has_selected and option_value in chosen
+            has_selected |= selected
+            parts.append(
+                f'\n  <option value="{conditional_escape(option_value)}"'
+                f"{' selected' if selected else ''}>{conditional_escape(label)}</option>\n"
+            )
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def _attrs_html(attrs: dict) -> str:
+    """As ``django/forms/widgets/attrs.html``."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def quick_selects(form: forms.Form) -> forms.Form:
+    """Render the form's plain selects with ``QuickSelect`` (each form has its own copies of
+    the fields and widgets, so this changes nothing elsewhere)."""
+    for field in form.fields.values():
+        if type(field.widget) is forms.Select:
+            field.widget.__class__ = QuickSelect
+    return form

@@ -4,7 +4,6 @@ entering a paper card, waiting for contact, likely duplicates and leader candida
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -14,8 +13,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -23,6 +20,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_record, audit_record_many
 from courses.models import CourseRun, RunStatus
+from lms.forms import quick_selects
 from lms.text import whole_number
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -61,48 +59,6 @@ def _show_form_errors(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-
-
-class QuickSelect(forms.Select):
-    """Django's ``Select`` written out in Python: the same HTML as its templates give, without
-    a template include and an option dict per option.  The list's selects hold hundreds of
-    course runs, and rendering them was most of the page's time (issue #9)."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        context = forms.Widget.get_context(self, name, value, attrs)["widget"]
-        chosen = set(context["value"])
-        parts = [f'<select name="{conditional_escape(name)}"{_attrs_html(context["attrs"])}>']
-        has_selected = False
-        for option_value, label in self.choices:
-            if option_value is None:
-                option_value = ""
-            option_value = str(option_value)
-            selected = not has_selected and option_value in chosen
-            has_selected |= selected
-            parts.append(
-                f'\n  <option value="{conditional_escape(option_value)}"'
-                f"{' selected' if selected else ''}>{conditional_escape(label)}</option>\n"
-            )
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
-
-
-def _attrs_html(attrs: dict) -> str:
-    """As ``django/forms/widgets/attrs.html``."""
-    return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-def quick_selects(form: forms.Form) -> forms.Form:
-    """Render the form's plain selects with ``QuickSelect`` (each form has its own copies of
-    the fields and widgets, so this changes nothing elsewhere)."""
-    for field in form.fields.values():
-        if type(field.widget) is forms.Select:
-            field.widget.__class__ = QuickSelect
-    return form
 
 
 @can_view

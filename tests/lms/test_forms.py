@@ -180,3 +180,54 @@ def test_values_model_choice_field_lists_what_str_would_and_returns_the_instance
     chosen = RunForm({"run": str(runs[1].pk)})
     assert chosen.is_valid() and chosen.cleaned_data["run"] == runs[1]
     assert not RunForm({"run": str(outside.pk)}).is_valid()
+
+
+# --- Long selects written out in Python (lms.forms.QuickSelect) ------------------------------
+
+
+def _html_of(form) -> dict[str, str]:
+    return {bound.name: str(bound) for bound in form}
+
+
+@pytest.mark.django_db
+def test_the_catalogue_filters_render_as_django_renders_them():
+    from django import forms as django_forms
+
+    from courses.forms import CatalogueFilterForm
+    from lms.forms import QuickSelect, quick_selects
+
+    plain = CatalogueFilterForm()
+    selects = [
+        name for name, field in plain.fields.items() if type(field.widget) is django_forms.Select
+    ]
+    assert {"field", "profession", "municipality", "format", "kind"} <= set(selects)
+    # Each select set to its last choice (the municipalities end with wards of a city).
+    data = {name: str(list(plain.fields[name].choices)[-1][0]) for name in selects}
+
+    for bound in (None, data, {"municipality": "<nonsense>"}):
+        quick = quick_selects(CatalogueFilterForm(bound))
+        assert all(type(quick.fields[name].widget) is QuickSelect for name in selects)
+        assert _html_of(quick) == _html_of(CatalogueFilterForm(bound))
+    assert " selected>" in str(quick_selects(CatalogueFilterForm(data))["municipality"])
+
+
+@pytest.mark.django_db
+def test_a_select_with_option_groups_is_left_to_django(django_assert_num_queries):
+    from django import forms as django_forms
+
+    from lms.forms import quick_selects
+    from lms.models import Municipality
+
+    class Grouped(django_forms.Form):
+        place = django_forms.ChoiceField(
+            choices=[("兵庫", [("kobe", "神戸市"), ("himeji", "姫路市")]), ("other", "<県外>")]
+        )
+        city = django_forms.ModelChoiceField(
+            queryset=Municipality.objects.select_related("parent").order_by("pk")
+        )
+
+    quick, plain = quick_selects(Grouped({"place": "himeji"})), Grouped({"place": "himeji"})
+    assert _html_of(quick) == _html_of(plain)
+    assert "<optgroup" in str(quick["place"]) and "&lt;県外&gt;" in str(quick["place"])
+    with django_assert_num_queries(1):  # a model field's choices are read once, not counted
+        str(quick["city"])

@@ -4,10 +4,11 @@ must be exactly Django's, and wards with their city must not cost a query per ro
 import pytest
 
 from lms import roles
+from lms.forms import quick_selects
 from lms.models import Municipality
 from tests.factories import CourseRunFactory, UserFactory
 from tests.volunteers.test_pipeline import register
-from volunteers.admin_views import _runs_to_enrol_in, quick_selects
+from volunteers.admin_views import _runs_to_enrol_in
 from volunteers.forms import BulkActionForm, VolunteerFilterForm
 from volunteers.models import VolunteerProfile
 
