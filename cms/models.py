@@ -21,6 +21,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock, PillarBlock
+from lms.pagecache import kept_for_request
+from lms.pageserving import ServedPageMixin
 from lms.search import ngram_text, streamfield_text
 
 SLOGAN = "すべての人に居場所がある、兵庫へ"
@@ -46,7 +48,7 @@ class JapaneseSearchMixin:
 NGRAM_SEARCH_FIELDS = [index.SearchField("search_ngrams")]
 
 
-class HomePage(JapaneseSearchMixin, Page):
+class HomePage(ServedPageMixin, JapaneseSearchMixin, Page):
     hero_title = models.CharField(_("slogan"), max_length=120, default=SLOGAN)
     hero_text = models.TextField(_("introduction"), blank=True)
     pillars = StreamField([("pillar", PillarBlock())], blank=True, verbose_name=_("pillars"))
@@ -84,12 +86,19 @@ class HomePage(JapaneseSearchMixin, Page):
         from cms.selectors import news_list_latest, pages_for_featured
 
         context = super().get_context(request, *args, **kwargs)
-        context["featured_pages"] = pages_for_featured(self.featured, locale=self.locale)
-        context["latest_news"] = news_list_latest(locale=self.locale, limit=3)
+        # Public content only: kept under the public version, like the menu (lms.pagecache).
+        context["featured_pages"], context["latest_news"] = kept_for_request(
+            request,
+            f"home:{self.pk}",
+            lambda: (
+                pages_for_featured(self.featured, locale=self.locale),
+                news_list_latest(locale=self.locale, limit=3),
+            ),
+        )
         return context
 
 
-class StandardPage(JapaneseSearchMixin, Page):
+class StandardPage(ServedPageMixin, JapaneseSearchMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
     body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
 
@@ -102,7 +111,7 @@ class StandardPage(JapaneseSearchMixin, Page):
         verbose_name = _("standard page")
 
 
-class NewsIndexPage(JapaneseSearchMixin, Page):
+class NewsIndexPage(ServedPageMixin, JapaneseSearchMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -122,7 +131,7 @@ class NewsIndexPage(JapaneseSearchMixin, Page):
         return context
 
 
-class NewsPage(JapaneseSearchMixin, Page):
+class NewsPage(ServedPageMixin, JapaneseSearchMixin, Page):
     date = models.DateField(_("date"), default=timezone.localdate)
     summary = models.TextField(_("summary"), max_length=400, blank=True)
     body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
@@ -144,7 +153,7 @@ class NewsPage(JapaneseSearchMixin, Page):
         verbose_name = _("news page")
 
 
-class CaseStudyIndexPage(JapaneseSearchMixin, Page):
+class CaseStudyIndexPage(ServedPageMixin, JapaneseSearchMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -168,7 +177,7 @@ class CaseStudyIndexPage(JapaneseSearchMixin, Page):
         return context
 
 
-class CaseStudyPage(JapaneseSearchMixin, Page):
+class CaseStudyPage(ServedPageMixin, JapaneseSearchMixin, Page):
     """A case study (先進事例) that member organisations share with each other."""
 
     summary = models.TextField(_("summary"), max_length=400, blank=True)
@@ -199,7 +208,7 @@ class CaseStudyPage(JapaneseSearchMixin, Page):
         verbose_name = _("case study page")
 
 
-class OrganisationDirectoryPage(RoutablePageMixin, JapaneseSearchMixin, Page):
+class OrganisationDirectoryPage(ServedPageMixin, RoutablePageMixin, JapaneseSearchMixin, Page):
     """The public directory of participating organisations; each organisation has its own URL under it."""
 
     intro = models.TextField(_("introduction"), blank=True)

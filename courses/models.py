@@ -28,6 +28,7 @@ from cms.models import NGRAM_SEARCH_FIELDS, JapaneseSearchMixin
 from courses.admin_forms import CourseRunForm
 from courses.panels import CourseRunsPanel, SessionNoticePanel
 from lms.models import TimeStampedModel
+from lms.pageserving import ServedPageMixin
 
 
 class CourseFormat(models.TextChoices):
@@ -44,7 +45,7 @@ class CourseKind(models.TextChoices):
     GENERAL = "general", _("General")
 
 
-class CourseIndexPage(JapaneseSearchMixin, Page):
+class CourseIndexPage(ServedPageMixin, JapaneseSearchMixin, Page):
     """The public training catalogue: every live course and programme below it."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -79,7 +80,7 @@ class CourseIndexPage(JapaneseSearchMixin, Page):
         return context
 
 
-class CoursePage(JapaneseSearchMixin, Page):
+class CoursePage(ServedPageMixin, JapaneseSearchMixin, Page):
     """A training course (研修) as staff describe it; its runs hold dates and seats."""
 
     summary = models.TextField(_("summary"), max_length=400)
@@ -213,7 +214,7 @@ class CoursePage(JapaneseSearchMixin, Page):
         return context
 
 
-class ProgramPage(JapaneseSearchMixin, Page):
+class ProgramPage(ServedPageMixin, JapaneseSearchMixin, Page):
     """A next-generation community-leader programme (次世代リーダー育成): a cohort that runs for
     months, made of course modules, mentoring and a practice project (地域づくり実践)."""
 

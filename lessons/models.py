@@ -13,9 +13,10 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from lessons.blocks import LessonStreamBlock, QuestionBlock
+from lms.pageserving import ServedPageMixin
 
 
-class LessonPage(Page):
+class LessonPage(ServedPageMixin, Page):
     """One lesson of a course.  Its place among the course's lessons is its place in the page
     tree; only people with a seat in one of the course's runs can open it (the course page
     lists the outline for everyone)."""

@@ -142,15 +142,17 @@ def connect_signals() -> None:
 def mark_cacheable(request: HttpRequest) -> None:
     """This request's page may be kept (read the version now, before rendering)."""
     if _timeout() and getattr(request, "_public_page_key", None):
-        setattr(request, _MARK, current_version())
+        version = getattr(request, "_public_version_read", None) or current_version()
+        setattr(request, _MARK, version)
 
 
 def kept_for_request(request: HttpRequest, name: str, build: Callable[[], T]) -> T:
     """A value built from public content only (the site menu), kept in this process's memory
     under the public version, so every page (signed-in ones too) gets it for one read of the
     version instead of its own queries.  Per host and language, like the pages; built afresh
-    when the page cache is off (then nothing bumps the version)."""
-    if not _timeout():
+    when the page cache is off (then nothing bumps the version), and for an editor's preview
+    (a draft must never be kept for visitors)."""
+    if not _timeout() or getattr(request, "is_preview", False):
         return build()
     version = getattr(request, _MARK, None) or getattr(request, "_public_version_read", None)
     if version is None:

@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from lms import pageserving
 from lms import views as lms_views
 
 # The Django admin (django-q2's task queue) signs in through the same rate-limited login page.
@@ -51,8 +51,8 @@ urlpatterns += i18n_patterns(
     path("", include("opportunities.urls")),
     path("", include("exchange.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    # Wagtail's catch-all comes last.
-    path("", include(wagtail_urls)),
+    # Wagtail's catch-all comes last, its serve view routed from what is kept (lms.pageserving).
+    path("", include(pageserving.wagtail_urlpatterns())),
     prefix_default_language=False,
 )
 

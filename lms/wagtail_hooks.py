@@ -29,6 +29,7 @@ from lms.models import (
     Profession,
 )
 from lms.pagecache import mark_cacheable
+from lms.pageserving import view_restrictions
 
 
 class PermissionMenuItem(MenuItem):
@@ -233,5 +234,5 @@ def keep_public_page(page, request, serve_args, serve_kwargs):
 
     Pages with view restrictions (password, sign-in, groups) are never kept: a visitor who
     passed the restriction must not hand the page to the next one."""
-    if getattr(request, "_public_page_key", None) and not page.get_view_restrictions().exists():
+    if getattr(request, "_public_page_key", None) and not view_restrictions(request, page).exists():
         mark_cacheable(request)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.urls import reverse, translate_url
 from wagtail.models import Page, Site
 
+from lms.pagecache import kept_for_request
+
 register = template.Library()
 
 
@@ -35,6 +37,25 @@ def language_links(context) -> list[dict]:
             for code, name in settings.LANGUAGES
         ]
 
+    urls = kept_for_request(
+        request, f"language-links:{page.pk}", lambda: _translation_urls(request, page)
+    )
+    page_url = urls["page"]
+    suffix = path[len(page_url) :] if page_url and path.startswith(page_url) else ""
+    links = []
+    for code, name in settings.LANGUAGES:
+        url = urls["translations"].get(code)
+        if url:
+            links.append({"code": code, "name": name, "url": url + suffix, "alternate": True})
+            continue
+        url = urls["homes"].get(code) or translate_url(path, code)
+        links.append({"code": code, "name": name, "url": url, "alternate": False})
+    return links
+
+
+def _translation_urls(request, page: Page) -> dict:
+    """The URLs of the page, its translations and the site's home pages, by language: public
+    content, kept under the public version (lms.pagecache) like the menu."""
     site = Site.find_for_request(request)
     root = site.root_page if site else None
     keys = {page.translation_key} | ({root.translation_key} if root else set())
@@ -42,20 +63,7 @@ def language_links(context) -> list[dict]:
     for candidate in Page.objects.live().filter(translation_key__in=keys).select_related("locale"):
         code = candidate.locale.language_code
         if candidate.translation_key == page.translation_key:
-            translations[code] = candidate
+            translations[code] = candidate.get_url(request)
         if root and candidate.translation_key == root.translation_key:
-            homes[code] = candidate
-
-    page_url = page.get_url(request) or ""
-    suffix = path[len(page_url) :] if page_url and path.startswith(page_url) else ""
-    links = []
-    for code, name in settings.LANGUAGES:
-        translation = translations.get(code)
-        url = translation.get_url(request) if translation else None
-        if url:
-            links.append({"code": code, "name": name, "url": url + suffix, "alternate": True})
-            continue
-        home = homes.get(code)
-        url = (home.get_url(request) if home else None) or translate_url(path, code)
-        links.append({"code": code, "name": name, "url": url, "alternate": False})
-    return links
+            homes[code] = candidate.get_url(request)
+    return {"page": page.get_url(request) or "", "translations": translations, "homes": homes}

@@ -1,0 +1,168 @@
+"""Wagtail pages served from the kept site, home page and view restrictions (lms.pageserving):
+the same answers as Wagtail's own reads, and every change shows on the next request."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page, PageViewRestriction
+
+from cms.models import NewsPage, StandardPage
+from lms.pageserving import _restriction_map, restrictions_for
+from tests.factories import UserFactory, add_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 120
+
+
+@pytest.fixture
+def tree(home_page):
+    """Sections with restrictions of every kind, and aliases of restricted and open pages."""
+    open_section = add_page(home_page, StandardPage(title="公開", slug="koukai"))
+    open_child = add_page(open_section, StandardPage(title="公開の子", slug="child"))
+    members = add_page(home_page, StandardPage(title="会員", slug="kaiin"))
+    members_child = add_page(members, StandardPage(title="会員の子", slug="child"))
+    staff = add_page(home_page, StandardPage(title="職員", slug="shokuin"))
+    PageViewRestriction.objects.create(page=members, restriction_type=PageViewRestriction.LOGIN)
+    by_group = PageViewRestriction.objects.create(
+        page=staff, restriction_type=PageViewRestriction.GROUPS
+    )
+    by_group.groups.add(Group.objects.create(name="県職員"))
+    PageViewRestriction.objects.create(
+        page=members_child, restriction_type=PageViewRestriction.PASSWORD, password="つながり"
+    )
+    # An alias of a restricted page under an open one, an alias of an open page under a
+    # restricted one, and an alias of an alias.
+    alias_of_members = members.create_alias(parent=open_section, update_slug="kaiin-betsumei")
+    alias_of_open = open_child.create_alias(parent=staff, update_slug="open-alias")
+    alias_of_alias = alias_of_members.create_alias(parent=open_child, update_slug="alias-alias")
+    add_page(alias_of_members, StandardPage(title="別名の下", slug="below-alias"))
+    return {
+        "open": open_section,
+        "members": members,
+        "alias_of_open": alias_of_open,
+        "alias_of_alias": alias_of_alias,
+    }
+
+
+def test_restrictions_found_are_wagtails_for_every_page(tree):
+    kept = _restriction_map()
+    pages = list(Page.objects.all())
+    assert len(pages) >= 10
+    for page in pages:
+        ours = sorted(restriction.pk for restriction in restrictions_for(page, kept))
+        wagtails = sorted(page.get_view_restrictions().values_list("pk", flat=True))
+        assert ours == wagtails, page.url_path
+    # The tree is not trivial: open pages, restricted ones, and aliases of both kinds.
+    found = {page.pk: restrictions_for(page, kept) for page in pages}
+    assert not found[tree["open"].pk] and found[tree["members"].pk]
+    assert found[tree["alias_of_alias"].pk] and len(found[tree["alias_of_open"].pk]) == 1
+
+
+def test_restricted_pages_stay_restricted_when_served_from_what_is_kept(tree, client):
+    assert client.get("/koukai/").status_code == 200
+    assert client.get("/koukai/").status_code == 200
+    for url in ("/kaiin/", "/kaiin/child/", "/shokuin/", "/koukai/kaiin-betsumei/"):
+        response = client.get(url)
+        assert response.status_code in (200, 302), url
+        if response.status_code == 200:  # the password form, never the page
+            assert "つながり" not in response.content.decode()
+            assert 'name="password"' in response.content.decode(), url
+        else:
+            assert "/_util/login/" in response["Location"] or "login" in response["Location"]
+
+    # Signed in, the sign-in restriction passes but the group one does not.
+    person = Client()
+    person.force_login(UserFactory())
+    assert person.get("/kaiin/").status_code == 200
+    assert person.get("/shokuin/").status_code == 302
+    member = UserFactory()
+    member.groups.add(Group.objects.get(name="県職員"))
+    staff_member = Client()
+    staff_member.force_login(member)
+    assert staff_member.get("/shokuin/").status_code == 200
+
+
+def test_a_restriction_added_or_removed_shows_on_the_next_request(
+    tree, client, django_capture_on_commit_callbacks
+):
+    assert client.get("/koukai/child/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction = PageViewRestriction.objects.create(
+            page=tree["open"], restriction_type=PageViewRestriction.LOGIN
+        )
+    assert client.get("/koukai/child/").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction.delete()
+    assert client.get("/koukai/child/").status_code == 200
+
+
+def test_a_signed_in_visitor_gets_the_home_page_for_the_version_and_session_reads(
+    home_page, site_cache
+):
+    person = Client()
+    person.force_login(UserFactory())
+    assert person.get("/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = person.get("/")
+    assert response.status_code == 200
+    statements = [query["sql"] for query in queries]
+    # The session, the person and their permissions (the header's staff links), and the public
+    # version from the site's cache table; nothing of the page tree, the site, its root paths,
+    # the locales or the view restrictions.
+    assert len(statements) == 5, statements
+    assert [sql for sql in statements if "lms_cache" in sql] == [
+        next(sql for sql in statements if "public-pages:version" in sql)
+    ]
+    others = ("django_session", "lms_user", "auth_permission", "lms_cache")
+    assert all(any(f'FROM "{table}"' in sql for table in others) for sql in statements)
+
+
+def test_news_published_shows_on_the_home_page_at_once(
+    home_page, news_index, django_capture_on_commit_callbacks
+):
+    person = Client()
+    person.force_login(UserFactory())
+    assert "孤立対策の新しい研修" not in person.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        add_page(news_index, NewsPage(title="孤立対策の新しい研修", slug="new-training"))
+    assert "孤立対策の新しい研修" in person.get("/").content.decode()
+
+
+def test_a_renamed_page_is_routed_at_its_new_address_at_once(
+    home_page, client, django_capture_on_commit_callbacks
+):
+    page = add_page(home_page, StandardPage(title="相談窓口", slug="soudan"))
+    assert client.get("/soudan/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        page.slug = "madoguchi"
+        page.save_revision().publish()
+    assert client.get("/madoguchi/").status_code == 200
+    moved = client.get("/soudan/")  # Wagtail's redirect from the old address
+    assert moved.status_code == 301 and moved["Location"] == "/madoguchi/"
+
+
+def test_a_preview_never_leaves_its_draft_for_visitors(
+    home_page, news_index, django_capture_on_commit_callbacks
+):
+    draft = home_page.get_latest_revision_as_object()
+    draft.featured = [("page", news_index)]
+    draft.save_revision()
+    # Wagtail previews with a request to the page's site: the host visitors use too.
+    preview = draft.make_preview_request()
+    assert 'id="featured-heading"' in preview.content.decode()
+
+    # The live page, for a visitor and for the editor, still features nothing.
+    visitor, person = Client(HTTP_HOST="localhost"), Client(HTTP_HOST="localhost")
+    person.force_login(UserFactory())
+    assert 'id="featured-heading"' not in visitor.get("/").content.decode()
+    assert 'id="featured-heading"' not in person.get("/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.save_revision().publish()
+    assert 'id="featured-heading"' in visitor.get("/").content.decode()
