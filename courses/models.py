@@ -28,6 +28,7 @@ from cms.models import NGRAM_SEARCH_FIELDS, JapaneseSearchMixin
 from courses.admin_forms import CourseRunForm
 from courses.panels import CourseRunsPanel, SessionNoticePanel
 from lms.models import TimeStampedModel
+from lms.pagecache import kept_for_request
 from lms.pageserving import ServedPageMixin
 
 
@@ -188,25 +189,51 @@ class CoursePage(ServedPageMixin, JapaneseSearchMixin, Page):
     class Meta:
         verbose_name = _("course page")
 
+    def _public_parts(self, today) -> dict:
+        """What every visitor sees: the runs (with sessions, pools and seats taken), the
+        outline of the lessons, the fields and professions."""
+        from courses.selectors import runs_upcoming_public
+        from lessons.selectors import lessons_of
+
+        runs, taken = runs_upcoming_public(course=self, today=today)
+        return {
+            "runs": runs,
+            "taken": taken,
+            "lessons": list(
+                lessons_of(course=self).only(
+                    "pk",
+                    "title",
+                    "url_path",
+                    "path",
+                    "depth",
+                    "estimated_minutes",
+                    "required",
+                    "summary",
+                )
+            ),
+            "fields": list(self.fields.all()),
+            "professions": list(self.target_professions.all()),
+        }
+
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import run_list_upcoming_for_course
-        from lessons.selectors import has_seat_in_course, lessons_of, progress_by_course
+        from courses.selectors import runs_for_visitor
+        from lessons.selectors import has_seat_in_course, progress_by_course
 
         context = super().get_context(request, *args, **kwargs)
-        context["runs"] = run_list_upcoming_for_course(course=self, user=request.user)
-        # The outline of the lessons, for everyone; a learner also sees what they have done.
-        context["lessons"] = list(
-            lessons_of(course=self).only(
-                "pk",
-                "title",
-                "url_path",
-                "path",
-                "depth",
-                "estimated_minutes",
-                "required",
-                "summary",
-            )
+        today = timezone.localdate()
+        # Public content only: kept under the public version (lms.pagecache), which any change
+        # to the page, its runs, sessions, pools or enrolments bumps; per day, as runs that
+        # have ended drop off.
+        public = kept_for_request(
+            request, f"course:{self.pk}:{today}", lambda: self._public_parts(today)
         )
+        context["runs"] = runs_for_visitor(
+            public["runs"], public["taken"], user=request.user, now=timezone.now()
+        )
+        context["course_fields"] = public["fields"]
+        context["course_professions"] = public["professions"]
+        # The outline of the lessons, for everyone; a learner also sees what they have done.
+        context["lessons"] = public["lessons"]
         if context["lessons"] and has_seat_in_course(user=request.user, course_id=self.pk):
             context["lesson_progress"] = progress_by_course(
                 user_ids={request.user.pk}, course_ids={self.pk}

@@ -22,6 +22,7 @@ from wagtail.models import Locale, Page, PageViewRestriction, Site
 from lms.pagecache import kept_for_request
 
 _RESTRICTIONS = "_served_view_restrictions"
+_TRAIL = "_served_route_trail"
 
 
 def _site_and_home(request: HttpRequest) -> dict:
@@ -94,11 +95,27 @@ def view_restrictions(request: HttpRequest, page: Page):
 
 class ServedPageMixin:
     """For every page type: while a request serves the page, its view restrictions are the
-    ones ``view_restrictions`` read; elsewhere (the admin) Wagtail's query as usual."""
+    ones ``view_restrictions`` read, and the pages routed through on the way to it are noted
+    (``ancestors_for_breadcrumbs``); elsewhere (the admin) Wagtail's queries as usual."""
 
     def get_view_restrictions(self):
         served = self.__dict__.get(_RESTRICTIONS)
         return served if served is not None else super().get_view_restrictions()
+
+    def route(self, request, path_components):
+        trail = getattr(request, _TRAIL, None)
+        if trail is not None:
+            trail.append(self)
+        return super().route(request, path_components)
+
+
+def ancestors_for_breadcrumbs(request: HttpRequest | None, page: Page) -> list[Page]:
+    """The page's ancestors below the tree's root, home page first: the pages ``serve``
+    routed through (no query), else read from the tree."""
+    trail = getattr(request, _TRAIL, None) if request is not None else None
+    if trail and trail[-1].pk == page.pk:
+        return trail[:-1]
+    return [ancestor for ancestor in page.get_ancestors() if ancestor.depth > 1]
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponse:
@@ -112,6 +129,7 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
         request._wagtail_site = kept["site"]
         request._wagtail_cached_site_root_paths = kept["root_paths"]
         route = None
+        setattr(request, _TRAIL, [])
         if home is not None:
             try:
                 route = home.route(request, [part for part in path.split("/") if part])

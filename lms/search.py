@@ -59,11 +59,12 @@ def ngram_matching_ids(queryset, query: str) -> list[int]:
         return []
     from wagtail.search.backends import get_search_backend
 
-    # Only the keys: whole rows (a course page's body) cost more to load than the search.
+    # Only the keys: whole rows (a course page's body), or the search vector PostgreSQL's
+    # backend selects with them, cost more to send than the search itself.
     results = get_search_backend().search(
         terms, queryset.only("pk"), operator="and", order_by_relevance=False
     )
-    return [row.pk for row in results]
+    return list(results.get_queryset().values_list("pk", flat=True))
 
 
 def streamfield_text(value) -> str:

@@ -31,9 +31,8 @@ def runs_with_counts(queryset: QuerySet[CourseRun]) -> QuerySet[CourseRun]:
     )
 
 
-def seat_plans_for_runs(runs: list[CourseRun], now: dt.datetime) -> dict[int, SeatPlan]:
-    """The seat plan of each run (reserved pools included), in one query for the taken seats;
-    the runs' ``seat_pools`` (with ``professions``) must be prefetched."""
+def seats_taken_by_pool(runs: list[CourseRun]) -> dict[int, dict[int | None, int]]:
+    """Seats taken in each run, by reserved pool (None: the open seats), in one query."""
     taken: dict[int, dict[int | None, int]] = {run.pk: {} for run in runs}
     for run_id, pool_id, n in (
         Enrolment.objects.filter(run__in=runs, status__in=SEAT_STATUSES)
@@ -42,6 +41,14 @@ def seat_plans_for_runs(runs: list[CourseRun], now: dt.datetime) -> dict[int, Se
         .annotate(n=Count("pk"))
     ):
         taken[run_id][pool_id] = n
+    return taken
+
+
+def seat_plans_from_taken(
+    runs: list[CourseRun], taken: dict[int, dict[int | None, int]], now: dt.datetime
+) -> dict[int, SeatPlan]:
+    """The seat plan of each run from the seats taken; the runs' ``seat_pools`` (with
+    ``professions``) must be prefetched."""
     return {
         run.pk: SeatPlan.build(
             capacity=run.capacity,
@@ -56,15 +63,22 @@ def seat_plans_for_runs(runs: list[CourseRun], now: dt.datetime) -> dict[int, Se
     }
 
 
-def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun]:
-    """Runs of ``course`` that have not ended, with sessions, seat counts, reserved seats and
-    the visitor's own place (``my_enrolment``) and chance of a seat (``seat_for_me``) in each;
-    a constant number of queries."""
+def seat_plans_for_runs(runs: list[CourseRun], now: dt.datetime) -> dict[int, SeatPlan]:
+    """The seat plan of each run (reserved pools included), in one query for the taken seats;
+    the runs' ``seat_pools`` (with ``professions``) must be prefetched."""
+    return seat_plans_from_taken(runs, seats_taken_by_pool(runs), now)
+
+
+def runs_upcoming_public(
+    *, course, today: dt.date
+) -> tuple[list[CourseRun], dict[int, dict[int | None, int]]]:
+    """What everyone sees of ``course``'s runs that have not ended by ``today``: the runs with
+    sessions, reserved pools and counts, and the seats taken by pool.  Public content only, so
+    a course page can keep it under the public version (``lms.pagecache``); a constant number
+    of queries."""
     runs = list(
         runs_with_counts(
-            CourseRun.objects.filter(
-                course=course, ends_on__gte=timezone.localdate(), status=RunStatus.SCHEDULED
-            )
+            CourseRun.objects.filter(course=course, ends_on__gte=today, status=RunStatus.SCHEDULED)
         )
         .prefetch_related(
             Prefetch(
@@ -79,11 +93,23 @@ def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun
         )
         .order_by("starts_on", "pk")
     )
-    now = timezone.now()
-    plans = seat_plans_for_runs(runs, now)
+    return runs, seats_taken_by_pool(runs)
+
+
+def runs_for_visitor(
+    runs: list[CourseRun],
+    taken: dict[int, dict[int | None, int]],
+    *,
+    user: User | None,
+    now: dt.datetime,
+) -> list[CourseRun]:
+    """``runs_upcoming_public``'s runs with what depends on the visitor and the moment: seats
+    left, whether enrolment is open, the visitor's own place (``my_enrolment``, one query when
+    signed in) and chance of a seat (``seat_for_me``)."""
+    plans = seat_plans_from_taken(runs, taken, now)
     profession_id = user.profession_id if user is not None and user.is_authenticated else None
     mine = {}
-    if user is not None and user.is_authenticated:
+    if runs and user is not None and user.is_authenticated:
         mine = {
             enrolment.run_id: enrolment
             for enrolment in Enrolment.objects.filter(
@@ -105,6 +131,14 @@ def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun
         if run.my_enrolment and run.my_enrolment.status == EnrolmentStatus.WAITLISTED:
             run.my_position = run.my_enrolment.waiting_ahead + 1
     return runs
+
+
+def run_list_upcoming_for_course(*, course, user: User | None) -> list[CourseRun]:
+    """Runs of ``course`` that have not ended, with sessions, seat counts, reserved seats and
+    the visitor's own place (``my_enrolment``) and chance of a seat (``seat_for_me``) in each;
+    a constant number of queries."""
+    runs, taken = runs_upcoming_public(course=course, today=timezone.localdate())
+    return runs_for_visitor(runs, taken, user=user, now=timezone.now())
 
 
 def waiting_ahead_annotation() -> Coalesce:

@@ -166,3 +166,28 @@ def test_a_preview_never_leaves_its_draft_for_visitors(
     with django_capture_on_commit_callbacks(execute=True):
         draft.save_revision().publish()
     assert 'id="featured-heading"' in visitor.get("/").content.decode()
+
+
+def _breadcrumbs(html: str) -> str:
+    return (
+        html.split('<nav class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+        if ('<nav class="breadcrumbs"' in html)
+        else ""
+    )
+
+
+def test_breadcrumbs_come_from_the_route_and_match_the_trees_ancestors(home_page):
+    section = add_page(home_page, StandardPage(title="支援者の皆さまへ", slug="shiensha"))
+    page = add_page(section, StandardPage(title="研修の受け方", slug="ukekata"))
+
+    served = Client().get("/shiensha/ukekata/").content.decode()
+    trail = _breadcrumbs(served)
+    assert (
+        '<a href="/">ホーム</a>' in trail and '<a href="/shiensha/">支援者の皆さまへ</a>' in trail
+    )
+    assert '<li aria-current="page">研修の受け方</li>' in trail
+    # A preview is not routed: the same breadcrumbs, read from the tree.
+    preview = page.make_preview_request().content.decode()
+    assert _breadcrumbs(preview) == trail
+    # A page just below the home page has none.
+    assert _breadcrumbs(Client().get("/shiensha/").content.decode()) == ""
