@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
 from django.forms import CheckboxSelectMultiple
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -196,6 +197,12 @@ class CoursePage(ServedPageMixin, JapaneseSearchMixin, Page):
         from lessons.selectors import lessons_of
 
         runs, taken = runs_upcoming_public(course=self, today=today)
+        for run in runs:
+            # The same for everyone (no online link on this page): written once, kept as HTML.
+            run.sessions_html = render_to_string(
+                "courses/includes/session_list.html",
+                {"sessions": run.sessions.all(), "show_join_link": False},
+            )
         return {
             "runs": runs,
             "taken": taken,

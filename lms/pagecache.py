@@ -146,23 +146,51 @@ def mark_cacheable(request: HttpRequest) -> None:
         setattr(request, _MARK, version)
 
 
+def _kept_key(request: HttpRequest, name: str) -> str | None:
+    """The store's key for ``name`` on this request, or None when nothing may be kept: the
+    page cache is off (then nothing bumps the version), or an editor previews a draft (which
+    must never be kept for visitors)."""
+    if not _timeout() or getattr(request, "is_preview", False):
+        return None
+    return f"value:{name}:{request.get_host()}|{getattr(request, 'LANGUAGE_CODE', '')}"
+
+
+def _request_version(request: HttpRequest) -> str:
+    """The public version, read once per request."""
+    version = getattr(request, _MARK, None) or getattr(request, "_public_version_read", None)
+    if version is None:
+        version = request._public_version_read = current_version()
+    return version
+
+
+def kept_value(request: HttpRequest, name: str) -> tuple[bool, object]:
+    """(True, value) when ``name`` is kept under the current version, else (False, None)."""
+    key = _kept_key(request, name)
+    if key is None:
+        return False, None
+    entry = caches[PAGE_CACHE_ALIAS].get(key)
+    if entry is not None and entry[0] == _request_version(request):
+        return True, entry[1]
+    return False, None
+
+
+def keep_value(request: HttpRequest, name: str, value: object) -> None:
+    """Keep ``value`` (built from public content only) under the version read by this request."""
+    key = _kept_key(request, name)
+    if key is not None:
+        caches[PAGE_CACHE_ALIAS].set(key, (_request_version(request), value), _timeout())
+
+
 def kept_for_request(request: HttpRequest, name: str, build: Callable[[], T]) -> T:
     """A value built from public content only (the site menu), kept in this process's memory
     under the public version, so every page (signed-in ones too) gets it for one read of the
     version instead of its own queries.  Per host and language, like the pages; built afresh
-    when the page cache is off (then nothing bumps the version), and for an editor's preview
-    (a draft must never be kept for visitors)."""
-    if not _timeout() or getattr(request, "is_preview", False):
-        return build()
-    version = getattr(request, _MARK, None) or getattr(request, "_public_version_read", None)
-    if version is None:
-        version = request._public_version_read = current_version()
-    key = f"value:{name}:{request.get_host()}|{getattr(request, 'LANGUAGE_CODE', '')}"
-    entry = caches[PAGE_CACHE_ALIAS].get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
+    when the page cache is off and for an editor's preview (see ``_kept_key``)."""
+    found, value = kept_value(request, name)
+    if found:
+        return value
     value = build()
-    caches[PAGE_CACHE_ALIAS].set(key, (version, value), _timeout())
+    keep_value(request, name, value)
     return value
 
 

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from wagtail.models import Locale, Page, PageViewRestriction, Site
 
-from lms.pagecache import kept_for_request
+from lms.pagecache import keep_value, kept_for_request, kept_value
 
 _RESTRICTIONS = "_served_view_restrictions"
 _TRAIL = "_served_route_trail"
@@ -118,6 +118,27 @@ def ancestors_for_breadcrumbs(request: HttpRequest | None, page: Page) -> list[P
     return [ancestor for ancestor in page.get_ancestors() if ancestor.depth > 1]
 
 
+def _route(request: HttpRequest, home: Page, path: str):
+    """Wagtail's route from the home page, kept per path when it found a page with no
+    sub-route (a ``RoutablePageMixin`` view's arguments are not kept), with the pages routed
+    through for the breadcrumbs: a course page is found without reading the tree."""
+    name = f"route:{path}"
+    found, kept = kept_value(request, name)
+    if found:
+        route, trail = kept
+        setattr(request, _TRAIL, trail)
+        return route
+    trail: list[Page] = []
+    setattr(request, _TRAIL, trail)
+    try:
+        route = home.route(request, [part for part in path.split("/") if part])
+    except Http404:
+        return None
+    if route is not None and not route[1] and not route[2]:
+        keep_value(request, name, (route, trail))
+    return route
+
+
 def serve(request: HttpRequest, path: str) -> HttpResponse:
     """Wagtail's ``serve`` view, routed from the kept site and home page."""
     from wagtail import views as wagtail_views
@@ -128,13 +149,7 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
         # Where Wagtail looks for the site and the root paths it already read for a request.
         request._wagtail_site = kept["site"]
         request._wagtail_cached_site_root_paths = kept["root_paths"]
-        route = None
-        setattr(request, _TRAIL, [])
-        if home is not None:
-            try:
-                route = home.route(request, [part for part in path.split("/") if part])
-            except Http404:
-                route = None
+        route = _route(request, home, path) if home is not None else None
         request._wagtail_route_for_request = route
         if route is not None:
             page = route[0]

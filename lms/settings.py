@@ -313,12 +313,15 @@ CACHES = {
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     ),
-    # Whole public pages for anonymous visitors, in each process's memory (lms.pagecache); only
-    # their version is shared, in the default cache.
+    # Whole public pages for anonymous visitors, and the values pages share (the menu, routes,
+    # a course's runs: lms.pagecache, lms.pageserving), in each process's memory; only their
+    # version is shared, in the default cache.  A thousand entries (a whole page is about
+    # 30 KB, the values less): about 30 MB at most per process; past that the least recently
+    # used third is dropped.
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "public-pages",
-        "OPTIONS": {"MAX_ENTRIES": 300},
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
 # How long a public page is kept for anonymous visitors at most (0: not at all).  Changes to

@@ -96,3 +96,16 @@ def test_a_signed_in_visitor_gets_the_course_page_without_reading_its_runs_again
     assert not [sql for sql in statements if any(f'FROM "{table}"' in sql for table in read)]
     # Their own places are still read, every time.
     assert [sql for sql in statements if 'FROM "courses_enrolment"' in sql]
+
+
+def test_the_sessions_kept_as_html_follow_the_language(course):
+    """The session list is written once per run and kept per language: the English page, asked
+    after the Japanese one, gets English labels and English dates."""
+    visitor = _signed_in()
+    japanese = visitor.get(course.url).content.decode()
+    english = visitor.get(f"/en{course.url}").content.decode()
+    session = course.runs.get().sessions.get()
+    assert "カレンダーに追加（.ics）" in japanese and "Add to calendar (.ics)" not in japanese
+    assert f'href="/sessions/{session.pk}/calendar.ics"' in japanese
+    assert "Add to calendar (.ics)" in english and "カレンダーに追加" not in english
+    assert f'href="/en/sessions/{session.pk}/calendar.ics"' in english

@@ -191,3 +191,56 @@ def test_breadcrumbs_come_from_the_route_and_match_the_trees_ancestors(home_page
     assert _breadcrumbs(preview) == trail
     # A page just below the home page has none.
     assert _breadcrumbs(Client().get("/shiensha/").content.decode()) == ""
+
+
+def test_an_unpublished_page_is_gone_at_once(home_page, client, django_capture_on_commit_callbacks):
+    page = add_page(home_page, StandardPage(title="夏のボランティア説明会", slug="setsumeikai"))
+    assert client.get("/setsumeikai/").status_code == 200
+    assert client.get("/setsumeikai/").status_code == 200  # kept whole now, and its route
+    with django_capture_on_commit_callbacks(execute=True):
+        page.unpublish()
+    assert client.get("/setsumeikai/").status_code == 404
+    person = Client()
+    person.force_login(UserFactory())
+    assert person.get("/setsumeikai/").status_code == 404
+
+
+def test_sub_routes_of_a_routable_page_are_routed_every_time(
+    directory_page, django_capture_on_commit_callbacks
+):
+    from tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory(name="西宮つながりの会", slug="nishinomiya-tsunagari")
+    person = Client()
+    person.force_login(UserFactory())
+    url = f"/organisations/{organisation.slug}/"
+    assert "西宮つながりの会" in person.get(url).content.decode()
+    assert "西宮つながりの会" in person.get("/organisations/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation.name = "西宮つながりネット"
+        organisation.save()
+    assert "西宮つながりネット" in person.get(url).content.decode()
+    assert person.get("/organisations/no-such-organisation/").status_code == 404
+
+
+def test_a_signed_in_visitor_gets_a_course_page_without_reading_the_tree(home_page):
+    from tests.factories import CourseIndexPageFactory, CoursePageFactory, CourseRunFactory
+
+    catalogue = CourseIndexPageFactory(parent=home_page)
+    course = CoursePageFactory(parent=catalogue, title="傾聴ボランティア入門", slug="keichou")
+    CourseRunFactory(course=course)
+    person = Client()
+    person.force_login(UserFactory())
+    first = person.get(course.url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = person.get(course.url).content.decode()
+    assert again == first.replace(_csrf(first), _csrf(again))
+    tree = [q["sql"] for q in queries if 'FROM "wagtailcore_page"' in q["sql"]]
+    assert tree == []
+    # The breadcrumbs still name the catalogue, from the kept route.
+    assert f'<a href="{catalogue.url}">{catalogue.title}</a>' in _breadcrumbs(again)
+
+
+def _csrf(html: str) -> str:
+    marker = 'name="csrfmiddlewaretoken" value="'
+    return html.split(marker, 1)[1].split('"', 1)[0] if marker in html else ""
