@@ -110,6 +110,12 @@ def site_cache(settings):
     call_command("createcachetable", verbosity=0)
 
 
+@pytest.fixture
+def page_cache_on(settings):
+    """The site's page store on, as in production (the tests' settings turn it off)."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 120
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and kept public pages live in caches: every test starts with none."""

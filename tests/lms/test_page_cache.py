@@ -19,14 +19,9 @@ from courses.services.enrolment import enrolment_create
 from lms import pagecache
 from tests.factories import CourseIndexPageFactory, CoursePageFactory, CourseRunFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 COURSE_TITLE = "多職種で考える孤独・孤立支援"
-
-
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 120
 
 
 @pytest.fixture

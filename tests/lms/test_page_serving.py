@@ -12,12 +12,7 @@ from cms.models import NewsPage, StandardPage
 from lms.pageserving import _restriction_map, restrictions_for
 from tests.factories import UserFactory, add_page
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 120
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 @pytest.fixture
