@@ -146,13 +146,19 @@ def mark_cacheable(request: HttpRequest) -> None:
         setattr(request, _MARK, version)
 
 
+def _site_key(request: HttpRequest) -> str:
+    """The host as sent and the port Wagtail chooses the site by (the server's, which may
+    differ from the one in the Host header)."""
+    return f"{request.get_host()}|{request.get_port()}"
+
+
 def _kept_key(request: HttpRequest, name: str) -> str | None:
     """The store's key for ``name`` on this request, or None when nothing may be kept: the
     page cache is off (then nothing bumps the version), or an editor previews a draft (which
     must never be kept for visitors)."""
     if not _timeout() or getattr(request, "is_preview", False):
         return None
-    return f"value:{name}:{request.get_host()}|{getattr(request, 'LANGUAGE_CODE', '')}"
+    return f"value:{name}:{_site_key(request)}|{getattr(request, 'LANGUAGE_CODE', '')}"
 
 
 def _request_version(request: HttpRequest) -> str:
@@ -213,7 +219,7 @@ def _key(request: HttpRequest) -> str | None:
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.get("_messages"):
         return None
-    raw = f"{request.get_host()}|{getattr(request, 'LANGUAGE_CODE', '')}|{request.get_full_path()}"
+    raw = f"{_site_key(request)}|{getattr(request, 'LANGUAGE_CODE', '')}|{request.get_full_path()}"
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

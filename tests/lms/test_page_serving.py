@@ -239,3 +239,26 @@ def test_a_signed_in_visitor_gets_a_course_page_without_reading_the_tree(home_pa
 def _csrf(html: str) -> str:
     marker = 'name="csrfmiddlewaretoken" value="'
     return html.split(marker, 1)[1].split('"', 1)[0] if marker in html else ""
+
+
+def test_two_sites_on_one_host_and_different_ports_each_get_their_own_pages(home_page, locales):
+    """Wagtail picks the site by host name and the server's port: what is kept is too."""
+    from wagtail.models import Site
+
+    from cms.models import HomePage
+
+    root = Page.get_first_root_node()
+    other = HomePage(
+        title="研修センター", slug="kenshu-center", locale=locales["ja"], hero_title="研修センター"
+    )
+    root.add_child(instance=other)
+    other.save_revision().publish()
+    Site.objects.create(hostname="localhost", port=8080, root_page=other, site_name="研修")
+    person = Client(HTTP_HOST="localhost")
+    person.force_login(UserFactory())
+
+    for _ in range(2):  # the second time from what is kept
+        main = person.get("/", SERVER_PORT="80").content.decode()
+        centre = person.get("/", SERVER_PORT="8080").content.decode()
+        assert "<h1" in main and "研修センター" not in main.split("<main", 1)[1]
+        assert "研修センター" in centre.split("<main", 1)[1]
