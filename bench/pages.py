@@ -37,9 +37,10 @@ class Page:
     path: str
     who: str | None  # the role whose session requests it (None: anonymous)
     kept: bool = False  # served from the public page cache (lms.pagecache), not rendered
-    # Rendered with nothing kept: the public version bumped before each request, as the first
-    # visitor after a change (a page published, a seat taken) gets the page.
-    after_change: bool = False
+    # Rendered after the public version was bumped before each request: "content" as the first
+    # visitor after a page is published gets the page (nothing kept), "seats" as the first
+    # after a place is taken (only what counts places is built again).
+    after_change: str | None = None
 
 
 def targets() -> tuple[list[Page], dict]:
@@ -105,9 +106,12 @@ def targets() -> tuple[list[Page], dict]:
     # anonymous visitor gets them: kept whole, not rendered.
     public = pages[:3]
     pages += [
-        Page(f"{page.name}: first after a change", page.path, None, after_change=True)
+        Page(f"{page.name}: first after a change", page.path, None, after_change="content")
         for page in public
     ]
+    pages.append(
+        Page("course page: first after a place taken", public[2].path, None, after_change="seats")
+    )
     pages += [Page(f"{page.name}: kept page", page.path, None, kept=True) for page in public]
     return pages, people
 
@@ -138,7 +142,7 @@ def _before_request(page: Page) -> None:
     if page.after_change:
         from lms.pagecache import bump_version
 
-        bump_version()
+        bump_version(seats_only=page.after_change == "seats")
 
 
 def _request_path(page: Page, number: int) -> str:

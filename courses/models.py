@@ -232,7 +232,7 @@ class CoursePage(ServedPageMixin, JapaneseSearchMixin, Page):
         # to the page, its runs, sessions, pools or enrolments bumps; per day, as runs that
         # have ended drop off.
         public = kept_for_request(
-            request, f"course:{self.pk}:{today}", lambda: self._public_parts(today)
+            request, f"course:{self.pk}:{today}", lambda: self._public_parts(today), seats=True
         )
         context["runs"] = runs_for_visitor(
             public["runs"], public["taken"], user=request.user, now=timezone.now()

@@ -36,11 +36,14 @@ from django.http import HttpRequest, HttpResponse
 
 PAGE_CACHE_ALIAS = "pages"
 VERSION_KEY = "public-pages:version"
+SEATS_VERSION_KEY = "public-pages:seats-version"
 _MARK = "_public_page_version"
 T = TypeVar("T")
 
 # What public pages show: a change to any of these bumps the version.  Wagtail pages of every
-# type count too (see ``is_public_content``).
+# type count too (see ``is_public_content``).  Places taken (``SEATS_MODELS``) bump only the
+# seats part of it: whole pages and the values that count places are made stale, the menu,
+# the routes and the rest are kept through an enrolment rush.
 PUBLIC_CONTENT_MODELS = frozenset(
     {
         "lms.Field",
@@ -70,22 +73,34 @@ PUBLIC_CONTENT_MODELS = frozenset(
 )
 
 
+SEATS_MODELS = frozenset({"courses.Enrolment", "opportunities.OpportunityApplication"})
+
+
 def _timeout() -> int:
     return int(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 0))
 
 
 def current_version() -> str:
-    """The shared version; a fresh one if the store lost it (nothing old then matches)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    """The shared version, ``content.seats``, in one read; a fresh part where the store lost
+    one (nothing old then matches)."""
+    keys = (VERSION_KEY, SEATS_VERSION_KEY)
+    found = cache.get_many(keys)
+    if len(found) < len(keys):
+        for key in keys:
+            if key not in found:
+                cache.add(key, uuid.uuid4().hex, timeout=None)
+        found = cache.get_many(keys)
+    return f"{found[VERSION_KEY]}.{found[SEATS_VERSION_KEY]}"
 
 
-def bump_version() -> None:
-    """Make every kept page stale, in every process."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+def bump_version(*, seats_only: bool = False) -> None:
+    """Make every kept page stale, in every process; with ``seats_only`` only whole pages and
+    the values kept with ``seats=True`` (see ``kept_for_request``)."""
+    cache.set(SEATS_VERSION_KEY if seats_only else VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _content_part(version: str) -> str:
+    return version.split(".", 1)[0]
 
 
 def is_public_content(model: type) -> bool:
@@ -94,20 +109,23 @@ def is_public_content(model: type) -> bool:
     return model._meta.label in PUBLIC_CONTENT_MODELS or issubclass(model, Page)
 
 
-def bump_after_commit(using: str | None = None) -> None:
+def bump_after_commit(using: str | None = None, *, seats_only: bool = False) -> None:
     """Bump once the current transaction commits: once per transaction, however many rows.
 
     Every change registers its own callback (a savepoint rolled back drops only its own), and
-    the callbacks of one transaction share one flag, so only the first of them bumps."""
+    the callbacks of one transaction share one flag per kind, so only the first of them
+    bumps."""
     connection = transaction.get_connection(using)
-    pending = getattr(connection, "_public_pages_bump", None)
+    flag = "_public_seats_bump" if seats_only else "_public_pages_bump"
+    pending = getattr(connection, flag, None)
     if pending is None or pending["done"]:
-        pending = connection._public_pages_bump = {"done": False}
+        pending = {"done": False}
+        setattr(connection, flag, pending)
 
     def bump() -> None:
         if not pending["done"]:
             pending["done"] = True
-            bump_version()
+            bump_version(seats_only=seats_only)
 
     # Outside a transaction on_commit runs it at once; a rollback drops it with the change.
     transaction.on_commit(bump, using=using)
@@ -115,7 +133,7 @@ def bump_after_commit(using: str | None = None) -> None:
 
 def _content_changed(sender, using=None, **kwargs) -> None:
     if _timeout():
-        bump_after_commit(using)
+        bump_after_commit(using, seats_only=sender._meta.label in SEATS_MODELS)
 
 
 def _relation_changed(sender, instance, model, using=None, **kwargs) -> None:
@@ -169,13 +187,17 @@ def _request_version(request: HttpRequest) -> str:
     return version
 
 
-def kept_value(request: HttpRequest, name: str) -> tuple[bool, object]:
-    """(True, value) when ``name`` is kept under the current version, else (False, None)."""
+def kept_value(request: HttpRequest, name: str, *, seats: bool = False) -> tuple[bool, object]:
+    """(True, value) when ``name`` is kept under the current version, else (False, None).
+    ``seats``: the value counts places taken, so an enrolment makes it stale too."""
     key = _kept_key(request, name)
     if key is None:
         return False, None
     entry = caches[PAGE_CACHE_ALIAS].get(key)
-    if entry is not None and entry[0] == _request_version(request):
+    if entry is None:
+        return False, None
+    current = _request_version(request)
+    if entry[0] == current or (not seats and _content_part(entry[0]) == _content_part(current)):
         return True, entry[1]
     return False, None
 
@@ -187,12 +209,15 @@ def keep_value(request: HttpRequest, name: str, value: object) -> None:
         caches[PAGE_CACHE_ALIAS].set(key, (_request_version(request), value), _timeout())
 
 
-def kept_for_request(request: HttpRequest, name: str, build: Callable[[], T]) -> T:
+def kept_for_request(
+    request: HttpRequest, name: str, build: Callable[[], T], *, seats: bool = False
+) -> T:
     """A value built from public content only (the site menu), kept in this process's memory
     under the public version, so every page (signed-in ones too) gets it for one read of the
     version instead of its own queries.  Per host and language, like the pages; built afresh
-    when the page cache is off and for an editor's preview (see ``_kept_key``)."""
-    found, value = kept_value(request, name)
+    when the page cache is off and for an editor's preview (see ``_kept_key``).  ``seats``:
+    the value counts places taken (an enrolment makes it stale); others survive enrolments."""
+    found, value = kept_value(request, name, seats=seats)
     if found:
         return value
     value = build()

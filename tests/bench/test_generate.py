@@ -254,3 +254,6 @@ def test_the_key_pages_answer_and_kept_pages_cost_one_query():
         # fewer queries than the first request after a change, which reads them all.
         assert counts[after_change][1] > 5, after_change
         assert counts[rendered][1] < counts[after_change][1], rendered
+    # After a place is taken only the course's runs are read again, not the tree or the frame.
+    seats = counts["course page: first after a place taken"][1]
+    assert counts["course page"][1] < seats < counts["course page: first after a change"][1]

@@ -120,15 +120,28 @@ def test_many_changes_in_one_transaction_bump_once(
     course, monkeypatch, django_capture_on_commit_callbacks
 ):
     bumps = []
-    monkeypatch.setattr(pagecache, "bump_version", lambda: bumps.append(1))
+    monkeypatch.setattr(pagecache, "bump_version", lambda **kind: bumps.append(kind))
     run = course.runs.get()
     for _transaction in range(2):
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             for capacity in (3, 4, 5):
                 run.capacity = capacity
                 run.save()
+    assert bumps == [{"seats_only": False}] * 2
 
-    assert len(bumps) == 2
+    # Places taken bump the seats part only, once per transaction too; with a content change
+    # in the same transaction, both parts once each.
+    bumps.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for _person in range(3):
+            enrolment_create(run=run, user=UserFactory())
+    assert bumps == [{"seats_only": True}]
+    bumps.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        enrolment_create(run=run, user=UserFactory())
+        run.capacity = 6
+        run.save()
+    assert sorted(kind["seats_only"] for kind in bumps) == [False, True]
 
 
 def test_changes_to_private_records_keep_the_pages(course, django_capture_on_commit_callbacks):

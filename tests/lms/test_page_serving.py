@@ -262,3 +262,37 @@ def test_two_sites_on_one_host_and_different_ports_each_get_their_own_pages(home
         centre = person.get("/", SERVER_PORT="8080").content.decode()
         assert "<h1" in main and "研修センター" not in main.split("<main", 1)[1]
         assert "研修センター" in centre.split("<main", 1)[1]
+
+
+def test_an_enrolment_keeps_the_frame_and_routes_but_not_the_seats(
+    home_page, django_capture_on_commit_callbacks
+):
+    """Places taken make the seats stale (whole pages, a course's runs), not the menu, the
+    site, the routes or the restrictions: an enrolment rush does not rebuild every page."""
+    from courses.services.enrolment import enrolment_create
+    from tests.factories import CourseIndexPageFactory, CoursePageFactory, CourseRunFactory
+
+    catalogue = CourseIndexPageFactory(parent=home_page)
+    course = CoursePageFactory(parent=catalogue, title="認知症サポーター養成", slug="ninchisho")
+    run = CourseRunFactory(course=course, capacity=3)
+    person = Client()
+    person.force_login(UserFactory())
+    assert "残り3席" in person.get(course.url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment_create(run=run, user=UserFactory())
+    with CaptureQueriesContext(connection) as queries:
+        html = person.get(course.url).content.decode()
+    assert "残り2席" in html
+    read = [q["sql"] for q in queries]
+    assert [sql for sql in read if 'FROM "courses_courserun"' in sql]  # the seats, again
+    for kept in ('FROM "wagtailcore_page"', 'FROM "wagtailcore_site"', "pageviewrestriction"):
+        assert not [sql for sql in read if kept in sql], kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course.title = "認知症サポーター養成講座"
+        course.save_revision().publish()
+    with CaptureQueriesContext(connection) as queries:
+        html = person.get(course.url).content.decode()
+    assert "認知症サポーター養成講座" in html
+    assert [q["sql"] for q in queries if 'FROM "wagtailcore_page"' in q["sql"]]
