@@ -12,7 +12,9 @@ How it stays correct:
   session, a venue, an enrolment that takes or frees a seat, an organisation...) bumps one
   version stored in the shared default cache, once per transaction after it commits; an entry
   rendered under an older version is never served.  The version is read before the page is
-  rendered, so a change made while it renders leaves the entry stale, not wrong.
+  rendered, so a change made while it renders leaves the entry stale, not wrong.  Places
+  taken bump only a seats part of the version: whole pages and the values kept with
+  ``seats=True`` go stale, the rest (menu, routes, restrictions) is kept.
 - Entries also expire after ``PUBLIC_PAGE_CACHE_SECONDS`` (what changes with time alone, such
   as an enrolment deadline passing, is at most that old); 0 turns the cache off.
 
@@ -160,8 +162,7 @@ def connect_signals() -> None:
 def mark_cacheable(request: HttpRequest) -> None:
     """This request's page may be kept (read the version now, before rendering)."""
     if _timeout() and getattr(request, "_public_page_key", None):
-        version = getattr(request, "_public_version_read", None) or current_version()
-        setattr(request, _MARK, version)
+        setattr(request, _MARK, _request_version(request))
 
 
 def _site_key(request: HttpRequest) -> str:

@@ -5,7 +5,8 @@ in its specific type (three queries before it routes), then the view restriction
 and its ancestors twice (once for our page cache's hook, once in its own ``on_serve_page``
 hook: two queries each).  These are public content: a change to a site, locale, page or
 restriction bumps the public version (``lms.pagecache``), so they are kept in each process's
-memory under that version, per host and language (``kept_for_request``), like the menu.
+memory under that version, per host and language (``kept_for_request``), like the menu; so is
+the route of each plain page, with the pages routed through (the breadcrumbs use them).
 
 What is served is unchanged: the page is routed from the same localized home page, and the
 restrictions found are exactly those ``Page.get_view_restrictions`` returns (the tests compare
