@@ -16,6 +16,14 @@ class CoursesConfig(AppConfig):
             selectors.feed_sessions_for_user(user=user, now=now), for_participant=True
         )
 
+    def calendar_fingerprint(self, user) -> tuple:
+        """What the person's course events depend on besides public content (the public
+        version) and the day: their places, and the sessions' sequence numbers (lms.selectors
+        .personal_calendar)."""
+        from courses import selectors
+
+        return selectors.feed_fingerprint_for_user(user=user)
+
     def calendar_changed_at(self, user):
         """When the person's places last changed (an enrolment or a cancellation changes the
         feed without changing any session)."""

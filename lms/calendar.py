@@ -209,6 +209,11 @@ def calendar_digest(
     return hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def calendar_etag(digest: str) -> str:
+    """A strong ETag without writing the calendar: equal digests mean equal bytes."""
+    return f'"{digest[:32]}"'
+
+
 class CachedCalendar:
     """A PUBLISH calendar whose bytes are kept in a cache under its ``calendar_digest``, so an
     unchanged calendar is written once, not on every poll.  The key is the digest of what goes
@@ -239,19 +244,25 @@ class CachedCalendar:
 
     @property
     def etag(self) -> str:
-        """A strong ETag without writing the calendar: equal digests mean equal bytes."""
-        return f'"{self.digest[:32]}"'
+        return calendar_etag(self.digest)
 
     def body(self) -> bytes:
         from django.core.cache import caches
 
-        key = f"calendar:{self.digest}"
-        kept = caches[self.cache].get(key)
+        kept = kept_calendar_bytes(self.digest, cache=self.cache)
         if kept is not None:
-            return zlib.decompress(kept)
+            return kept
         data = calendar_bytes(self.events, **self.options)
-        caches[self.cache].set(key, zlib.compress(data), self.timeout)
+        caches[self.cache].set(f"calendar:{self.digest}", zlib.compress(data), self.timeout)
         return data
+
+
+def kept_calendar_bytes(digest: str, *, cache: str = "default") -> bytes | None:
+    """The bytes ``CachedCalendar`` kept under ``digest``, or None when they are gone."""
+    from django.core.cache import caches
+
+    kept = caches[cache].get(f"calendar:{digest}")
+    return None if kept is None else zlib.decompress(kept)
 
 
 def google_calendar_link(event: CalendarEvent) -> str:

@@ -188,6 +188,12 @@ def _request_version(request: HttpRequest) -> str:
     return version
 
 
+def keeps_values(request: HttpRequest) -> bool:
+    """Whether values may be kept for this request (``kept_value`` can find any): worth
+    knowing before computing a key that costs a query."""
+    return _kept_key(request, "") is not None
+
+
 def kept_value(request: HttpRequest, name: str, *, seats: bool = False) -> tuple[bool, object]:
     """(True, value) when ``name`` is kept under the current version, else (False, None).
     ``seats``: the value counts places taken, so an enrolment makes it stale too."""

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from lms.models import OutboundEmail, User
+from lms.calendar import (
+    CachedCalendar,
+    calendar_digest,
+    calendar_etag,
+    calendar_organizer,
+    kept_calendar_bytes,
+)
+from lms.models import CalendarFeed, OutboundEmail, User
+from lms.pagecache import keep_value, keeps_values, kept_value
 
 
 def user_personal_data(*, user: User) -> dict:
@@ -54,3 +71,85 @@ def user_personal_data(*, user: User) -> dict:
         if hasattr(app_config, "personal_data"):
             data.update(app_config.personal_data(user))
     return data
+
+
+# --- The private calendar feed ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonalCalendar:
+    """A person's feed as the view answers it: the validators, and the bytes only when asked
+    (a 304 needs none)."""
+
+    etag: str
+    stamp: dt.datetime
+    body: Callable[[], bytes]
+
+
+def personal_calendar(request: HttpRequest, *, feed: CalendarFeed) -> PersonalCalendar:
+    """Everything the person attends, from every app with calendar events (an AppConfig's
+    ``calendar_events(user, since)`` and ``calendar_changed_at(user)``).  Call it with the
+    person's language active.
+
+    Feeds are polled every few hours and mostly unchanged, so what was found is kept in the
+    process's page store (``lms.pagecache``) under the public version and a fingerprint of the
+    person's own inputs: an app that can say cheaply what its events depend on gives
+    ``calendar_fingerprint(user)`` (the courses: the person's places), the others' events are
+    read and digested on every poll (a person has few meetings).  The windows of past events
+    are counted from the start of today, so what was found holds for the whole day."""
+    user = feed.user
+    language = translation.get_language()
+    since = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+    sources = [config for config in apps.get_app_configs() if hasattr(config, "calendar_events")]
+    read: dict[str, tuple[list, dt.datetime | None]] = {}
+
+    def events_of(config) -> tuple[list, dt.datetime | None]:
+        if config.label not in read:
+            changed = getattr(config, "calendar_changed_at", lambda user: None)(user)
+            read[config.label] = (list(config.calendar_events(user, since)), changed)
+        return read[config.label]
+
+    def build(keep_as: str = "") -> PersonalCalendar:
+        events = [event for config in sources for event in events_of(config)[0]]
+        # The stamp is the latest change (of an event, or of what the person attends), so an
+        # unchanged calendar gives the same bytes, ETag and Last-Modified.
+        changes = [event.last_modified for event in events]
+        changes += [events_of(config)[1] for config in sources]
+        stamp = max([change for change in changes if change] + [feed.created_at])
+        calendar = CachedCalendar(
+            events,
+            name=_("Hyogo Tsunagari Academy: my training"),
+            refresh_hours=settings.CALENDAR_REFRESH_HOURS,
+            organizer=calendar_organizer(),
+            now=stamp,
+            # Twice the refresh interval: a client polling at that interval finds the bytes it
+            # caused the last time.  The key changes with any change, so this bounds storage,
+            # not staleness.
+            timeout=2 * settings.CALENDAR_REFRESH_HOURS * 3600,
+        )
+        if keep_as:
+            keep_value(request, keep_as, (calendar.digest, stamp))
+        return PersonalCalendar(etag=calendar.etag, stamp=stamp, body=calendar.body)
+
+    if not keeps_values(request):
+        return build()
+    inputs = []
+    for config in sources:
+        if hasattr(config, "calendar_fingerprint"):
+            inputs.append((config.label, config.calendar_fingerprint(user)))
+        else:
+            events, changed = events_of(config)
+            inputs.append((config.label, calendar_digest(events, now=changed or since)))
+    fingerprint = (feed.pk, feed.created_at, language, since, inputs)
+    name = "calendar-feed:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+
+    found, kept = kept_value(request, name)
+    if not found:
+        return build(keep_as=name)
+    digest, stamp = kept
+
+    def body() -> bytes:
+        kept_bytes = kept_calendar_bytes(digest)
+        return kept_bytes if kept_bytes is not None else build(keep_as=name).body()
+
+    return PersonalCalendar(etag=calendar_etag(digest), stamp=stamp, body=body)

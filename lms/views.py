@@ -1,6 +1,5 @@
 import json
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -18,7 +17,6 @@ from django.views import View
 from django.views.generic import FormView, UpdateView
 
 from lms import selectors, services
-from lms.calendar import CachedCalendar, calendar_organizer
 from lms.forms import ProfileForm, WithdrawForm
 from lms.models import CalendarFeed
 
@@ -97,45 +95,20 @@ class WithdrawView(LoginRequiredMixin, FormView):
 
 def calendar_feed(request, token: str):
     """The private subscription feed: everything the person attends, from every app that has
-    calendar events.  Conditional GET: clients polling an unchanged calendar get 304.
+    calendar events (``selectors.personal_calendar``).  Conditional GET: clients polling an
+    unchanged calendar get 304.
 
-    The events are read on every poll (a few queries); the bytes are written only when
-    something in them changed (``CachedCalendar``, in the default cache: Redis, or the
-    database table).  The ETag is the digest of what goes into the bytes, so a 304 needs
-    neither the cache nor the writer."""
+    The bytes are written only when something in them changed (``CachedCalendar``, in the
+    default cache: Redis, or the database table).  The ETag is the digest of what goes into
+    the bytes, so a 304 needs neither the cache nor the writer."""
     if not (token.isascii() and token.isprintable()):
         raise Http404  # no token has such characters, and PostgreSQL refuses NUL in a query
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404
-    now = timezone.now()
     with translation.override(feed.user.preferred_language):
-        events = [
-            event
-            for config in apps.get_app_configs()
-            if hasattr(config, "calendar_events")
-            for event in config.calendar_events(feed.user, now)
-        ]
-        # The stamp is the latest change (of an event, or of what the person attends), so an
-        # unchanged calendar gives the same bytes, ETag and Last-Modified.
-        changes = [e.last_modified for e in events if e.last_modified]
-        changes += [
-            config.calendar_changed_at(feed.user)
-            for config in apps.get_app_configs()
-            if hasattr(config, "calendar_changed_at")
-        ]
-        stamp = max([c for c in changes if c] + [feed.created_at])
-        calendar = CachedCalendar(
-            events,
-            name=_("Hyogo Tsunagari Academy: my training"),
-            refresh_hours=settings.CALENDAR_REFRESH_HOURS,
-            organizer=calendar_organizer(),
-            now=stamp,
-            # Twice the refresh interval: a client polling at that interval finds the bytes it
-            # caused the last time.  The key changes with any change, so this bounds storage,
-            # not staleness.
-            timeout=2 * settings.CALENDAR_REFRESH_HOURS * 3600,
-        )
+        calendar = selectors.personal_calendar(request, feed=feed)
+        stamp = calendar.stamp
         response = get_conditional_response(
             request, etag=calendar.etag, last_modified=int(stamp.timestamp())
         ) or HttpResponse(calendar.body(), content_type="text/calendar; charset=utf-8")

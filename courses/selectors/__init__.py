@@ -28,6 +28,7 @@ from courses.selectors.attendance import (
 from courses.selectors.calendars import (
     CANCELLED_KEPT_IN_FEEDS,
     PAST_KEPT_IN_FEEDS,
+    feed_fingerprint_for_user,
     feed_sessions_for_user,
     has_seat,
     session_calendar_event,
@@ -93,6 +94,7 @@ __all__ = [
     "completion_rate_for_course",
     "course_list_for_catalogue",
     "enrolment_list_for_learner",
+    "feed_fingerprint_for_user",
     "feed_sessions_for_user",
     "has_seat",
     "participant_list_for_run",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
@@ -159,4 +159,26 @@ def feed_sessions_for_user(*, user, now: dt.datetime) -> list[Session]:
             )
             .order_by("starts_at", "pk")
         )
+    )
+
+
+def feed_fingerprint_for_user(*, user) -> tuple:
+    """In one query, everything of the person's own that their feed's course events and stamp
+    depend on: every place (its run, status and last change: ``calendar_changed_at`` is the
+    latest) and the sum of the sequence numbers of each run's sessions, which a cancellation
+    for one person raises with an update that no signal sees (``services.base._invite``).
+    The sessions, runs, venues and course pages themselves are public content, under the
+    public version."""
+    sequences = (
+        Session.objects.filter(run=OuterRef("run_id"))
+        .order_by()
+        .values("run")
+        .annotate(total=Sum("sequence"))
+        .values("total")
+    )
+    return tuple(
+        Enrolment.objects.filter(user=user)
+        .annotate(sequences=Subquery(sequences))
+        .order_by("pk")
+        .values_list("pk", "run_id", "status", "updated_at", "sequences")
     )

@@ -560,3 +560,200 @@ def test_the_writer_gives_icalendars_own_bytes(
         lms_calendar.Calendar = real
 
     assert written == made[-1].to_ical()
+
+
+# --- Kept per person (the page store on, as in production) ---------------------------------------
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """Every time a feed's course events are built from the sessions (a spy, not a stub)."""
+    from courses.apps import CoursesConfig
+
+    calls = []
+    real = CoursesConfig.calendar_events
+
+    def spy(self, user, since):
+        calls.append(user.pk)
+        return real(self, user, since)
+
+    monkeypatch.setattr(CoursesConfig, "calendar_events", spy)
+    return calls
+
+
+def _save_retitle(run, me):
+    session = first_session(run)
+    session.title = "第1回 改題しました"
+    session.save()
+
+
+def _save_move(run, me):
+    session = first_session(run)
+    session.starts_at += dt.timedelta(minutes=30)
+    session.save()
+
+
+def _save_rename_venue(run, me):
+    venue = first_session(run).venue
+    venue.name = "新しい会場"
+    venue.save()
+
+
+def _save_cancel_session(run, me):
+    session = first_session(run)
+    session.status = SessionStatus.CANCELLED
+    session.save()
+
+
+def _publish_course_title(run, me):
+    course = run.course
+    course.title = "改題した研修"
+    course.save_revision().publish()
+
+
+def _someone_else_cancels(run, me):
+    """Another person's cancellation raises every session's SEQUENCE through an update."""
+    other = EnrolmentFactory(run=run)
+    services.enrolment_cancel(enrolment=other)
+
+
+def _meeting_booked(run, me):
+    from tests.mentoring.helpers import active_pair, mentee, mentor, programme
+
+    prog = programme()
+    pair = active_pair(prog, mentor("先輩 導"), mentee(prog, "後輩 学"))
+    pair.mentee = me
+    pair.save()
+    from mentoring.services import meeting_schedule
+
+    meeting_schedule(
+        pair=pair,
+        by=pair.mentor,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        minutes=60,
+        mode="online",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("page_cache_on")
+@pytest.mark.parametrize(
+    ("change", "shows"),
+    [
+        (_save_retitle, lambda events: "第1回 改題しました" in str(events[0]["SUMMARY"])),
+        (_save_move, lambda events: events[0].decoded("DTSTART").minute == 30),
+        (_save_rename_venue, lambda events: str(events[0]["LOCATION"]).startswith("新しい会場")),
+        (_save_cancel_session, lambda events: str(events[0]["STATUS"]) == "CANCELLED"),
+        (_cancel_place, lambda events: events == []),
+        (_publish_course_title, lambda events: "改題した研修" in str(events[0]["SUMMARY"])),
+        (_someone_else_cancels, lambda events: all(e["SEQUENCE"] == 1 for e in events)),
+        (
+            _meeting_booked,
+            lambda events: any(
+                "Mentoring" in str(e["SUMMARY"]) or "メンタリング" in str(e["SUMMARY"])
+                for e in events
+            ),
+        ),
+    ],
+    ids=[
+        "title",
+        "time",
+        "venue",
+        "session-cancelled",
+        "place-cancelled",
+        "course-published",
+        "sequence-raised-by-an-update",
+        "meeting-booked",
+    ],
+)
+def test_a_kept_feed_shows_every_change_on_the_next_poll(
+    client, run, me, built, change, shows, django_capture_on_commit_callbacks
+):
+    """What was found is kept for the person (the events are not read again), yet every change
+    made the ways the platform makes it shows on the very next poll."""
+    before = feed_of(client, me)
+    kept = feed_of(client, me, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert kept.status_code == 304
+    assert built == [me.pk], "the second poll found the kept calendar without the sessions"
+    assert not shows(vevents(before.content))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change(run, me)
+    after = feed_of(client, me, HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200, "a changed calendar is not 'not modified'"
+    assert after["ETag"] != before["ETag"]
+    assert shows(vevents(after.content))
+    assert len(built) == 2
+
+
+@pytest.mark.django_db
+def test_a_kept_feed_gives_exactly_the_bytes_of_one_read_afresh(client, run, me, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 120
+    feed_of(client, me)
+    kept = feed_of(client, me)
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+    afresh = feed_of(client, me)
+
+    assert kept.content == afresh.content
+    assert kept["ETag"] == afresh["ETag"]
+    assert kept["Last-Modified"] == afresh["Last-Modified"]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("page_cache_on")
+def test_a_kept_feed_is_never_another_persons(client, run, me, built):
+    """Two people with equal places: each is kept on its own, and a place of the other's own
+    never shows in mine."""
+    other = EnrolmentFactory(run=run).user
+    mine, theirs = feed_of(client, me), feed_of(client, other)
+    assert len(vevents(mine.content)) == len(vevents(theirs.content)) == 2
+
+    online = CourseRunFactory()
+    SessionFactory(run=online, venue=None, online_url=MEETING)
+    EnrolmentFactory(run=online, user=other)
+
+    assert MEETING.encode() in feed_of(client, other).content
+    assert feed_of(client, me).content == mine.content
+    assert MEETING.encode() not in feed_of(client, me).content
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("page_cache_on")
+def test_past_sessions_leave_the_kept_feed_when_the_day_turns(client, home_page, monkeypatch):
+    """The windows of past events count from the start of the day, and the day is part of
+    what is kept: a session that leaves the window tomorrow is gone on tomorrow's first poll."""
+    from courses.selectors import PAST_KEPT_IN_FEEDS
+
+    today = timezone.localdate()
+    start_of_today = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    run = CourseRunFactory()
+    ends = start_of_today - PAST_KEPT_IN_FEEDS + dt.timedelta(hours=1)
+    SessionFactory(run=run, starts_at=ends - dt.timedelta(hours=2), ends_at=ends)
+    me = EnrolmentFactory(run=run).user
+
+    assert len(vevents(feed_of(client, me).content)) == 1
+    assert len(vevents(feed_of(client, me).content)) == 1
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args: today + dt.timedelta(days=1))
+    assert vevents(feed_of(client, me).content) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("page_cache_on")
+def test_a_kept_feed_costs_a_few_queries_whatever_its_size(
+    client, run, me, site_cache, django_assert_num_queries
+):
+    """In the database cache: the feed and person, the places, the mentoring meetings and
+    their latest change, the public version, and the kept bytes."""
+    for day in range(1, 30):
+        start = timezone.now() + dt.timedelta(days=day)
+        SessionFactory(run=run, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    first = feed_of(client, me)
+    address = f"/calendar/{CalendarFeed.objects.get(user=me).token}.ics"
+    with django_assert_num_queries(6):
+        again = client.get(address)
+    assert again.content == first.content
+    assert len(vevents(again.content)) == 31
