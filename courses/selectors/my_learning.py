@@ -127,7 +127,7 @@ def enrolment_list_for_learner(
         enrolment.session_rows = []
     seated = [e for e in enrolments if e.has_seat]
     # Shown for current places, counted for places with a seat (past ones too).
-    sessions = _sessions_by_run({e.run_id for e in current + seated})
+    sessions = _sessions_by_run({e.run_id for e in current + seated}, request)
     total_minutes = _attach_my_attendance(seated, sessions, now)
     self_paced_minutes = _attach_lesson_progress(user, seated, page_url)
     attach_make_up_runs(
@@ -169,14 +169,32 @@ def _page_urls(request: HttpRequest | None) -> Callable[[Page], str | None]:
     return url
 
 
-def _sessions_by_run(run_ids: set[int]) -> dict[int, list[dict]]:
-    """Each run's sessions in order, as plain values with their venue and municipality: one
-    query, no model instances (a person with 30 places has a few hundred sessions)."""
-    sessions: dict[int, list[dict]] = {run_id: [] for run_id in run_ids}
-    if not run_ids:
+def _sessions_by_run(run_ids: set[int], request: HttpRequest | None) -> dict[int, list[dict]]:
+    """Each run's sessions in order, as plain values with their venue and municipality, each
+    with ``shown``: what everyone sees of it on My learning (``_shown``).  Sessions are public
+    content: with a request they are kept per run and language in the process's page store
+    under the public version (``lms.pagecache``), so a person's page reads only the runs not
+    kept yet, in one query, with no model instances."""
+    from lms.pagecache import keep_value, keeps_values, kept_value
+
+    sessions: dict[int, list[dict]] = {}
+    keeping = request is not None and keeps_values(request)
+    missing = set()
+    for run_id in run_ids:
+        found, kept = False, None
+        if keeping:
+            found, kept = kept_value(request, f"my-learning-sessions:{run_id}")
+        if found:
+            sessions[run_id] = kept
+        else:
+            missing.add(run_id)
+    if not missing:
         return sessions
+    for run_id in missing:
+        sessions[run_id] = []
+    shown = _session_shower()
     for row in (
-        Session.objects.filter(run_id__in=run_ids)
+        Session.objects.filter(run_id__in=missing)
         .order_by("starts_at", "pk")
         .values(
             "pk",
@@ -200,7 +218,11 @@ def _sessions_by_run(run_ids: set[int]) -> dict[int, list[dict]]:
             "venue__municipality__parent__name_en",
         )
     ):
+        row["shown"] = shown(row)
         sessions[row["run_id"]].append(row)
+    if keeping:
+        for run_id in missing:
+            keep_value(request, f"my-learning-sessions:{run_id}", sessions[run_id])
     return sessions
 
 
@@ -280,22 +302,19 @@ def _attach_session_rows(
     """``enrolment.session_rows``: the run's sessions as ``MySession``; with a seat, also the
     person's record and what they can do there now (check in, join, enter the code, send an
     apology)."""
-    modalities = {value: escape(label) for value, label in SessionModality.choices}
-    statuses = {value: escape(label) for value, label in SessionStatus.choices}
     record_labels = {value: str(label) for value, label in AttendanceStatus.choices}
-    ics, google = _url_for_pk("courses:session_ics"), _url_for_pk("courses:session_google")
     join, code = _url_for_pk("courses:online_join"), _url_for_pk("courses:online_code")
     apology = _url_for_pk("courses:apology")
-    date_format = get_format("DATE_FORMAT")  # as ``|date:"DATE_FORMAT"`` in the language shown
-    places: dict[int, str] = {}
-    shown: dict[int, dict] = {}  # session id -> what everyone sees
+    shown: dict[int, dict] = {}  # session id -> what everyone sees, now
     for enrolment in enrolments:
         for session in sessions[enrolment.run_id]:
             pk = session["pk"]
             if pk not in shown:
-                shown[pk] = _shown(
-                    session, now, date_format, modalities, statuses, places, ics, google
-                )
+                shown[pk] = {
+                    **session["shown"],
+                    "upcoming": session["status"] != SessionStatus.CANCELLED
+                    and session["ends_at"] > now,
+                }
             if not enrolment.has_seat:
                 enrolment.session_rows.append(MySession(**shown[pk], **NOT_MINE))
                 continue
@@ -329,44 +348,44 @@ def _attach_session_rows(
             )
 
 
-def _shown(
-    session: dict,
-    now: dt.datetime,
-    date_format: str,
-    modalities: dict[str, str],
-    statuses: dict[str, str],
-    places: dict[int, str],
-    ics: Callable[[int], str],
-    google: Callable[[int], str],
-) -> dict:
-    """What everyone sees of a session, as ``MySession`` fields, escaped for HTML."""
-    starts_at = timezone.localtime(session["starts_at"])
-    ends_at = timezone.localtime(session["ends_at"])
-    municipality_id = session["venue__municipality_id"]
-    if municipality_id is not None and municipality_id not in places:
-        places[municipality_id] = escape(_municipality_name(session))
-    cancelled = session["status"] == SessionStatus.CANCELLED
-    return {
-        "pk": session["pk"],
-        "title": escape(session["title"]),
-        "cancelled": cancelled,
-        "status_label": ""
-        if session["status"] == SessionStatus.SCHEDULED
-        else statuses.get(session["status"], session["status"]),
-        "mandatory": session["is_mandatory"],
-        "starts_iso": escape(starts_at.isoformat()),
-        "ends_iso": escape(ends_at.isoformat()),
-        "date": escape(format_date(starts_at, date_format)),
-        "starts_time": escape(f"{starts_at.hour:02d}:{starts_at.minute:02d}"),  # |time:"H:i"
-        "ends_time": escape(f"{ends_at.hour:02d}:{ends_at.minute:02d}"),
-        "modality": modalities.get(session["modality"], session["modality"]),
-        "venue_name": escape(session["venue__name"] or ""),
-        "place": places.get(municipality_id, ""),
-        "map_url": escape(session["venue__map_url"] or ""),
-        "upcoming": not cancelled and session["ends_at"] > now,
-        "ics_url": escape(ics(session["pk"])),
-        "google_url": escape(google(session["pk"])),
-    }
+def _session_shower() -> Callable[[dict], dict]:
+    """What everyone sees of a session on My learning, as ``MySession`` fields escaped for HTML
+    (all but ``upcoming``, which changes with the time), in the active language."""
+    # Read now (str): kept values are pickled, and a lazy translation cannot be.
+    modalities = {value: escape(str(label)) for value, label in SessionModality.choices}
+    statuses = {value: escape(str(label)) for value, label in SessionStatus.choices}
+    ics, google = _url_for_pk("courses:session_ics"), _url_for_pk("courses:session_google")
+    date_format = get_format("DATE_FORMAT")  # as ``|date:"DATE_FORMAT"`` in the language shown
+    places: dict[int, str] = {}
+
+    def shown(session: dict) -> dict:
+        starts_at = timezone.localtime(session["starts_at"])
+        ends_at = timezone.localtime(session["ends_at"])
+        municipality_id = session["venue__municipality_id"]
+        if municipality_id is not None and municipality_id not in places:
+            places[municipality_id] = escape(_municipality_name(session))
+        return {
+            "pk": session["pk"],
+            "title": escape(session["title"]),
+            "cancelled": session["status"] == SessionStatus.CANCELLED,
+            "status_label": ""
+            if session["status"] == SessionStatus.SCHEDULED
+            else statuses.get(session["status"], session["status"]),
+            "mandatory": session["is_mandatory"],
+            "starts_iso": escape(starts_at.isoformat()),
+            "ends_iso": escape(ends_at.isoformat()),
+            "date": escape(format_date(starts_at, date_format)),
+            "starts_time": escape(f"{starts_at.hour:02d}:{starts_at.minute:02d}"),  # |time:"H:i"
+            "ends_time": escape(f"{ends_at.hour:02d}:{ends_at.minute:02d}"),
+            "modality": modalities.get(session["modality"], session["modality"]),
+            "venue_name": escape(session["venue__name"] or ""),
+            "place": places.get(municipality_id, ""),
+            "map_url": escape(session["venue__map_url"] or ""),
+            "ics_url": escape(ics(session["pk"])),
+            "google_url": escape(google(session["pk"])),
+        }
+
+    return shown
 
 
 def _municipality_name(session: dict) -> str:

@@ -271,3 +271,35 @@ def test_my_learning_costs_the_same_queries_for_2_or_8_places_with_links_to_page
     for n, course in enumerate(courses):  # the make-up run links to its course page
         assert f'<a href="{course.url}" lang="ja">{course.title} 追加開催{n}</a>' in page
     assert page.count("/lesson-") == 8  # each place links to where to start the lessons
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+def test_sessions_kept_per_run_give_the_same_page_and_follow_edits_and_language(
+    client, place, settings, django_capture_on_commit_callbacks
+):
+    """With the page store on, each run's sessions are kept (public content, per language):
+    the page is the one made without the store, in each language, and an edited session
+    shows on the next request."""
+    enrolment, sessions = place
+    client.force_login(enrolment.user)
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    afresh = {url: client.get(url).content.decode() for url in ("/learning/", "/en/learning/")}
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 120
+    for url, page in afresh.items():
+        client.get(url)  # keeps the sessions
+        assert _without_tokens(client.get(url).content.decode()) == _without_tokens(page)
+
+    excused = sessions["excused"]
+    excused.title = "第3回 図上訓練（会場変更）"
+    with django_capture_on_commit_callbacks(execute=True):
+        excused.save()
+
+    japanese = client.get("/learning/").content.decode()
+    english = client.get("/en/learning/").content.decode()
+    assert "第3回 図上訓練（会場変更）" in row(japanese, excused)
+    assert "第3回 図上訓練（会場変更）" in row(english, excused)
+    assert "年" in row(japanese, excused) and "年" not in row(english, excused)
