@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
 from django.forms import CheckboxSelectMultiple
@@ -62,21 +61,33 @@ class CourseIndexPage(ServedPageMixin, JapaneseSearchMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses.forms import CatalogueFilterForm
-        from courses.selectors import course_list_for_catalogue, program_list_for_catalogue
-
-        context = super().get_context(request, *args, **kwargs)
+        from courses.selectors import catalogue_page
         from lms.forms import quick_selects
 
+        context = super().get_context(request, *args, **kwargs)
         form = quick_selects(CatalogueFilterForm(request.GET or None))
-        filters = form.valid_filters()
-        courses = course_list_for_catalogue(parent=self, **filters)
+
+        def form_html() -> str:
+            # The selects list every field, profession and municipality: public content, kept
+            # under the public version (lms.pagecache) like the menu.
+            form.use_choices(
+                kept_for_request(
+                    request, "catalogue-filter-choices", CatalogueFilterForm.choice_lists
+                )
+            )
+            return render_to_string(
+                "courses/includes/catalogue_filter_form.html", {"filter_form": form}
+            )
+
         context["filter_form"] = form
-        context["courses"] = Paginator(courses, 20).get_page(request.GET.get("page"))
-        # Programmes are few: listed in full above the courses, on the first page only.
-        context["programs"] = (
-            list(program_list_for_catalogue(parent=self, **filters))
-            if context["courses"].number == 1
-            else []
+        # The form as submitted (values typed, options chosen, errors) is the same HTML for the
+        # same values: kept too, not written again for each visitor.
+        context["filter_form_html"] = kept_for_request(
+            request, f"catalogue-filter-form:{form.submitted_key()}", form_html
+        )
+        # The same for every visitor: the cards and a search's result are kept too.
+        context["courses"], context["programs"] = catalogue_page(
+            request, index=self, filters=form.valid_filters(), page=request.GET.get("page")
         )
         context["query_string"] = form.query_string()
         return context

@@ -37,6 +37,9 @@ from courses.selectors.calendars import (
 )
 from courses.selectors.catalogue import (
     RUN_ONLY_FILTERS,
+    CourseCard,
+    ProgramCard,
+    catalogue_page,
     course_list_for_catalogue,
     program_list_for_catalogue,
 )
@@ -79,7 +82,9 @@ __all__ = [
     "RUN_ONLY_FILTERS",
     "SEATED_STATUSES",
     "CompletionFacts",
+    "CourseCard",
     "MatrixRow",
+    "ProgramCard",
     "RosterRow",
     "attach_make_up_runs",
     "attendance_matrix_for_run",
@@ -87,6 +92,7 @@ __all__ = [
     "breakout_groups_for_run",
     "breakout_people_for_run",
     "breakout_person",
+    "catalogue_page",
     "completion_extras",
     "completion_facts",
     "completion_follow_up_list",
