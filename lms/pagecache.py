@@ -200,20 +200,29 @@ def kept_value(request: HttpRequest, name: str, *, seats: bool = False) -> tuple
     key = _kept_key(request, name)
     if key is None:
         return False, None
+    # Read before anything is built from the database, even when nothing is kept yet: a change
+    # committed while the value is built then leaves it stale (kept under the older version),
+    # not wrong.
+    current = _request_version(request)
     entry = caches[PAGE_CACHE_ALIAS].get(key)
     if entry is None:
         return False, None
-    current = _request_version(request)
     if entry[0] == current or (not seats and _content_part(entry[0]) == _content_part(current)):
         return True, entry[1]
     return False, None
 
 
-def keep_value(request: HttpRequest, name: str, value: object) -> None:
-    """Keep ``value`` (built from public content only) under the version read by this request."""
+def keep_value(
+    request: HttpRequest, name: str, value: object, *, timeout: int | None = None
+) -> None:
+    """Keep ``value`` under the version read by this request (by ``kept_value``, before the
+    value was built).  ``timeout``: for a value that nothing but the version and its name can
+    make stale (nothing in it changes with time alone), longer than the pages'."""
     key = _kept_key(request, name)
     if key is not None:
-        caches[PAGE_CACHE_ALIAS].set(key, (_request_version(request), value), _timeout())
+        caches[PAGE_CACHE_ALIAS].set(
+            key, (_request_version(request), value), timeout if timeout else _timeout()
+        )
 
 
 def kept_for_request(

@@ -102,6 +102,9 @@ def personal_calendar(request: HttpRequest, *, feed: CalendarFeed) -> PersonalCa
     since = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
     sources = [config for config in apps.get_app_configs() if hasattr(config, "calendar_events")]
     read: dict[str, tuple[list, dt.datetime | None]] = {}
+    # Twice the refresh interval: a client polling at that interval finds what it caused the
+    # last time.  Keys change with any change, so this bounds storage, not staleness.
+    bytes_kept_for = 2 * settings.CALENDAR_REFRESH_HOURS * 3600
 
     def events_of(config) -> tuple[list, dt.datetime | None]:
         if config.label not in read:
@@ -122,13 +125,12 @@ def personal_calendar(request: HttpRequest, *, feed: CalendarFeed) -> PersonalCa
             refresh_hours=settings.CALENDAR_REFRESH_HOURS,
             organizer=calendar_organizer(),
             now=stamp,
-            # Twice the refresh interval: a client polling at that interval finds the bytes it
-            # caused the last time.  The key changes with any change, so this bounds storage,
-            # not staleness.
-            timeout=2 * settings.CALENDAR_REFRESH_HOURS * 3600,
+            timeout=bytes_kept_for,
         )
         if keep_as:
-            keep_value(request, keep_as, (calendar.digest, stamp))
+            # Nothing in it changes with time alone but the day, which is in its name: kept as
+            # long as the bytes, so a client polling every few hours finds it.
+            keep_value(request, keep_as, (calendar.digest, stamp), timeout=bytes_kept_for)
         return PersonalCalendar(etag=calendar.etag, stamp=stamp, body=calendar.body)
 
     if not keeps_values(request):

@@ -20,6 +20,7 @@ from courses.models import Enrolment, Session, SessionStatus, Venue
 from lms import calendar as lms_calendar
 from lms.calendar import CachedCalendar, CalendarEvent, calendar_bytes, calendar_digest
 from lms.models import CalendarFeed
+from lms.pagecache import bump_version
 from lms.services import calendar_feed_regenerate
 from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory
 
@@ -757,3 +758,41 @@ def test_a_kept_feed_costs_a_few_queries_whatever_its_size(
         again = client.get(address)
     assert again.content == first.content
     assert len(vevents(again.content)) == 31
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("page_cache_on")
+def test_a_change_committed_while_a_poll_reads_is_not_kept_as_current(client, run, me, monkeypatch):
+    """Another worker commits a retitle (and bumps the version) after this poll read the
+    sessions and before it kept what it found: what it found is stale, and the next poll
+    shows the new title (found in review)."""
+    from courses.apps import CoursesConfig
+
+    real = CoursesConfig.calendar_events
+
+    def racing(self, user, since):
+        events = real(self, user, since)
+        Session.objects.filter(pk=first_session(run).pk).update(title="第1回 改題しました")
+        bump_version()
+        return events
+
+    monkeypatch.setattr(CoursesConfig, "calendar_events", racing)
+    first = feed_of(client, me)
+    assert "改題" not in str(vevents(first.content)[0]["SUMMARY"])
+    monkeypatch.setattr(CoursesConfig, "calendar_events", real)
+
+    assert "第1回 改題しました" in str(vevents(feed_of(client, me).content)[0]["SUMMARY"])
+
+
+@pytest.mark.django_db
+def test_a_kept_feed_outlives_the_pages_time_limit(client, run, me, built, settings):
+    """Clients poll every few hours: what a poll found is kept as long as the bytes, not for
+    the pages' time limit (nothing in it changes with time alone but the day)."""
+    import time
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 1
+    first = feed_of(client, me)
+    time.sleep(1.2)
+
+    assert feed_of(client, me).content == first.content
+    assert built == [me.pk], "the second poll, after the pages' limit, found what was kept"
