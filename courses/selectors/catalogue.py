@@ -294,7 +294,7 @@ def catalogue_page(
             page_found.number,
             programs,
         )
-        keep_value(request, name, result)
+        keep_value(request, name, result, timeout=_rest_of_day(now))
     cards = _kept_cards(request, result.ids, today, now)
     missing = {pk for pk in result.ids if pk not in cards}
     if missing:
@@ -312,6 +312,17 @@ def catalogue_page(
         [cards[pk] for pk in result.ids if pk in cards], result.number, paginator
     )
     return courses_page, list(result.programs)
+
+
+def _rest_of_day(now: dt.datetime) -> int:
+    """How long a result or card may be kept: until the day in its name ends.  Nothing else in
+    them changes with time alone (a card's enrolment opening or closing is its ``changes_at``),
+    so a quiet site keeps them longer than the pages' ``PUBLIC_PAGE_CACHE_SECONDS``."""
+    local = timezone.localtime(now)
+    midnight = timezone.make_aware(
+        dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time())
+    )
+    return max(1, int((midnight - now).total_seconds()))
 
 
 def _page_number(page: str | None) -> int:
@@ -378,7 +389,7 @@ def _write_cards(
         moments = (course.next_run_enrolment_opens_at, course.next_run_enrolment_closes_at)
         changes_at = min((m for m in moments if m is not None and m > now), default=None)
         cards[course.pk] = card = CourseCard(course.pk, course.title, html, changes_at)
-        keep_value(request, _card_name(course.pk, today), card)
+        keep_value(request, _card_name(course.pk, today), card, timeout=_rest_of_day(now))
     return cards
 
 

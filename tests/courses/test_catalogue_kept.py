@@ -279,3 +279,24 @@ def test_a_run_that_ended_drops_off_the_next_day(client, catalogue, monkeypatch)
 
     html = _html(_get(client, "", "q=防災", 2))
     assert "今後の日程はありません" in html and "受付終了" not in html
+
+
+def test_results_and_cards_outlive_the_pages_time_limit(client, courses, settings):
+    """Nothing in a search's result or a card changes with time alone but the day (in their
+    names) and a card's enrolment opening or closing: on a quiet site they are still kept
+    after the pages' ``PUBLIC_PAGE_CACHE_SECONDS``, until the day ends."""
+    import time
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 1
+    first = _html(_get(client, "", "q=防災", 1))
+    time.sleep(1.2)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = _html(_get(Client(), "", "q=防災", 2))
+
+    sql = [query["sql"] for query in queries]
+    assert not [q for q in sql if '"courses_coursepage"' in q or "wagtailsearch" in q], sql
+    assert (
+        again.split('<ul class="card-list course-list">')[1]
+        == first.split('<ul class="card-list course-list">')[1]
+    )
