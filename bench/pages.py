@@ -186,6 +186,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="time only the pages whose name contains TEXT and print them (no report written)",
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL")
@@ -197,6 +202,8 @@ def main() -> None:
     from bench.server import GunicornServer
 
     pages, people = targets()
+    if args.only:
+        pages = [page for page in pages if args.only.lower() in page.name.lower()]
     counts = query_counts(pages, people)
     sessions = {role: _session_key(person) for role, person in people.items()}
     vendor = connection.vendor
@@ -208,6 +215,9 @@ def main() -> None:
     # of its own server run.
     runs = {}
     for kept in (False, True):
+        if not any(page.kept == kept for page in pages):
+            runs[kept] = ({FLOOR: [0.0]}, 0.0)
+            continue
         with GunicornServer(
             database_url,
             workers=args.workers,
@@ -250,6 +260,10 @@ def main() -> None:
                 f"{result['ratio_to_floor']}× floor, {queries} queries",
             )
         )
+    if args.only:
+        for name, value in rows:
+            print(f"{name}: {value}")
+        return
     report(
         f"pages-{'postgresql' if is_postgres(database_url) else 'sqlite'}",
         f"Key pages, one client ({vendor})",

@@ -1,13 +1,13 @@
 """Participant actions on enrolment.  Each view checks the request, calls one service and turns
 a domain error into a message; the rules live in courses.services."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -18,6 +18,7 @@ from courses.forms import ReflectionForm
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from lms.calendar import calendar_bytes, calendar_organizer, google_calendar_link, ics_response
 from lms.csp import allow_form_targets
+from lms.pagecache import with_csrf_token
 
 SUCCESS_MESSAGES = {
     EnrolmentStatus.ENROLLED: gettext_lazy("You are enrolled. The sessions are on My learning."),
@@ -101,24 +102,15 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(
-            selectors.enrolment_list_for_learner(user=self.request.user, request=self.request)
-        )
-        context["checkin_opens_minutes"] = settings.ATTENDANCE_CHECKIN_OPENS_MINUTES
+        page = selectors.my_learning_page(self.request)
+        context["learning"] = mark_safe(with_csrf_token(self.request, page.body))  # noqa: S308
+        context["form_targets"] = page.form_targets
         return context
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         # "Join online" posts to us and is redirected to the meeting: allow those hosts only.
-        allow_form_targets(
-            response,
-            (
-                row["online_url"]
-                for enrolment in context["current"]
-                for row in enrolment.session_rows
-                if row["join_url"]
-            ),
-        )
+        allow_form_targets(response, context["form_targets"])
         return response
 
 

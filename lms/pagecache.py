@@ -19,12 +19,15 @@ How it stays correct:
   as an enrolment deadline passing, is at most that old); 0 turns the cache off.
 
 The pages themselves live in each process's memory (the ``pages`` cache); the version is the
-only shared part, one cache read per page served from memory.
+only shared part, one cache read per page served from memory.  Values kept for one person (My
+learning) live in a store of their own (``PERSONAL_STORE``), so signed-in people's pages never
+push the public ones out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -35,8 +38,13 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 
 PAGE_CACHE_ALIAS = "pages"
+PERSONAL_STORE = "personal-pages"
+# Stands for the CSRF token in HTML kept for later requests (``with_csrf_token``).  Drawn at
+# random per process (kept HTML never leaves it), so no text a person types can imitate it.
+CSRF_PLACEHOLDER = uuid.uuid4().hex
 VERSION_KEY = "public-pages:version"
 SEATS_VERSION_KEY = "public-pages:seats-version"
 _MARK = "_public_page_version"
@@ -194,9 +202,12 @@ def keeps_values(request: HttpRequest) -> bool:
     return _kept_key(request, "") is not None
 
 
-def kept_value(request: HttpRequest, name: str, *, seats: bool = False) -> tuple[bool, object]:
+def kept_value(
+    request: HttpRequest, name: str, *, seats: bool = False, store: str = PAGE_CACHE_ALIAS
+) -> tuple[bool, object]:
     """(True, value) when ``name`` is kept under the current version, else (False, None).
-    ``seats``: the value counts places taken, so an enrolment makes it stale too."""
+    ``seats``: the value counts places taken, so an enrolment makes it stale too.  ``store``:
+    ``PERSONAL_STORE`` for a value of one person's (its name must say whose)."""
     key = _kept_key(request, name)
     if key is None:
         return False, None
@@ -204,7 +215,7 @@ def kept_value(request: HttpRequest, name: str, *, seats: bool = False) -> tuple
     # committed while the value is built then leaves it stale (kept under the older version),
     # not wrong.
     current = _request_version(request)
-    entry = caches[PAGE_CACHE_ALIAS].get(key)
+    entry = caches[store].get(key)
     if entry is None:
         return False, None
     if entry[0] == current or (not seats and _content_part(entry[0]) == _content_part(current)):
@@ -213,14 +224,20 @@ def kept_value(request: HttpRequest, name: str, *, seats: bool = False) -> tuple
 
 
 def keep_value(
-    request: HttpRequest, name: str, value: object, *, timeout: int | None = None
+    request: HttpRequest,
+    name: str,
+    value: object,
+    *,
+    timeout: int | None = None,
+    store: str = PAGE_CACHE_ALIAS,
 ) -> None:
     """Keep ``value`` under the version read by this request (by ``kept_value``, before the
     value was built).  ``timeout``: for a value that nothing but the version and its name can
-    make stale (nothing in it changes with time alone), longer than the pages'."""
+    make stale (nothing in it changes with time alone, or not before then), other than the
+    pages'."""
     key = _kept_key(request, name)
     if key is not None:
-        caches[PAGE_CACHE_ALIAS].set(
+        caches[store].set(
             key, (_request_version(request), value), timeout if timeout else _timeout()
         )
 
@@ -239,6 +256,25 @@ def kept_for_request(
     value = build()
     keep_value(request, name, value)
     return value
+
+
+_LINE_BREAK_WITH_INDENT = re.compile(r"\s*\n\s*")
+
+
+def compact_html(html: str) -> str:
+    """``html`` with each run of blank space that holds a line break made one line break: the
+    template's indentation, repeated on every row of a long list, is a quarter of My learning
+    for 30 places.  Browsers show any run of blank space as one (no ``<pre>`` or
+    ``<textarea>`` may be in ``html``)."""
+    return _LINE_BREAK_WITH_INDENT.sub("\n", html)
+
+
+def with_csrf_token(request: HttpRequest, html: str) -> str:
+    """HTML rendered with ``CSRF_PLACEHOLDER`` as its ``csrf_token`` (so it can be kept and
+    served to the same person on another device or after login), with this request's token."""
+    if CSRF_PLACEHOLDER not in html:
+        return html  # no form: no token asked for, as when rendering
+    return html.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
 def cache_public_page(view: Callable) -> Callable:

@@ -13,6 +13,10 @@ ACCOUNT_RATE_LIMITS = False
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    "personal-pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "personal-pages",
+    },
 }
 # Kept public pages (lms.pagecache) are made stale after each change commits, and a test's
 # transaction never commits: off here, on in tests/lms/test_page_cache.py (which commits) and in

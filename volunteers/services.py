@@ -475,7 +475,7 @@ def volunteers_merge(
 def _move_enrolments(*, from_user: User, to_user: User) -> None:
     taken_runs = Enrolment.objects.filter(user=to_user).values_list("run_id", flat=True)
     Enrolment.objects.filter(user=from_user).exclude(run_id__in=list(taken_runs)).update(
-        user=to_user
+        user=to_user, updated_at=timezone.now()
     )
 
 

@@ -71,7 +71,12 @@ from courses.selectors.groups import (
     breakout_people_for_run,
     breakout_person,
 )
-from courses.selectors.my_learning import enrolment_list_for_learner
+from courses.selectors.my_learning import (
+    MyLearningPage,
+    enrolment_list_for_learner,
+    learning_fingerprint,
+    my_learning_page,
+)
 
 __all__ = [
     "ARRIVED_STATUSES",
@@ -84,6 +89,7 @@ __all__ = [
     "CompletionFacts",
     "CourseCard",
     "MatrixRow",
+    "MyLearningPage",
     "ProgramCard",
     "RosterRow",
     "attach_make_up_runs",
@@ -100,6 +106,8 @@ __all__ = [
     "completion_rate_for_course",
     "course_list_for_catalogue",
     "enrolment_list_for_learner",
+    "learning_fingerprint",
+    "my_learning_page",
     "feed_fingerprint_for_user",
     "feed_sessions_for_user",
     "has_seat",

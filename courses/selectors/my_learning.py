@@ -9,10 +9,27 @@ several times more than the page's queries (issue #9)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypedDict
 
+from django.apps import apps
+from django.conf import settings
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
@@ -39,6 +56,15 @@ from courses.selectors.completion import (
 )
 from courses.selectors.enrolment import waiting_ahead_annotation
 from lms.models import Municipality, User
+from lms.pagecache import (
+    CSRF_PLACEHOLDER,
+    PERSONAL_STORE,
+    compact_html,
+    keep_value,
+    keeps_values,
+    kept_value,
+)
+from lms.statements import PersonStatement
 
 # As ``Session.has_online_part`` and ``has_venue_part``, for sessions read as values.
 ONLINE_PART = {SessionModality.ONLINE, SessionModality.HYBRID}
@@ -93,10 +119,143 @@ NOT_MINE = {
 }
 
 
+@dataclass(frozen=True)
+class MyLearningPage:
+    """My learning below its heading, as HTML with ``CSRF_PLACEHOLDER`` for the token
+    (``lms.pagecache.with_csrf_token``), the meeting hosts its "Join online" forms lead to
+    (for the page's Content-Security-Policy) and when time alone changes it next."""
+
+    body: str
+    form_targets: tuple[str, ...]
+    changes_at: dt.datetime
+
+
+def my_learning_page(request: HttpRequest) -> MyLearningPage:
+    """The signed-in person's My learning.  A person opens it again and again (to check in, to
+    join, after each step) and it is mostly unchanged, while building it for 30 places takes
+    tens of milliseconds: what was built is kept in the process's store for people's pages,
+    named by the person, their language and a fingerprint of everything of theirs it shows
+    (``learning_fingerprint``, one query), under the public version (sessions, runs, course
+    and lesson pages; with its seats part while they wait for a place, as their number on the
+    waiting list moves with others' places), until time alone would change it."""
+    if not keeps_values(request):
+        return _build_my_learning(request)
+    fingerprint = learning_fingerprint(request.user)
+    digest = hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+    name = f"my-learning:{request.user.pk}:{digest}"
+    waiting = fingerprint[0] is not None  # a count of waiting places, if any
+    found, page = kept_value(request, name, seats=waiting, store=PERSONAL_STORE)
+    now = timezone.now()
+    if found and now < page.changes_at:
+        return page
+    page = _build_my_learning(request, now)
+    keep_for = max(1, int((page.changes_at - now).total_seconds()))
+    keep_value(request, name, page, timeout=keep_for, store=PERSONAL_STORE)
+    return page
+
+
+def _build_my_learning(request: HttpRequest, now: dt.datetime | None = None) -> MyLearningPage:
+    places = enrolment_list_for_learner(user=request.user, request=request, now=now)
+    body = render_to_string(
+        "courses/includes/my_learning_body.html",
+        {
+            **places,
+            "checkin_opens_minutes": settings.ATTENDANCE_CHECKIN_OPENS_MINUTES,
+            "csrf_token": CSRF_PLACEHOLDER,  # above the request's own
+        },
+        request=request,
+    )
+    body = compact_html(body)
+    form_targets = tuple(
+        row["online_url"]
+        for enrolment in places["current"]
+        for row in enrolment.session_rows
+        if row["join_url"]
+    )
+    return MyLearningPage(body=body, form_targets=form_targets, changes_at=places["changes_at"])
+
+
+def learning_fingerprint(user: User) -> tuple:
+    """In one query, everything of the person's own that My learning shows, so that any change
+    to it gives another value: their places (how many, the last change, how many wait), their
+    attendance records, certificates (the PDF is stored by an update no signal sees: counted
+    by what the page shows of them), online lessons opened and done, checks passed,
+    mentoring sessions they confirmed and survey invitations (open ones are asked for).
+    Every change to places and records sets their ``updated_at`` (updates too).  What
+    everyone sees (sessions, runs, pages) is public content, under the public version; time
+    alone is ``MyLearningPage.changes_at``.
+
+    The query is built once (``lms.statements``): building it costs more than running it."""
+    return LEARNING_FINGERPRINT.rows(user.pk, model=User)[0]
+
+
+def _learning_fingerprint_of(alias: str, person: int) -> QuerySet:
+    """One row of the person's: each part as one text (see ``_per_person``)."""
+    Certificate = apps.get_model("certificates", "Certificate")  # noqa: N806
+    LessonProgress = apps.get_model("lessons", "LessonProgress")  # noqa: N806
+    QuizAttempt = apps.get_model("lessons", "QuizAttempt")  # noqa: N806
+    MentoringSession = apps.get_model("mentoring", "MentoringSession")  # noqa: N806
+    SurveyInvitation = apps.get_model("surveys", "SurveyInvitation")  # noqa: N806
+    parts = {
+        "waiting": _per_person(
+            Enrolment.objects.filter(status=EnrolmentStatus.WAITLISTED), "user", Count("pk")
+        ),
+        "places": _per_person(Enrolment.objects.all(), "user", Count("pk"), Max("updated_at")),
+        "records": _per_person(
+            Attendance.objects.all(), "enrolment__user", Count("pk"), Max("updated_at")
+        ),
+        "certificates": _per_person(
+            Certificate.objects.all(),
+            "enrolment__user",
+            Count("pk"),
+            Max("pk"),
+            Count("pk", filter=Q(status="valid") & ~Q(pdf="")),
+            Count("pk", filter=Q(status="revoked")),
+        ),
+        "lessons": _per_person(
+            LessonProgress.objects.all(),
+            "user",
+            Count("pk"),
+            Max("opened_at"),
+            Count("completed_at"),
+        ),
+        "checks": _per_person(
+            QuizAttempt.objects.filter(passed=True), "user", Count("lesson", distinct=True)
+        ),
+        "mentoring": _per_person(
+            MentoringSession.objects.all(), "pair__mentee", Count("confirmed_by_mentee_at")
+        ),
+        "surveys": _per_person(
+            SurveyInvitation.objects.all(),
+            "enrolment__user",
+            Count("pk"),
+            Count("pk", filter=Q(answered_at__isnull=True)),
+            Max("updated_at"),
+        ),
+    }
+    return User.objects.using(alias).filter(pk=person).annotate(**parts).values_list(*parts)
+
+
+LEARNING_FINGERPRINT = PersonStatement(_learning_fingerprint_of)
+
+
+def _per_person(queryset: QuerySet, person: str, *aggregates: Aggregate) -> Subquery:
+    """The ``aggregates`` of ``queryset``'s rows of the person (``OuterRef("pk")``) as one
+    value (several: one text, so each table is read once), in a subquery."""
+    texts: list = []
+    for aggregate in aggregates:
+        texts += [Cast(aggregate, CharField()), Value("|")]
+    value = Concat(*texts[:-1]) if len(aggregates) > 1 else aggregates[0]
+    mine = queryset.filter(**{person: OuterRef("pk")}).order_by().values(person)
+    return Subquery(mine.annotate(value=value).values("value"))
+
+
 def enrolment_list_for_learner(
-    *, user: User, request: HttpRequest | None = None
-) -> dict[str, list[Enrolment]]:
-    """My learning: current places (with their sessions as ``session_rows``) and past courses.
+    *, user: User, request: HttpRequest | None = None, now: dt.datetime | None = None
+) -> dict:
+    """My learning: current places (with their sessions as ``session_rows``) and past courses,
+    and ``changes_at``: the next moment time alone changes them (a session's check-in window
+    opens or closes, it starts or ends, a later run stops taking enrolments, the day ends).
     ``request`` makes page links as ``{% pageurl %}`` would and shares the site's root paths
     with the rest of the page (one cache read)."""
     enrolments = list(
@@ -107,7 +266,7 @@ def enrolment_list_for_learner(
         .prefetch_related("certificates")  # issue #5: the holder's download link
         .order_by("run__starts_on", "pk")
     )
-    now = timezone.now()
+    now = now or timezone.now()
     today = timezone.localdate(now)
     page_url = _page_urls(request)
     current, past = [], []
@@ -130,10 +289,10 @@ def enrolment_list_for_learner(
     sessions = _sessions_by_run({e.run_id for e in current + seated}, request)
     total_minutes = _attach_my_attendance(seated, sessions, now)
     self_paced_minutes = _attach_lesson_progress(user, seated, page_url)
-    attach_make_up_runs(
-        [e for e in enrolments if getattr(e, "evaluation", None) and e.evaluation.is_not_possible],
-        now,
-    )
+    making_up = [
+        e for e in enrolments if getattr(e, "evaluation", None) and e.evaluation.is_not_possible
+    ]
+    attach_make_up_runs(making_up, now)
     _attach_session_rows(current, sessions, now)
     run_calendar, cancel = _url_for_pk("courses:run_ics"), _url_for_pk("courses:cancel")
     for enrolment in current:
@@ -145,7 +304,28 @@ def enrolment_list_for_learner(
         "past": past,
         "total_minutes": total_minutes + self_paced_minutes,
         "self_paced_minutes": self_paced_minutes,
+        "changes_at": _next_change(now, sessions, making_up),
     }
+
+
+def _next_change(
+    now: dt.datetime, sessions: dict[int, list[dict]], making_up: list[Enrolment]
+) -> dt.datetime:
+    """The first moment after ``now`` at which My learning would show something else with no
+    change to the data: the day's end (current places become past ones), each session's
+    check-in window opening and closing, its start (no more apologies) and end (no longer
+    upcoming; counted for completion), a later run's enrolment closing."""
+    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
+    moments = [timezone.make_aware(dt.datetime.combine(tomorrow, dt.time()))]
+    for run_sessions in sessions.values():
+        for session in run_sessions:
+            window = checkin_window(session["starts_at"], session["ends_at"])
+            # The window is open up to its last moment included: closed just after it.
+            closed = window.closes_at + dt.timedelta(microseconds=1)
+            moments += [window.opens_at, session["starts_at"], session["ends_at"], closed]
+    for enrolment in making_up:
+        moments += [run.enrolment_closes_at for run in enrolment.make_up_runs]
+    return min(moment for moment in moments if moment and moment > now)
 
 
 def _page_urls(request: HttpRequest | None) -> Callable[[Page], str | None]:

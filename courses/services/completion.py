@@ -43,7 +43,13 @@ def completion_evaluate(*, enrolments: list[Enrolment], now: datetime | None = N
         state = facts.evaluate(enrolment).state
         if enrolment.completion == state:
             continue
-        updates = {"completion": state, "completion_checked_at": now}
+        # updated_at too: an update sets no auto_now field, and My learning's fingerprint
+        # (courses.selectors.learning_fingerprint) reads it.
+        updates = {
+            "completion": state,
+            "completion_checked_at": now,
+            "updated_at": timezone.now(),
+        }
         if state == CompletionState.COMPLETED:
             updates |= {"status": EnrolmentStatus.COMPLETED, "completed_at": now}
         rows = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED).update(

@@ -266,9 +266,13 @@ def enrolment_erase_for_person(*, user: User, now: datetime | None = None) -> No
         if held_seat:
             _offer_free_seats(run, now)
     Enrolment.objects.filter(user=user).update(
-        reflection="", reflection_answers=[], reflection_feedback="", decision_reason=""
+        reflection="",
+        reflection_answers=[],
+        reflection_feedback="",
+        decision_reason="",
+        updated_at=timezone.now(),  # an update sets no auto_now field (My learning reads it)
     )
-    Attendance.objects.filter(enrolment__user=user).update(note="")
+    Attendance.objects.filter(enrolment__user=user).update(note="", updated_at=timezone.now())
 
 
 def _seat_plan_after_offers(run: CourseRun, now: datetime) -> tuple[SeatPlan, dict[int, Seat]]:
