@@ -39,7 +39,8 @@ class Page:
     kept: bool = False  # served from the public page cache (lms.pagecache), not rendered
     # Rendered after the public version was bumped before each request: "content" as the first
     # visitor after a page is published gets the page (nothing kept), "seats" as the first
-    # after a place is taken (only what counts places is built again).
+    # after a place is taken (only what counts places is built again); "theirs": after a change
+    # to the learner's own places (My learning built again for them).
     after_change: str | None = None
 
 
@@ -113,6 +114,14 @@ def targets() -> tuple[list[Page], dict]:
         Page("course page: first after a place taken", public[2].path, None, after_change="seats")
     )
     pages += [Page(f"{page.name}: kept page", page.path, None, kept=True) for page in public]
+    pages.append(
+        Page(
+            "My learning: first after a change of theirs",
+            "/learning/",
+            "learner",
+            after_change="theirs",
+        )
+    )
     return pages, people
 
 
@@ -138,8 +147,19 @@ def query_counts(pages: list[Page], people: dict) -> dict[str, tuple[int, int]]:
 
 def _before_request(page: Page) -> None:
     """Bump the public version for a page timed as after a change (in the shared default
-    cache, so the server's workers see it), outside the time measured."""
-    if page.after_change:
+    cache, so the server's workers see it), or change the learner's place, outside the time
+    measured."""
+    if page.after_change == "theirs":
+        from django.utils import timezone
+
+        from bench.generate import LEARNER_EMAIL
+        from courses.models import Enrolment
+
+        place = Enrolment.objects.filter(user__email=LEARNER_EMAIL).order_by("pk")[:1]
+        Enrolment.objects.filter(pk__in=list(place.values_list("pk", flat=True))).update(
+            updated_at=timezone.now()
+        )
+    elif page.after_change:
         from lms.pagecache import bump_version
 
         bump_version(seats_only=page.after_change == "seats")

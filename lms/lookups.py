@@ -1,6 +1,6 @@
-"""Query lookups the whole project relies on."""
+"""Query lookups and database functions the whole project relies on."""
 
-from django.db.models import IntegerField
+from django.db.models import BigIntegerField, Func, IntegerField
 from django.db.models.lookups import In
 
 
@@ -23,3 +23,34 @@ class IntegerFieldIn(In):
                 or ((low is None or value >= low) and (high is None or value <= high))
             ]
         return super().process_rhs(compiler, connection)
+
+
+class EpochMicroseconds(Func):
+    """A date and time as whole microseconds since 1970, on PostgreSQL and SQLite: what can be
+    summed, so that a change to any row's time changes the sum, whatever the order in which
+    the changes were stamped and committed (the largest time alone misses a change stamped
+    before, but committed after, another)."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint",
+            **extra_context,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django writes them as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.  SQLite's date
+        # functions read only milliseconds: whole seconds from julianday(), the digits after
+        # the point as text.
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                "(CAST(ROUND((julianday(substr(%(expressions)s, 1, 19)) - 2440587.5) * 86400)"
+                " AS INTEGER) * 1000000 + CAST(substr(%(expressions)s, 21, 6) AS INTEGER))"
+            ),
+            **extra_context,
+        )

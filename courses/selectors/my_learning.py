@@ -25,6 +25,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Cast, Concat
@@ -55,6 +56,7 @@ from courses.selectors.completion import (
     evaluation_for_enrolment,
 )
 from courses.selectors.enrolment import waiting_ahead_annotation
+from lms.lookups import EpochMicroseconds
 from lms.models import Municipality, User
 from lms.pagecache import (
     CSRF_PLACEHOLDER,
@@ -196,13 +198,15 @@ def _learning_fingerprint_of(alias: str, person: int) -> QuerySet:
     QuizAttempt = apps.get_model("lessons", "QuizAttempt")  # noqa: N806
     MentoringSession = apps.get_model("mentoring", "MentoringSession")  # noqa: N806
     SurveyInvitation = apps.get_model("surveys", "SurveyInvitation")  # noqa: N806
+    # Times are summed, not their largest taken: a change stamped before another but
+    # committed after it must change the value too (lms.lookups.EpochMicroseconds).
     parts = {
         "waiting": _per_person(
             Enrolment.objects.filter(status=EnrolmentStatus.WAITLISTED), "user", Count("pk")
         ),
-        "places": _per_person(Enrolment.objects.all(), "user", Count("pk"), Max("updated_at")),
+        "places": _per_person(Enrolment.objects.all(), "user", Count("pk"), _sum_of("updated_at")),
         "records": _per_person(
-            Attendance.objects.all(), "enrolment__user", Count("pk"), Max("updated_at")
+            Attendance.objects.all(), "enrolment__user", Count("pk"), _sum_of("updated_at")
         ),
         "certificates": _per_person(
             Certificate.objects.all(),
@@ -216,27 +220,37 @@ def _learning_fingerprint_of(alias: str, person: int) -> QuerySet:
             LessonProgress.objects.all(),
             "user",
             Count("pk"),
-            Max("opened_at"),
+            _sum_of("opened_at"),
             Count("completed_at"),
         ),
         "checks": _per_person(
             QuizAttempt.objects.filter(passed=True), "user", Count("lesson", distinct=True)
         ),
+        # Confirmed sessions count for the runs their programme is linked to (a programme is
+        # edited as a snippet, not public content): the links are part of it.
         "mentoring": _per_person(
-            MentoringSession.objects.all(), "pair__mentee", Count("confirmed_by_mentee_at")
+            MentoringSession.objects.filter(confirmed_by_mentee_at__isnull=False),
+            "pair__mentee",
+            Count("pk"),
+            Sum("pair__programme__cohort_id"),
+            Count("pair__programme__cohort_id"),
         ),
         "surveys": _per_person(
             SurveyInvitation.objects.all(),
             "enrolment__user",
             Count("pk"),
             Count("pk", filter=Q(answered_at__isnull=True)),
-            Max("updated_at"),
+            _sum_of("updated_at"),
         ),
     }
     return User.objects.using(alias).filter(pk=person).annotate(**parts).values_list(*parts)
 
 
 LEARNING_FINGERPRINT = PersonStatement(_learning_fingerprint_of)
+
+
+def _sum_of(moment: str) -> Sum:
+    return Sum(EpochMicroseconds(moment))
 
 
 def _per_person(queryset: QuerySet, person: str, *aggregates: Aggregate) -> Subquery:

@@ -287,8 +287,77 @@ def test_the_fingerprint_follows_mentoring_sessions_the_mentee_confirms():
         lambda: mentoring_services.session_confirm(session=session, by=pair.mentee),
     )
 
+    # A coordinator links the programme to a leader run: its confirmed sessions count there.
+    def link():
+        prog.cohort = CourseRunFactory()
+        prog.save()
+
+    assert _fingerprint_changes(pair.mentee, link)
+
 
 def test_compact_html_keeps_one_line_break_where_indentation_was():
     html = '<ul>\n    <li>第1回</li>\n\n      <li>第2回 <a href="/x">地図</a></li>\n</ul>'
     assert compact_html(html) == '<ul>\n<li>第1回</li>\n<li>第2回 <a href="/x">地図</a></li>\n</ul>'
     assert compact_html("10:00〜12:00  会場") == "10:00〜12:00  会場"  # no line break: kept
+
+
+def test_a_change_stamped_before_another_but_committed_after_it_still_shows(place):
+    """The periodic completion job stamps a place when its transaction starts; a check-in on
+    another run can commit in between.  Times are summed, so the order does not matter."""
+    enrolment, first = place
+    other = EnrolmentFactory(user=enrolment.user)
+    t0 = timezone.now() - dt.timedelta(minutes=10)
+    Enrolment = type(enrolment)  # noqa: N806
+    Enrolment.objects.filter(pk=enrolment.pk).update(updated_at=t0)
+    Enrolment.objects.filter(pk=other.pk).update(updated_at=t0 + dt.timedelta(minutes=9))
+    before = learning_fingerprint(enrolment.user)
+
+    # Stamped at t0 + 5 minutes: below the latest time, which stays the same.
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        status=EnrolmentStatus.COMPLETED, updated_at=t0 + dt.timedelta(minutes=5)
+    )
+    assert learning_fingerprint(enrolment.user) != before
+
+
+def test_closing_the_roster_and_evaluating_completion_show_on_the_next_request(
+    client, place, django_capture_on_commit_callbacks
+):
+    enrolment, first = place
+    staff = UserFactory(is_staff=True)
+    client.force_login(enrolment.user)
+    client.get("/learning/")
+
+    first.starts_at, first.ends_at = soon(-180), soon(-60)
+    with django_capture_on_commit_callbacks(execute=True):
+        first.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendance_mark_rest_absent(session=first, by=staff)  # bulk writes
+    page = client.get("/learning/").content.decode()
+    assert "私の出欠: <strong>欠席</strong>" in page
+
+    Attendance.objects.filter(enrolment=enrolment, session=first).update(
+        status=AttendanceStatus.PRESENT, updated_at=timezone.now()
+    )
+    assert "私の出欠: <strong>出席</strong>" in client.get("/learning/").content.decode()
+
+
+def test_a_place_moves_to_past_courses_when_the_day_of_its_last_session_ends(client, monkeypatch):
+    run = CourseRunFactory(
+        course=CoursePageFactory(title="民生委員のための傾聴講座"),
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    SessionFactory(run=run, starts_at=soon(-120), ends_at=soon(-60))
+    enrolment = EnrolmentFactory(run=run)
+    client.force_login(enrolment.user)
+    client.get("/learning/")
+    page = client.get("/learning/").content.decode()
+    assert "受講した研修" not in page
+
+    midnight = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time())
+    )
+    monkeypatch.setattr(timezone, "now", lambda: midnight + dt.timedelta(seconds=1))
+    page = client.get("/learning/").content.decode()
+    past = page[page.index('id="past-heading"') :]
+    assert "民生委員のための傾聴講座" in past
