@@ -2,10 +2,10 @@
 belong in the request that marked the last attendance)."""
 
 from django.dispatch import receiver
-from django_q.tasks import async_task
 
 from courses.models import Enrolment
 from courses.signals import enrolment_completed
+from lms.taskqueue import async_task
 
 
 @receiver(enrolment_completed, sender=Enrolment, dispatch_uid="certificates-issue-on-completion")

@@ -354,7 +354,7 @@ def certificates_issue_for_run(*, run) -> int:
     enrolments each that have no certificate yet, or whose valid certificate still lacks its
     PDF (the task then makes the PDF; every task is safe to run twice, and each certificate is
     its own transaction).  Returns how many enrolments were queued."""
-    from django_q.tasks import async_task
+    from lms.taskqueue import async_task
 
     done = Certificate.objects.filter(enrolment=OuterRef("pk")).filter(
         Q(status=CertificateStatus.REVOKED) | (Q(status=CertificateStatus.VALID) & ~Q(pdf=""))

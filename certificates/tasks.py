@@ -50,7 +50,7 @@ def issue_certificates(enrolment_ids: list[int]) -> list[str]:
     failed tasks), and the periodic ``issue_missing`` and ``render_missing_pdfs`` make what is
     missing.  A batch that has run for ``_batch_seconds`` queues the enrolments it has not
     reached as a new task.  Returns the serials issued (or completed) by this task."""
-    from django_q.tasks import async_task
+    from lms.taskqueue import async_task
 
     deadline = time.monotonic() + _batch_seconds()
     serials, failed = [], []

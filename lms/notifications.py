@@ -20,9 +20,9 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django_q.tasks import async_task
 
 from lms.models import OutboundEmail, OutboundEmailStatus
+from lms.taskqueue import async_task
 
 logger = logging.getLogger(__name__)
 

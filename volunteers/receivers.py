@@ -2,10 +2,10 @@
 background, like the certificate, so marking the last attendance stays quick."""
 
 from django.dispatch import receiver
-from django_q.tasks import async_task
 
 from courses.models import Enrolment
 from courses.signals import enrolment_completed
+from lms.taskqueue import async_task
 
 
 @receiver(enrolment_completed, sender=Enrolment, dispatch_uid="volunteers-stage-on-completion")
