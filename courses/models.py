@@ -715,6 +715,11 @@ class Enrolment(TimeStampedModel):
         _("breakout group"), null=True, blank=True, editable=False
     )
 
+    # Not in Wagtail's reference index: a run's people are on its roster and participant
+    # list, never shown as the run's "usage", and indexing cost four statements on every
+    # write of a place (each enrolment of a rush, each cancellation and offer; issue #9).
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")

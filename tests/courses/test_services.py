@@ -116,6 +116,18 @@ def test_enrolment_create_gives_a_seat_when_one_is_free(run):
     assert stored.offer_expires_at is None
 
 
+def test_places_are_not_written_to_wagtails_reference_index(run):
+    """A run's people are on its roster, not its "usage": indexing them cost four statements
+    per write of a place."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ReferenceIndex
+
+    enrolment = services.enrolment_create(run=run, user=UserFactory())
+    services.enrolment_cancel(enrolment=enrolment)
+    kind = ContentType.objects.get_for_model(type(enrolment))
+    assert not ReferenceIndex.objects.filter(content_type=kind).exists()
+
+
 def test_enrolment_create_puts_people_on_the_waiting_list_in_order_when_full(run):
     seated = [services.enrolment_create(run=run, user=UserFactory()) for _ in range(2)]
     start = timezone.now()
