@@ -44,13 +44,10 @@ class EpochMicroseconds(Func):
     def as_sqlite(self, compiler, connection, **extra_context):
         # Django writes them as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.  SQLite's date
         # functions read only milliseconds: whole seconds from julianday(), the digits after
-        # the point as text.
-        return self.as_sql(
-            compiler,
-            connection,
-            template=(
-                "(CAST(ROUND((julianday(substr(%(expressions)s, 1, 19)) - 2440587.5) * 86400)"
-                " AS INTEGER) * 1000000 + CAST(substr(%(expressions)s, 21, 6) AS INTEGER))"
-            ),
-            **extra_context,
+        # the point as text.  The value appears twice, so do its parameters.
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return (
+            f"(CAST(ROUND((julianday(substr({sql}, 1, 19)) - 2440587.5) * 86400) AS INTEGER)"
+            f" * 1000000 + CAST(substr({sql}, 21, 6) AS INTEGER))",
+            (*params, *params),
         )

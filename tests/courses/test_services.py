@@ -694,3 +694,31 @@ def test_approval_steps_email_the_decision_and_the_reason(
     assert (
         "対象職種ではないため" in OutboundEmail.objects.get(recipient=rejected.user.email).body_text
     )
+
+
+def test_the_migration_removes_places_written_to_the_reference_index_before(run):
+    """Rows written before places left the index would never be cleaned up."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ReferenceIndex
+
+    migration = importlib.import_module("courses.migrations.0009_enrolments_out_of_reference_index")
+    enrolment = services.enrolment_create(run=run, user=UserFactory())
+    kind = ContentType.objects.get_for_model(type(enrolment))
+    run_kind = ContentType.objects.get_for_model(type(run))
+    ReferenceIndex.objects.create(
+        content_type=kind,
+        base_content_type=kind,
+        object_id=str(enrolment.pk),
+        to_content_type=run_kind,
+        to_object_id=str(run.pk),
+        model_path="run",
+        content_path="run",
+        content_path_hash=ReferenceIndex._get_content_path_hash("run"),
+    )
+
+    migration.forwards(apps, None)
+
+    assert not ReferenceIndex.objects.filter(base_content_type=kind).exists()

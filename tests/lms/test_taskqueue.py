@@ -46,3 +46,21 @@ def test_without_it_the_broker_closes_the_connection(database_broker):
     else:
         assert connection.connection is before  # Django never closes an in-memory SQLite
     assert OrmQ.objects.count() == 1
+
+
+def write_then_fail(name: str) -> None:
+    """A task that writes, then fails (as a certificate batch with one bad enrolment does)."""
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name=name)
+    raise RuntimeError("one enrolment failed")
+
+
+def test_run_at_once_a_failing_tasks_writes_stay_as_in_the_cluster(monkeypatch):
+    from django.contrib.auth.models import Group
+
+    monkeypatch.setattr(Conf, "SYNC", True)  # as in the tests' settings
+    monkeypatch.setattr(Conf, "ORM", "default")
+    with pytest.raises(RuntimeError):
+        async_task("tests.lms.test_taskqueue.write_then_fail", "書いた後で失敗")
+    assert Group.objects.filter(name="書いた後で失敗").exists()
