@@ -85,6 +85,8 @@ def targets() -> tuple[list[Page], dict]:
         Page(
             "session roster (300)", f"/admin/courses/sessions/{session.pk}/roster/", "coordinator"
         ),
+        # The same roster for phones, outside Wagtail's admin: what staff hold at the venue.
+        Page("session roster for phones (300)", f"/sessions/{session.pk}/roster/", "coordinator"),
         Page(
             "attendance matrix (300 × 12)",
             f"/admin/courses/runs/{big_run.pk}/attendance/",

@@ -12,6 +12,7 @@ from wagtail.models import Site
 from courses.models import CourseRun, Enrolment, RunStatus, Session, SessionStatus
 from courses.selectors.attendance import SEATED_STATUSES
 from lms.calendar import CalendarEvent
+from lms.statements import PersonStatement
 
 # Cancelled sessions stay in personal feeds this long, so subscribed clients remove them.
 CANCELLED_KEPT_IN_FEEDS = dt.timedelta(days=30)
@@ -168,7 +169,11 @@ def feed_fingerprint_for_user(*, user) -> tuple:
     latest) and the sum of the sequence numbers of each run's sessions, which a cancellation
     for one person raises with an update that no signal sees (``services.base._invite``).
     The sessions, runs, venues and course pages themselves are public content, under the
-    public version."""
+    public version.  Built once (``lms.statements``): building it cost more than running it."""
+    return tuple(FEED_FINGERPRINT.rows(user.pk, model=Enrolment))
+
+
+def _feed_fingerprint_of(alias: str, person: int) -> QuerySet:
     sequences = (
         Session.objects.filter(run=OuterRef("run_id"))
         .order_by()
@@ -176,9 +181,13 @@ def feed_fingerprint_for_user(*, user) -> tuple:
         .annotate(total=Sum("sequence"))
         .values("total")
     )
-    return tuple(
-        Enrolment.objects.filter(user=user)
+    return (
+        Enrolment.objects.using(alias)
+        .filter(user_id=person)
         .annotate(sequences=Subquery(sequences))
         .order_by("pk")
         .values_list("pk", "run_id", "status", "updated_at", "sequences")
     )
+
+
+FEED_FINGERPRINT = PersonStatement(_feed_fingerprint_of)
