@@ -26,6 +26,7 @@ push the public ones out.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import uuid
@@ -39,6 +40,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 
 PAGE_CACHE_ALIAS = "pages"
 PERSONAL_STORE = "personal-pages"
@@ -267,6 +269,12 @@ def compact_html(html: str) -> str:
     for 30 places.  Browsers show any run of blank space as one (no ``<pre>`` or
     ``<textarea>`` may be in ``html``)."""
     return _LINE_BREAK_WITH_INDENT.sub("\n", html)
+
+
+def end_of_day(now: dt.datetime) -> dt.datetime:
+    """The next local midnight after ``now``: when what was kept for "today" goes stale."""
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time()))
 
 
 def with_csrf_token(request: HttpRequest, html: str) -> str:

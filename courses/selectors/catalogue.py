@@ -45,7 +45,7 @@ from courses.models import (
     SessionStatus,
 )
 from lms.models import Field, Municipality, Profession
-from lms.pagecache import keep_value, kept_value
+from lms.pagecache import end_of_day, keep_value, kept_value
 from lms.search import ngram_matching_ids
 
 COURSES_PER_PAGE = 20
@@ -318,11 +318,7 @@ def _rest_of_day(now: dt.datetime) -> int:
     """How long a result or card may be kept: until the day in its name ends.  Nothing else in
     them changes with time alone (a card's enrolment opening or closing is its ``changes_at``),
     so a quiet site keeps them longer than the pages' ``PUBLIC_PAGE_CACHE_SECONDS``."""
-    local = timezone.localtime(now)
-    midnight = timezone.make_aware(
-        dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time())
-    )
-    return max(1, int((midnight - now).total_seconds()))
+    return max(1, int((end_of_day(now) - now).total_seconds()))
 
 
 def _page_number(page: str | None) -> int:

@@ -62,6 +62,7 @@ from lms.pagecache import (
     CSRF_PLACEHOLDER,
     PERSONAL_STORE,
     compact_html,
+    end_of_day,
     keep_value,
     keeps_values,
     kept_value,
@@ -329,8 +330,7 @@ def _next_change(
     change to the data: the day's end (current places become past ones), each session's
     check-in window opening and closing, its start (no more apologies) and end (no longer
     upcoming; counted for completion), a later run's enrolment closing."""
-    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
-    moments = [timezone.make_aware(dt.datetime.combine(tomorrow, dt.time()))]
+    moments = [end_of_day(now)]
     for run_sessions in sessions.values():
         for session in run_sessions:
             window = checkin_window(session["starts_at"], session["ends_at"])
