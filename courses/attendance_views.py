@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -65,24 +64,14 @@ def _back_to_roster(request, session_id: int, anchor: str = ""):
 
 
 def roster_context(request, session: Session, roster_url: str) -> dict:
-    """What the roster include needs; the site view and the admin view both use it.
-
-    Each row comes with its attendance buttons already rendered: they differ only in which
-    one is pressed, so each set is rendered once rather than once per person."""
+    """What the roster include needs; the site view and the admin view both use it.  The
+    people's rows come written as HTML (``selectors.roster_rows_html``)."""
     context = selectors.roster_for_session(session=session, query=request.GET.get("q", "")[:100])
-    choices = [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES]
-    rows = selectors.roster_rows(context["people"])
-    buttons = {
-        status: render_to_string(
-            "courses/attendance/includes/mark_buttons.html",
-            {"choices": choices, "pressed": status},
-        )
-        for status in {row.status for row in rows}
-    }
     query = context["query"]
     return context | {
-        "rows": [(row, buttons[row.status]) for row in rows],
-        "choices": choices,
+        "rows_html": selectors.roster_rows_html(
+            context["people"], list_name=f"{session.pk}|{query}"
+        ),
         "walk_in_form": WalkInForm(),
         "online_code": checkin.online_code(session.pk) if session.has_online_part else "",
         "roster_url": roster_url,
@@ -94,9 +83,7 @@ def roster_context(request, session: Session, roster_url: str) -> dict:
 @never_cache
 @can_take_attendance
 def roster(request, session_id: int):
-    session = get_object_or_404(
-        Session.objects.select_related("run__course", "venue"), pk=session_id
-    )
+    session = get_object_or_404(selectors.sessions_for_roster(), pk=session_id)
     context = roster_context(request, session, reverse("courses:roster", args=[session.pk]))
     return TemplateResponse(request, "courses/attendance/roster.html", context)
 
@@ -105,14 +92,22 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _mark_posted(data) -> tuple[int | None, str]:
+    """(enrolment, status) of a mark: the roster's button says both ("<enrolment>:<status>",
+    as the whole list is one form); a client may also post them as two fields."""
+    if "mark" in data:
+        enrolment, _sep, status = data["mark"].partition(":")
+    else:
+        enrolment, status = data.get("enrolment"), data.get("status", "")
+    return whole_number(enrolment), status
+
+
 @require_POST
 @can_take_attendance
 def roster_mark(request, session_id: int):
     session = get_object_or_404(Session, pk=session_id)
-    enrolment = get_object_or_404(
-        Enrolment, pk=whole_number(request.POST.get("enrolment")) or 0, run_id=session.run_id
-    )
-    status = request.POST.get("status", "")
+    enrolment_id, status = _mark_posted(request.POST)
+    enrolment = get_object_or_404(Enrolment, pk=enrolment_id or 0, run_id=session.run_id)
     try:
         if status not in STAFF_ATTENDANCE_CHOICES:
             raise services.EnrolmentError(_("Choose one of the attendance choices."))

@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from functools import wraps
 from typing import TypeVar
 
@@ -40,10 +40,11 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import timezone
+from django.utils import timezone, translation
 
 PAGE_CACHE_ALIAS = "pages"
 PERSONAL_STORE = "personal-pages"
+FRAGMENT_STORE = "fragments"
 # Stands for the CSRF token in HTML kept for later requests (``with_csrf_token``).  Drawn at
 # random per process (kept HTML never leaves it), so no text a person types can imitate it.
 CSRF_PLACEHOLDER = uuid.uuid4().hex
@@ -51,6 +52,8 @@ VERSION_KEY = "public-pages:version"
 SEATS_VERSION_KEY = "public-pages:seats-version"
 _MARK = "_public_page_version"
 T = TypeVar("T")
+# How long a fragment nobody asked for stays kept (``written_once``): a day's sessions.
+FRAGMENT_SECONDS = 24 * 60 * 60
 
 # What public pages show: a change to any of these bumps the version.  Wagtail pages of every
 # type count too (see ``is_public_content``).  Places taken (``SEATS_MODELS``) bump only the
@@ -258,6 +261,47 @@ def kept_for_request(
     value = build()
     keep_value(request, name, value)
     return value
+
+
+def written_once(
+    kind: str,
+    items: Sequence[Hashable],
+    write: Callable[[list], list[str]],
+    *,
+    list_name: str = "",
+) -> str:
+    """The HTML of ``items`` one after another, each written by ``write`` (a list of items
+    in, their HTML out, in order) only if it is not kept yet.  Each item is a plain value
+    holding everything its HTML shows, so it names its HTML: kept in the process's
+    ``FRAGMENT_STORE`` under a digest of ``kind``, the active language and the item, it needs
+    no version and can never be stale.  For long lists whose rows mostly stay the same between
+    requests (a roster between marks: each mark writes one row again, not three hundred).
+
+    ``list_name`` (unique within ``kind``): the whole list is kept too, under that name with a
+    digest of its items (one entry, replaced when the list changes), so an unchanged list
+    costs one read instead of one per row."""
+    prefix = f"{kind}|{translation.get_language()}|"
+    texts = [prefix + repr(item) for item in items]  # repr() escapes line breaks
+    store = caches[FRAGMENT_STORE]
+    if list_name:
+        list_key = f"list|{prefix}{list_name}"
+        list_digest = hashlib.blake2b("\n".join(texts).encode(), digest_size=16).digest()
+        kept = store.get(list_key)
+        if kept is not None and kept[0] == list_digest:
+            return kept[1]
+    keys = [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in texts]
+    found = store.get_many(keys)
+    missing = [index for index, key in enumerate(keys) if key not in found]
+    if missing:
+        written = dict(
+            zip([keys[i] for i in missing], write([items[i] for i in missing]), strict=True)
+        )
+        store.set_many(written, timeout=FRAGMENT_SECONDS)
+        found.update(written)
+    html = "".join(found[key] for key in keys)
+    if list_name:
+        store.set(list_key, (list_digest, html), timeout=FRAGMENT_SECONDS)
+    return html
 
 
 _LINE_BREAK_WITH_INDENT = re.compile(r"\s*\n\s*")

@@ -331,6 +331,14 @@ CACHES = {
         "LOCATION": "personal-pages",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
+    # Rows of long staff lists as HTML (a roster's people), each named by a digest of what it
+    # shows (lms.pagecache.written_once), in each process's memory: about 1 KB each, so at most
+    # about 10 MB per process.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 # How long a public page is kept for anonymous visitors at most (0: not at all).  Changes to
 # what the pages show make kept pages stale at once; this bounds what changes with time alone.

@@ -21,8 +21,9 @@ from courses.selectors.attendance import (
     completion_rate_for_course,
     roster_for_session,
     roster_rows,
-    session_for_roster,
+    roster_rows_html,
     session_list_for_day,
+    sessions_for_roster,
     sessions_open_for_check_in,
 )
 from courses.selectors.calendars import (
@@ -117,6 +118,7 @@ __all__ = [
     "reflections_of_mentee",
     "roster_for_session",
     "roster_rows",
+    "roster_rows_html",
     "run_list_to_move_to",
     "run_list_upcoming_for_course",
     "runs_for_visitor",
@@ -126,7 +128,7 @@ __all__ = [
     "seat_plans_for_runs",
     "session_calendar_event",
     "session_calendar_events",
-    "session_for_roster",
+    "sessions_for_roster",
     "session_list_for_day",
     "sessions_for_calendar",
     "sessions_open_for_check_in",

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Coalesce
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from courses.completion import CompletionRules, SessionFacts, minutes_learned
 from courses.models import (
+    STAFF_ATTENDANCE_CHOICES,
     Attendance,
     AttendanceEvidence,
     AttendanceStatus,
@@ -25,6 +30,7 @@ from courses.models import (
 )
 from courses.selectors.completion import completion_extras, evaluation_for_enrolment
 from lms.models import User
+from lms.pagecache import compact_html, written_once
 from lms.text import fold_for_matching
 
 # People who are expected at sessions and have attendance.
@@ -61,6 +67,30 @@ def attendance_minutes(attendance: Attendance, session: Session) -> int:
     )
 
 
+class RosterRecord(NamedTuple):
+    """A person's record for the session, as the roster shows it."""
+
+    status: str
+    evidence: str
+    note: str
+    arrived_at: dt.datetime | None
+
+
+class RosterPerson(NamedTuple):
+    """One person with a seat, as ``roster_for_session`` reads them: plain values, as a roster
+    of hundreds is read on every poll of its live update and every mark, and building the
+    enrolment, user and profession of each took longer than the rest of the request."""
+
+    enrolment_id: int
+    full_name: str
+    full_name_kana: str
+    email: str
+    organisation_name: str
+    profession: str
+    profession_en: str
+    record: RosterRecord | None  # their record for the session, if any
+
+
 @dataclass(frozen=True, slots=True)
 class RosterRow:
     """One person on the roster as plain strings, ready to print: the page lists hundreds of
@@ -68,7 +98,6 @@ class RosterRow:
 
     enrolment_id: int
     name: str  # full name, else the email address
-    search: str  # "full name ふりがな", for the page's own filtering
     details: str  # ふりがな ・ profession ・ organisation
     legend: str  # the accessible name of the row's attendance buttons
     status: str  # "" before the first mark
@@ -76,48 +105,72 @@ class RosterRow:
     detail: str  # how it is known ・ arrival time ・ note
 
 
-def _attendance_detail(record: Attendance | None, evidence_labels: dict[str, str]) -> str:
+def _attendance_detail(
+    record: RosterRecord | None, evidence_labels: dict[str, str], zone: dt.tzinfo
+) -> str:
     """How the mark is known, the arrival time and the note, as the roster shows them."""
     if record is None:
         return ""
     parts = [evidence_labels.get(record.evidence, record.evidence)]
     if record.arrived_at:
-        parts.append(timezone.localtime(record.arrived_at).strftime("%H:%M"))
+        parts.append(record.arrived_at.astimezone(zone).strftime("%H:%M"))
     if record.note:
         parts.append(record.note)
     return " ・ ".join(parts)
 
 
-def roster_rows(enrolments: list[Enrolment]) -> list[RosterRow]:
-    """The rows of ``roster_for_session``'s people (each with its ``record``).  Labels are
+def roster_rows(people: list[RosterPerson]) -> list[RosterRow]:
+    """The rows of ``roster_for_session``'s people, in the active language.  Labels are
     translated once per page, not per person (``get_FOO_display`` rebuilds its choices on
     each call)."""
     not_yet = _("Not yet")
     legend = _("Attendance of %(name)s")
     status_labels = {value: str(label) for value, label in AttendanceStatus.choices}
     evidence_labels = {value: str(label) for value, label in AttendanceEvidence.choices}
+    english = translation.get_language() == "en"
+    zone = timezone.get_current_timezone()
     rows = []
-    for enrolment in enrolments:
-        person, record = enrolment.user, enrolment.record
+    for person in people:
+        record = person.record
         name = person.full_name or person.email
         details = [person.full_name_kana]
-        if person.profession:
-            details.append(f" ・ {person.profession}")
+        profession = (english and person.profession_en) or person.profession
+        if profession:
+            details.append(f" ・ {profession}")
         if person.organisation_name:
             details.append(f" ・ {person.organisation_name}")
         rows.append(
             RosterRow(
-                enrolment_id=enrolment.pk,
+                enrolment_id=person.enrolment_id,
                 name=name,
-                search=f"{person.full_name} {person.full_name_kana}",
                 details="".join(details),
                 legend=legend % {"name": name},
                 status=record.status if record else "",
                 label=status_labels.get(record.status, record.status) if record else not_yet,
-                detail=_attendance_detail(record, evidence_labels),
+                detail=_attendance_detail(record, evidence_labels, zone),
             )
         )
     return rows
+
+
+def roster_rows_html(people: list[RosterPerson], *, list_name: str = "") -> str:
+    """The roster's rows as HTML, each written once (``lms.pagecache.written_once``, named by
+    the person's values, their record and the time zone): between marks staff reload the
+    roster again and again, and writing three hundred rows with their buttons took most of
+    the request; a mark writes its row again, not the list.  ``list_name``: which roster
+    (and search) this is, to keep the whole list as well."""
+    template = get_template("courses/attendance/includes/roster_row.html")
+    choices = [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES]
+
+    def write(missing: list[RosterPerson]) -> list[str]:
+        return [
+            compact_html(template.render({"row": row, "choices": choices}))
+            for row in roster_rows(missing)
+        ]
+
+    kind = f"roster-row|{timezone.get_current_timezone_name()}"
+    # Each row was written by the template, escaped: the list is as safe as they are.
+    return mark_safe(written_once(kind, people, write, list_name=list_name))
 
 
 def roster_for_session(*, session: Session, query: str = "") -> dict:
@@ -125,29 +178,29 @@ def roster_for_session(*, session: Session, query: str = "") -> dict:
     two queries whatever the size of the run.  ``query`` matches name, ふりがな or email,
     across hiragana/katakana and full/half width.  ``roster_rows`` turns the people into
     what the page prints."""
-    enrolments = list(
-        Enrolment.objects.filter(run_id=session.run_id, status__in=SEATED_STATUSES)
-        .select_related("user__profession")
-        .only(*PERSON_ON_LISTS)
-        .order_by("user__full_name_kana", "user__full_name", "pk")
-    )
     records = {
-        a.enrolment_id: a
-        for a in Attendance.objects.filter(session=session).only(
-            "enrolment_id",
-            "status",
-            "evidence",
-            "modality",
-            "note",
-            "arrived_at",
-            "code_entered_at",
-            "updated_at",
+        enrolment_id: RosterRecord(*values)
+        for enrolment_id, *values in Attendance.objects.filter(session=session).values_list(
+            "enrolment_id", "status", "evidence", "note", "arrived_at"
         )
     }
+    people = [
+        RosterPerson(*values, record=records.get(values[0]))
+        for values in Enrolment.objects.filter(run_id=session.run_id, status__in=SEATED_STATUSES)
+        .order_by("user__full_name_kana", "user__full_name", "pk")
+        .values_list(
+            "pk",
+            "user__full_name",
+            "user__full_name_kana",
+            "user__email",
+            "user__organisation_name",
+            Coalesce("user__profession__name", Value("")),
+            Coalesce("user__profession__name_en", Value("")),
+        )
+    ]
     counts = {"arrived": 0, "not_yet": 0, "excused": 0, "absent": 0, "joined": 0}
-    for enrolment in enrolments:
-        enrolment.record = records.get(enrolment.pk)
-        status = enrolment.record.status if enrolment.record else ""
+    for person in people:
+        status = person.record.status if person.record else ""
         if status in ARRIVED_STATUSES:
             counts["arrived"] += 1
         elif status == AttendanceStatus.EXCUSED:
@@ -157,20 +210,30 @@ def roster_for_session(*, session: Session, query: str = "") -> dict:
         else:
             counts["not_yet"] += 1
             counts["joined"] += status == AttendanceStatus.JOINED
-    counts["total"] = len(enrolments)
+    counts["total"] = len(people)
     needle = fold_for_matching(query)
     if needle:
-        enrolments = [
-            e
-            for e in enrolments
-            if needle in fold_for_matching(f"{e.user.full_name}|{e.user.full_name_kana}")
-            or needle in e.user.email.casefold()
+        people = [
+            p
+            for p in people
+            if needle in fold_for_matching(f"{p.full_name}|{p.full_name_kana}")
+            or needle in p.email.casefold()
         ]
-    return {"session": session, "people": enrolments, "counts": counts, "query": query}
+    return {"session": session, "people": people, "counts": counts, "query": query}
 
 
-def session_for_roster(session_id: int) -> Session:
-    return Session.objects.select_related("run__course", "venue").get(pk=session_id)
+def sessions_for_roster():
+    """Sessions with what the roster's heading shows: only those columns, as the course is a
+    Wagtail page of many."""
+    return Session.objects.select_related("run__course", "venue").only(
+        "title",
+        "starts_at",
+        "ends_at",
+        "modality",
+        "run__title",
+        "run__course__title",
+        "venue__name",
+    )
 
 
 def sessions_open_for_check_in(*, user: User, now: dt.datetime) -> list[Session]:

@@ -17,12 +17,14 @@
       if (!row) return;
       row.querySelector('[data-role="label"]').textContent = person.label;
       row.querySelector('[data-role="detail"]').textContent = person.detail;
-      row.querySelectorAll("button.mark").forEach((button) => {
-        button.setAttribute("aria-pressed", String(button.value === person.status));
+      row.querySelectorAll("button[name=mark]").forEach((button) => {
+        // Each button's value is "<enrolment>:<status>".
+        button.setAttribute("aria-pressed", String(button.value === `${id}:${person.status}`));
       });
     });
   }
 
+  // The whole list is one form; the button pressed says who and what.
   roster.querySelectorAll("form.roster-mark").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -2,6 +2,7 @@
 walk-ins, "mark the rest absent", permissions and a bounded number of queries."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -203,17 +204,18 @@ def test_each_row_shows_the_person_the_mark_and_how_it_is_known(staff_client, se
     for url in (f"/sessions/{session.pk}/roster/", f"/admin/courses/sessions/{session.pk}/roster/"):
         page = staff_client.get(url, {"q": "やまだ"}).content.decode()
         row = _row(page, marked)
-        assert f'data-enrolment="{marked.pk}" data-search="山田 太郎 やまだ たろう"' in row
+        assert '<p class="roster-name" lang="ja">山田 太郎</p>' in row
         assert f'<p class="kana" lang="ja">やまだ たろう ・ {nurse.name} ・ 西宮市社協</p>' in row
         assert (
             '<strong data-role="label">遅刻</strong> <span class="meta" data-role="detail">'
             f"QRコードで受付 ・ {arrived} ・ 電車の遅れ</span>"
         ) in row
         assert '<legend class="visually-hidden">山田 太郎 さんの出欠</legend>' in row
-        assert f'action="/sessions/{session.pk}/roster/mark/"' in row
-        # A mark comes back to the same roster with the same search.
-        assert f'name="next" value="{url}?q=%E3%82%84%E3%81%BE%E3%81%A0"' in row
-        assert 'value="late" class="mark mark-late" aria-pressed="true"' in row
+        # The list is one form: a mark comes back to the same roster with the same search.
+        form = page[: page.index(row)].rsplit("<form ", 1)[1]
+        assert f'action="/sessions/{session.pk}/roster/mark/"' in form
+        assert f'name="next" value="{url}?q=%E3%82%84%E3%81%BE%E3%81%A0"' in form
+        assert f'name="mark" value="{marked.pk}:late" aria-pressed="true"' in row
         assert row.count('aria-pressed="false"') == 4
         assert f'id="person-{nameless.pk}"' not in page  # the search leaves them out
 
@@ -311,3 +313,146 @@ def test_attendance_menu_items_are_shown_only_to_people_who_may_open_them(
     for path in ["/admin/courses/today/", "/admin/courses/requests/"]:
         assert path not in editor_admin
         assert path in coordinator_admin
+
+
+# --- Rows written once (courses.selectors.roster_rows_html, lms.pagecache.written_once) -------
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+@pytest.fixture
+def marked_roster(session):
+    """Three people, two of them marked, one with a note and an arrival time."""
+    nurse = Profession.objects.get(slug="nurse")
+    people = [
+        EnrolmentFactory(run=session.run, user=UserFactory(profession=nurse)) for _ in range(3)
+    ]
+    Attendance.objects.create(
+        enrolment=people[0],
+        session=session,
+        status=AttendanceStatus.LATE,
+        evidence="qr",
+        arrived_at=session.starts_at + dt.timedelta(minutes=7),
+        note="電車の遅れ",
+    )
+    Attendance.objects.create(
+        enrolment=people[1], session=session, status=AttendanceStatus.EXCUSED, evidence="staff"
+    )
+    return people
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_kept_roster_is_the_roster_written_afresh(staff_client, session, marked_roster, prefix):
+    from django.core.cache import caches
+
+    url = f"{prefix}/sessions/{session.pk}/roster/"
+    first = _without_tokens(staff_client.get(url).content.decode())
+    kept = _without_tokens(staff_client.get(url).content.decode())
+    caches["fragments"].clear()
+    afresh = _without_tokens(staff_client.get(url).content.decode())
+
+    assert kept == first == afresh
+    assert first.count('class="roster-person"') == 3
+    if prefix:
+        assert "Excused" in first and "Nurse" in first and "事前連絡" not in first
+    else:
+        assert "事前連絡による欠席" in first and "看護師" in first
+
+
+def test_japanese_and_english_rows_are_kept_apart(staff_client, session, marked_roster):
+    japanese = staff_client.get(f"/sessions/{session.pk}/roster/").content.decode()
+    english = staff_client.get(f"/en/sessions/{session.pk}/roster/").content.decode()
+    assert ">Late</button>" in english and ">遅刻</button>" not in english
+    assert ">遅刻</button>" in japanese and ">Late</button>" not in japanese
+
+
+def test_each_change_shows_on_the_next_roster(staff_client, session, marked_roster):
+    """What a row shows changes with a mark, a check-in, a note corrected, a renamed person or
+    profession, and a place given up: each shows at once."""
+    url = f"/sessions/{session.pk}/roster/"
+    first, second, third = marked_roster
+    staff_client.get(url)
+
+    staff_client.post(f"{url}mark/", {"mark": f"{third.pk}:present"})
+    Attendance.objects.filter(enrolment=first).update(note="バスの遅れ")
+    second.user.full_name = "髙橋 新名"
+    second.user.save()
+    Profession.objects.filter(slug="nurse").update(name="看護職")
+    page = staff_client.get(url).content.decode()
+
+    assert f'name="mark" value="{third.pk}:present" aria-pressed="true"' in page
+    assert "バスの遅れ" in page and "電車の遅れ" not in page
+    assert "髙橋 新名 さんの出欠" in page
+    assert page.count("・ 看護職") == 3
+    first.status = EnrolmentStatus.CANCELLED
+    first.save()
+    page = staff_client.get(url).content.decode()
+    assert f'id="person-{first.pk}"' not in page and page.count('class="roster-person"') == 2
+
+
+def test_a_mark_writes_its_row_again_and_no_other(staff_client, session, marked_roster):
+    from courses.selectors import attendance
+
+    url = f"/sessions/{session.pk}/roster/"
+    staff_client.get(url)
+    written = []
+    real = attendance.roster_rows
+
+    def counting(people):
+        written.extend(person.enrolment_id for person in people)
+        return real(people)
+
+    attendance.roster_rows = counting
+    try:
+        staff_client.get(url)
+        assert written == []  # nothing changed: the list is read whole
+        staff_client.post(f"{url}mark/", {"mark": f"{marked_roster[2].pk}:absent"})
+        page = staff_client.get(url).content.decode()
+    finally:
+        attendance.roster_rows = real
+    assert written == [marked_roster[2].pk]
+    assert f'name="mark" value="{marked_roster[2].pk}:absent" aria-pressed="true"' in page
+
+
+def test_one_form_for_the_list_and_each_button_names_the_person(staff_client, session):
+    people = [EnrolmentFactory(run=session.run) for _ in range(2)]
+    page = staff_client.get(f"/sessions/{session.pk}/roster/").content.decode()
+    assert page.count('name="csrfmiddlewaretoken"') == 3  # the list, the walk-in, the closing
+    for person in people:
+        for status in ("present", "late", "left_early", "excused", "absent"):
+            assert f'name="mark" value="{person.pk}:{status}" aria-pressed="false"' in page
+
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/",
+        {"mark": f"{people[1].pk}:left_early"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["people"][str(people[1].pk)]["status"] == "left_early"
+    assert Attendance.objects.get().enrolment_id == people[1].pk
+
+
+@pytest.mark.parametrize(
+    "mark, status_code",
+    [
+        ("abc", 404),
+        ("", 404),
+        (":present", 404),
+        ("１:present", 404),
+        ("{pk}:", 302),
+        ("{pk}:joined", 302),
+        ("{pk}", 302),
+        ("{pk}:present:late", 302),
+    ],
+)
+def test_a_mangled_mark_changes_nothing(staff_client, session, mark, status_code):
+    person = EnrolmentFactory(run=session.run)
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/", {"mark": mark.format(pk=person.pk)}
+    )
+    assert response.status_code == status_code
+    assert not Attendance.objects.exists()
+    if status_code == 302:
+        messages = staff_client.get(response["Location"]).content.decode()
+        assert "出欠の選択肢から選んでください" in messages

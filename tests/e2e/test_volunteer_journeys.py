@@ -160,8 +160,8 @@ def test_a_resident_signs_up_is_enrolled_and_moves_on_after_orientation(
     # --- Staff mark the resident present; the completed orientation moves them on. ---
     staff.goto(f"{live_server.url}/sessions/{session.pk}/roster/")
     row = staff.locator(f"#person-{enrolment.pk}")
-    row.locator("button[value=present]").tap()
-    expect(row.locator("button[value=present]")).to_have_attribute("aria-pressed", "true")
+    row.locator("button[value$=':present']").tap()
+    expect(row.locator("button[value$=':present']")).to_have_attribute("aria-pressed", "true")
 
     enrolment.refresh_from_db()
     assert enrolment.status == "completed"
