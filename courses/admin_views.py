@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from courses.models import (
 )
 from lms.csv import csv_response
 from lms.models import User
+from lms.pagecache import CSRF_PLACEHOLDER, with_csrf_token, written_once
 from lms.text import whole_number
 
 can_decide = permission_required("courses.change_enrolment", raise_exception=True)
@@ -310,24 +311,40 @@ def run_attendance(request, run_id: int):
     if request.GET.get("format") == "csv":
         return _attendance_csv(request, report)
     report["course_completion"] = selectors.completion_rate_for_course(course_id=run.course_id)
-    report["rows"] = _matrix_rows(report["rows"])
+    report["rows_html"] = _matrix_rows_html(request, run, report["rows"])
     return TemplateResponse(request, "courses/admin/run_attendance.html", report)
 
 
-def _matrix_rows(rows: list[selectors.MatrixRow]) -> list[tuple[selectors.MatrixRow, str]]:
-    """Each row of the matrix with its cells as one piece of HTML.  A cell depends only on its
-    status, so each kind of cell is rendered once per page (not 3,600 times for 300 people and
-    12 sessions) and a row's cells are joined from those pieces."""
+def _matrix_rows_html(request, run: CourseRun, rows: list[selectors.MatrixRow]) -> str:
+    """The matrix's lines as HTML, each written once (``lms.pagecache.written_once``, named by
+    its values): a mark or a check-in writes one line again, not three hundred.  A cell
+    depends only on its status, so each kind of cell is rendered once per write."""
     labels = dict(AttendanceStatus.choices)
-    cells = {
-        status: render_to_string(
-            "courses/admin/includes/attendance_cell.html",
-            {"cell": status, "label": labels.get(status, "")},
-        )
-        for status in {status for row in rows for status in row.statuses}
-    }
-    # Safe: each piece is a rendered (escaped) template.
-    return [(row, mark_safe("".join(cells[s] for s in row.statuses))) for row in rows]
+    template = get_template("courses/admin/includes/matrix_row.html")
+
+    def write(missing: list[selectors.MatrixRow]) -> list[str]:
+        cells = {
+            status: render_to_string(
+                "courses/admin/includes/attendance_cell.html",
+                {"cell": status, "label": labels.get(status, "")},
+            )
+            for status in {status for row in missing for status in row.statuses}
+        }
+        return [
+            template.render(
+                {
+                    "row": row,
+                    # Safe: each piece is a rendered (escaped) template.
+                    "cells": mark_safe("".join(cells[s] for s in row.statuses)),
+                    "csrf_token": CSRF_PLACEHOLDER,  # the request's own below
+                }
+            )
+            for row in missing
+        ]
+
+    html = written_once("matrix-row", rows, write, list_name=str(run.pk))
+    # Safe: each line is a rendered (escaped) template.
+    return mark_safe(with_csrf_token(request, html))
 
 
 def _attendance_csv(request, report: dict) -> HttpResponse:

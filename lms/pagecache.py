@@ -284,7 +284,8 @@ def written_once(
     texts = [prefix + repr(item) for item in items]  # repr() escapes line breaks
     store = caches[FRAGMENT_STORE]
     if list_name:
-        list_key = f"list|{prefix}{list_name}"
+        # Digested: a name may hold what someone typed (a search).
+        list_key = "list|" + hashlib.blake2b((prefix + list_name).encode()).hexdigest()
         list_digest = hashlib.blake2b("\n".join(texts).encode(), digest_size=16).digest()
         kept = store.get(list_key)
         if kept is not None and kept[0] == list_digest:

@@ -298,3 +298,53 @@ def test_the_course_page_states_the_completion_rules(client):
     assert "遅刻・早退は出席に数えません" in page
     assert "振り返りを提出すること" in page
     assert page.count('<span class="tag">必須</span>') == 1
+
+
+def test_the_kept_matrix_is_written_afresh_follows_each_mark_and_carries_a_working_token(
+    role_user,
+):
+    """Lines are written once per set of values (lms.pagecache.written_once): a kept line is
+    the one written afresh, a mark shows at once, and the sign-off form carries this
+    request's CSRF token, not the one of the request that wrote it."""
+    import re
+
+    from django.core.cache import caches
+    from django.test import Client
+
+    run, sessions = run_with_sessions(
+        days_from_today=[-3, -2, -1], requires_sign_off=True, min_attendance_percent=60
+    )
+    waiting, other = EnrolmentFactory(run=run), EnrolmentFactory(run=run)
+    for session in sessions[:2]:
+        services.attendance_record(enrolment=waiting, session=session, status="present")
+    url = f"/admin/courses/runs/{run.pk}/attendance/"
+    coordinator = role_user(roles.COORDINATORS, is_staff=True)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(coordinator)
+    second.force_login(coordinator)
+
+    def without_tokens(page):  # in forms and in the admin's script settings
+        return re.sub(r"\b[A-Za-z0-9]{64}\b", "", page)
+
+    written = first.get(url).content.decode()
+    kept = second.get(url).content.decode()
+    caches["fragments"].clear()
+    assert (
+        without_tokens(kept)
+        == without_tokens(written)
+        == without_tokens(first.get(url).content.decode())
+    )
+
+    services.attendance_record(enrolment=other, session=sessions[2], status="late")
+    page = second.get(url).content.decode()
+    start = page.index(f'<th scope="row">{other.user.full_name}<br>')
+    assert '<td class="cell-late">' in page[start : page.index("</tr>", start)]
+
+    token = re.search(
+        rf'action="/admin/courses/enrolments/{waiting.pk}/sign-off/">'
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
+        page,
+    ).group(1)
+    second.post(f"/admin/courses/enrolments/{waiting.pk}/sign-off/", {"csrfmiddlewaretoken": token})
+    waiting.refresh_from_db()
+    assert waiting.status == EnrolmentStatus.COMPLETED
