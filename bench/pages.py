@@ -29,6 +29,8 @@ from bench.harness import is_postgres, median, percentile, report, setup_django 
 
 FLOOR = "/health/"
 KEEP_SECONDS = 120  # the site's default PUBLIC_PAGE_CACHE_SECONDS
+# The record "first after a mark" changes before each request (set by targets()).
+MARKED_RECORD: int | None = None
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Page:
     # Rendered after the public version was bumped before each request: "content" as the first
     # visitor after a page is published gets the page (nothing kept), "seats" as the first
     # after a place is taken (only what counts places is built again); "theirs": after a change
-    # to the learner's own places (My learning built again for them).
+    # to the learner's own places (My learning built again for them); "mark": after one
+    # person's mark on the big session changed (a roster's or matrix's line written again).
     after_change: str | None = None
 
 
@@ -49,7 +52,7 @@ def targets() -> tuple[list[Page], dict]:
 
     from bench.generate import COORDINATOR_EMAIL, LEARNER_EMAIL, MENTOR_EMAIL
     from certificates.models import Certificate, CertificateStatus
-    from courses.models import CourseRun, Session
+    from courses.models import Attendance, CourseRun, Session
     from lms.models import Field, Municipality, User
     from lms.services import calendar_feed_regenerate
     from volunteers.models import Stage
@@ -116,6 +119,13 @@ def targets() -> tuple[list[Page], dict]:
         Page("course page: first after a place taken", public[2].path, None, after_change="seats")
     )
     pages += [Page(f"{page.name}: kept page", page.path, None, kept=True) for page in public]
+    pages += [
+        Page(f"{page.name}: first after a mark", page.path, page.who, after_change="mark")
+        for page in pages
+        if page.name.startswith(("session roster", "attendance matrix"))
+    ]
+    global MARKED_RECORD
+    MARKED_RECORD = Attendance.objects.filter(session=session).order_by("pk").first().pk
     pages.append(
         Page(
             "My learning: first after a change of theirs",
@@ -160,6 +170,14 @@ def _before_request(page: Page) -> None:
         place = Enrolment.objects.filter(user__email=LEARNER_EMAIL).order_by("pk")[:1]
         Enrolment.objects.filter(pk__in=list(place.values_list("pk", flat=True))).update(
             updated_at=timezone.now()
+        )
+    elif page.after_change == "mark":
+        from django.db.models import Case, Value, When
+
+        from courses.models import Attendance
+
+        Attendance.objects.filter(pk=MARKED_RECORD).update(
+            status=Case(When(status="present", then=Value("late")), default=Value("present"))
         )
     elif page.after_change:
         from lms.pagecache import bump_version
