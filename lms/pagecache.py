@@ -21,7 +21,8 @@ How it stays correct:
 The pages themselves live in each process's memory (the ``pages`` cache); the version is the
 only shared part, one cache read per page served from memory.  Values kept for one person (My
 learning) live in a store of their own (``PERSONAL_STORE``), so signed-in people's pages never
-push the public ones out.
+push the public ones out.  Lines of long staff lists (``written_once``) are named by what they
+show and need no version; they live in ``FRAGMENT_STORE``.
 """
 
 from __future__ import annotations
