@@ -9,22 +9,16 @@ class MentoringConfig(AppConfig):
     verbose_name = _("Mentoring")
 
     def calendar_events(self, user, now) -> list:
-        """The person's mentoring meetings, for their private calendar feed."""
+        """The person's mentoring meetings, for their private calendar feed.  No
+        ``calendar_changed_at``: each event carries its meeting's last change, and a meeting
+        that left the feed changes its digest, so a query for the latest change would tell
+        nothing more (it was one more query on every poll)."""
         from mentoring import selectors, services
 
         return [
             services.meeting_event(meeting)
             for meeting in selectors.meetings_for_feed(user=user, now=now)
         ]
-
-    def calendar_changed_at(self, user):
-        from django.db.models import Max, Q
-
-        from mentoring.models import Meeting
-
-        return Meeting.objects.filter(Q(pair__mentor=user) | Q(pair__mentee=user)).aggregate(
-            latest=Max("updated_at")
-        )["latest"]
 
     def erase_personal_data(self, user) -> None:
         """Before the account is anonymised: what the person wrote or was written about them

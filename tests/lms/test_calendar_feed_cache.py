@@ -258,8 +258,8 @@ def test_in_the_database_cache_a_kept_feed_costs_one_query_more_than_its_events(
     assert len(vevents(small_body)) == 2 and len(vevents(large_body)) == 14
     assert len(writes) == 2
     # The feed and its person, the sessions, their runs and courses, the site's root paths,
-    # mentoring meetings, the two latest changes, and the kept bytes.
-    assert len(small.captured_queries) == len(large.captured_queries) == 8
+    # mentoring meetings, the places' latest change, and the kept bytes.
+    assert len(small.captured_queries) == len(large.captured_queries) == 7
     assert "calendar:" in large.captured_queries[-1]["sql"]
 
 
@@ -747,14 +747,14 @@ def test_past_sessions_leave_the_kept_feed_when_the_day_turns(client, home_page,
 def test_a_kept_feed_costs_a_few_queries_whatever_its_size(
     client, run, me, site_cache, django_assert_num_queries
 ):
-    """In the database cache: the feed and person, the places, the mentoring meetings and
-    their latest change, the public version, and the kept bytes."""
+    """In the database cache: the feed and person, the places, the mentoring meetings, the
+    public version, and the kept bytes."""
     for day in range(1, 30):
         start = timezone.now() + dt.timedelta(days=day)
         SessionFactory(run=run, starts_at=start, ends_at=start + dt.timedelta(hours=2))
     first = feed_of(client, me)
     address = f"/calendar/{CalendarFeed.objects.get(user=me).token}.ics"
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         again = client.get(address)
     assert again.content == first.content
     assert len(vevents(again.content)) == 31
