@@ -6,7 +6,9 @@ limit survives a key expiring between "create" and "increment".  Without Redis t
 database table, where that helper costs about eleven statements a hit (each ``set`` also counts
 the table for culling); so the counts go to their own table (``RateLimitCounter``) instead, one
 upsert a hit and one SELECT a look-up, and the periodic job ``purge-expired-rate-limits``
-deletes the rows whose window has passed.  Either way a window starts at the first hit and the
+deletes the rows whose window has passed.  On PostgreSQL the table is unlogged (migration
+``lms.0012``): a hit writes nothing to the write-ahead log, so its commit never waits for the
+disk, and a crash of the database server empties the table (every count starts again).  Either way a window starts at the first hit and the
 count starts again from 1 once it has passed."""
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.utils import timezone
 
 from lms.models import RateLimitCounter
@@ -96,21 +98,9 @@ def _table_hit(key: str, window_seconds: int) -> int:
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     params = [_stored_key(key), adapt(now + timedelta(seconds=window_seconds)), adapt(now)]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # A counter is worth less than the wait for its commit to reach the disk (4 ms of an
-        # 11 ms certificate verification on the development machine): a crash may lose the
-        # last few hits, never corrupt anything.  Only in a transaction of its own, so no
-        # other write is committed this way.
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            return _run_hit(cursor, sql, params)
     with connection.cursor() as cursor:
-        return _run_hit(cursor, sql, params)
-
-
-def _run_hit(cursor, sql: str, params: list) -> int:
-    cursor.execute(sql, [*params, params[2]])
-    ((counted,),) = cursor.fetchall()  # all: SQLite finishes the statement only then
+        cursor.execute(sql, [*params, params[2]])
+        ((counted,),) = cursor.fetchall()  # all: SQLite finishes the statement only then
     return counted
 
 
