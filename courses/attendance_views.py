@@ -69,8 +69,9 @@ def roster_context(request, session: Session, roster_url: str) -> dict:
     context = selectors.roster_for_session(session=session, query=request.GET.get("q", "")[:100])
     query = context["query"]
     return context | {
+        # The whole list is kept for the roster, not for each search of it.
         "rows_html": selectors.roster_rows_html(
-            context["people"], list_name=f"{session.pk}|{query}"
+            context["people"], list_name="" if query else str(session.pk)
         ),
         "walk_in_form": WalkInForm(),
         "online_code": checkin.online_code(session.pk) if session.has_online_part else "",

@@ -22,7 +22,8 @@ The pages themselves live in each process's memory (the ``pages`` cache); the ve
 only shared part, one cache read per page served from memory.  Values kept for one person (My
 learning) live in a store of their own (``PERSONAL_STORE``), so signed-in people's pages never
 push the public ones out.  Lines of long staff lists (``written_once``) are named by what they
-show and need no version; they live in ``FRAGMENT_STORE``.
+show and need no version; they live in ``FRAGMENT_STORE`` (and whole lists in
+``FRAGMENT_LIST_STORE``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from django.utils import timezone, translation
 PAGE_CACHE_ALIAS = "pages"
 PERSONAL_STORE = "personal-pages"
 FRAGMENT_STORE = "fragments"
+FRAGMENT_LIST_STORE = "fragment-lists"
 # Stands for the CSRF token in HTML kept for later requests (``with_csrf_token``).  Drawn at
 # random per process (kept HTML never leaves it), so no text a person types can imitate it.
 CSRF_PLACEHOLDER = uuid.uuid4().hex
@@ -278,17 +280,18 @@ def written_once(
     no version and can never be stale.  For long lists whose rows mostly stay the same between
     requests (a roster between marks: each mark writes one row again, not three hundred).
 
-    ``list_name`` (unique within ``kind``): the whole list is kept too, under that name with a
-    digest of its items (one entry, replaced when the list changes), so an unchanged list
-    costs one read instead of one per row."""
+    ``list_name`` (unique within ``kind``): the whole list is kept too, in
+    ``FRAGMENT_LIST_STORE`` under that name with a digest of its items (one entry, replaced
+    when the list changes), so an unchanged list costs one read instead of one per row.  Give
+    one only for lists shown again and again (a roster, not each search of it): whole lists
+    are large."""
     prefix = f"{kind}|{translation.get_language()}|"
     texts = [prefix + repr(item) for item in items]  # repr() escapes line breaks
-    store = caches[FRAGMENT_STORE]
+    store, lists = caches[FRAGMENT_STORE], caches[FRAGMENT_LIST_STORE]
     if list_name:
-        # Digested: a name may hold what someone typed (a search).
-        list_key = "list|" + hashlib.blake2b((prefix + list_name).encode()).hexdigest()
+        list_key = hashlib.blake2b((prefix + list_name).encode()).hexdigest()
         list_digest = hashlib.blake2b("\n".join(texts).encode(), digest_size=16).digest()
-        kept = store.get(list_key)
+        kept = lists.get(list_key)
         if kept is not None and kept[0] == list_digest:
             return kept[1]
     keys = [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in texts]
@@ -302,7 +305,7 @@ def written_once(
         found.update(written)
     html = "".join(found[key] for key in keys)
     if list_name:
-        store.set(list_key, (list_digest, html), timeout=FRAGMENT_SECONDS)
+        lists.set(list_key, (list_digest, html), timeout=FRAGMENT_SECONDS)
     return html
 
 

@@ -331,13 +331,20 @@ CACHES = {
         "LOCATION": "personal-pages",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
-    # Rows of long staff lists as HTML (a roster's people), each named by a digest of what it
-    # shows (lms.pagecache.written_once), in each process's memory: about 1 KB each, so at most
-    # about 10 MB per process.
+    # Lines of long staff lists as HTML (a roster's people, the attendance matrix), each named
+    # by a digest of what it shows (lms.pagecache.written_once), in each process's memory:
+    # about 1 KB each, so at most about 10 MB per process...
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+    # ...and the whole lists last shown (one per roster or matrix, language and time zone, not
+    # per search), up to about 250 KB each for 300 people: at most about 25 MB per process.
+    "fragment-lists": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragment-lists",
+        "OPTIONS": {"MAX_ENTRIES": 100},
     },
 }
 # How long a public page is kept for anonymous visitors at most (0: not at all).  Changes to

@@ -121,8 +121,8 @@ def _fresh_cache():
     """Rate-limit counters and kept public pages live in caches: every test starts with none."""
     from django.core.cache import caches
 
-    for alias in ("default", "pages", "personal-pages", "fragments"):
+    for alias in ("default", "pages", "personal-pages", "fragments", "fragment-lists"):
         caches[alias].clear()
     yield
-    for alias in ("default", "pages", "personal-pages", "fragments"):
+    for alias in ("default", "pages", "personal-pages", "fragments", "fragment-lists"):
         caches[alias].clear()

@@ -17,9 +17,15 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "personal-pages",
     },
+    # As in production: a roster of 300 must fit.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+    "fragment-lists": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragment-lists",
     },
 }
 # Kept public pages (lms.pagecache) are made stale after each change commits, and a test's

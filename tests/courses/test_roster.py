@@ -456,3 +456,28 @@ def test_a_mangled_mark_changes_nothing(staff_client, session, mark, status_code
     if status_code == 302:
         messages = staff_client.get(response["Location"]).content.decode()
         assert "出欠の選択肢から選んでください" in messages
+
+
+def test_arrival_times_follow_the_viewers_time_zone(session, marked_roster):
+    """The admin shows each staff member's own time zone: a line kept for Tokyo is not shown
+    to someone reading in UTC."""
+    from courses.selectors import roster_for_session, roster_rows_html
+
+    people = roster_for_session(session=session)["people"]
+    arrived = session.starts_at + dt.timedelta(minutes=7)
+    tokyo = roster_rows_html(people)
+    with timezone.override(dt.UTC):
+        utc = roster_rows_html(people)
+    assert f"QRコードで受付 ・ {timezone.localtime(arrived):%H:%M}" in tokyo
+    assert f"QRコードで受付 ・ {arrived.astimezone(dt.UTC):%H:%M}" in utc
+
+
+def test_a_mark_from_the_admin_roster_comes_back_to_it(staff_client, session):
+    person = EnrolmentFactory(run=session.run)
+    admin_url = f"/admin/courses/sessions/{session.pk}/roster/"
+    response = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/", {"mark": f"{person.pk}:late", "next": admin_url}
+    )
+    assert response["Location"] == f"{admin_url}#person-{person.pk}"
+    page = staff_client.get(admin_url).content.decode()
+    assert f'name="mark" value="{person.pk}:late" aria-pressed="true"' in page
