@@ -175,6 +175,8 @@ def test_alerts_for_quiet_pairs_and_high_load_and_acknowledging_them(client, rol
     assert "後輩 学" in page.content.decode()
 
     quiet = next(a for a in page.context["page_obj"] if a.kind == "quiet")
+    # Counted from the latest session, not the first.
+    assert quiet.key == f"quiet:{pair.pk}:{today - dt.timedelta(weeks=5):%Y-%m-%d}"
     client.post(
         "/admin/mentoring/alerts/acknowledge/", {"key": quiet.key, "note": "電話で様子を聞いた"}
     )
