@@ -39,11 +39,11 @@ SEATED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
 
 ARRIVED_STATUSES = {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY}
 
-# What the roster and the attendance matrix read of each enrolment and person: only what the
-# pages print and what completion needs (``evaluation_for_enrolment``).  Building hundreds of
-# whole enrolments and users (reflection texts and answers, a dozen dates, the profile) took
-# longer than rendering the page.
-PERSON_ON_LISTS = [
+# What the attendance matrix reads of each enrolment and person: only what the page prints and
+# what completion needs (``evaluation_for_enrolment``).  Building hundreds of whole enrolments
+# and users (reflection texts and answers, a dozen dates, the profile) took longer than
+# rendering the page.  (The roster reads plain values: ``RosterPerson``.)
+PERSON_ON_MATRIX = [
     "run",
     "user",
     "status",
@@ -53,8 +53,9 @@ PERSON_ON_LISTS = [
     "user__organisation_name",
     "user__profession__name",
     "user__profession__name_en",
+    "reflection_submitted_at",
+    "signed_off_at",
 ]
-PERSON_ON_MATRIX = [*PERSON_ON_LISTS, "reflection_submitted_at", "signed_off_at"]
 
 
 def attendance_minutes(attendance: Attendance, session: Session) -> int:

@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
     VenueFactory,
 )
+from tests.html import without_csrf_tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
 
@@ -273,10 +274,6 @@ def test_my_learning_costs_the_same_queries_for_2_or_8_places_with_links_to_page
     assert page.count("/lesson-") == 8  # each place links to where to start the lessons
 
 
-def _without_tokens(page: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
-
-
 def test_sessions_kept_per_run_give_the_same_page_and_follow_edits_and_language(
     client, place, settings, django_capture_on_commit_callbacks
 ):
@@ -291,7 +288,7 @@ def test_sessions_kept_per_run_give_the_same_page_and_follow_edits_and_language(
     settings.PUBLIC_PAGE_CACHE_SECONDS = 120
     for url, page in afresh.items():
         client.get(url)  # keeps the sessions
-        assert _without_tokens(client.get(url).content.decode()) == _without_tokens(page)
+        assert without_csrf_tokens(client.get(url).content.decode()) == without_csrf_tokens(page)
 
     excused = sessions["excused"]
     excused.title = "第3回 図上訓練（会場変更）"

@@ -2,7 +2,6 @@
 walk-ins, "mark the rest absent", permissions and a bounded number of queries."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.utils import timezone
@@ -11,6 +10,7 @@ from courses.models import Attendance, AttendanceStatus, Enrolment, EnrolmentSta
 from lms import roles
 from lms.models import Profession
 from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
+from tests.html import without_csrf_tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
 
@@ -318,10 +318,6 @@ def test_attendance_menu_items_are_shown_only_to_people_who_may_open_them(
 # --- Rows written once (courses.selectors.roster_rows_html, lms.pagecache.written_once) -------
 
 
-def _without_tokens(page: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
-
-
 @pytest.fixture
 def marked_roster(session):
     """Three people, two of them marked, one with a note and an arrival time."""
@@ -348,10 +344,10 @@ def test_the_kept_roster_is_the_roster_written_afresh(staff_client, session, mar
     from django.core.cache import caches
 
     url = f"{prefix}/sessions/{session.pk}/roster/"
-    first = _without_tokens(staff_client.get(url).content.decode())
-    kept = _without_tokens(staff_client.get(url).content.decode())
+    first = without_csrf_tokens(staff_client.get(url).content.decode())
+    kept = without_csrf_tokens(staff_client.get(url).content.decode())
     caches["fragments"].clear()
-    afresh = _without_tokens(staff_client.get(url).content.decode())
+    afresh = without_csrf_tokens(staff_client.get(url).content.decode())
 
     assert kept == first == afresh
     assert first.count('class="roster-person"') == 3
