@@ -11,6 +11,7 @@ class LmsConfig(AppConfig):
 
     def ready(self) -> None:
         import lms.lookups  # noqa: F401  (registers the range-safe ``__in`` for integers)
+        from lms.admin_sidebar import keep_sidebar_per_person
         from lms.pagecache import connect_signals
         from lms.roles import ensure_role_groups
 
@@ -18,6 +19,8 @@ class LmsConfig(AppConfig):
         post_migrate.connect(ensure_role_groups, dispatch_uid="lms.ensure_role_groups")
         # Any change to what public pages show makes the kept pages stale (lms.pagecache).
         connect_signals()
+        # Wagtail's admin sidebar is written once per staff member, not on every admin page.
+        keep_sidebar_per_person()
 
 
 class UsersAppConfig(WagtailUsersAppConfig):

@@ -282,14 +282,31 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["full_name_kana", "email"]
+        indexes = [
+            # Staff are listed in the order people are (coordinator selects and filters):
+            # fifty among fifty thousand, found without reading every account (issue #9).
+            models.Index(
+                fields=["full_name_kana", "email"],
+                condition=models.Q(is_staff=True, is_active=True),
+                name="lms_user_staff_by_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name()
 
-    def get_full_name(self) -> str:
-        if self.withdrawn_at:
+    # What ``get_full_name`` reads, for lists that read people as plain values.
+    NAME_FIELDS = ("full_name", "email", "withdrawn_at")
+
+    @staticmethod
+    def name_shown(full_name: str, email: str, withdrawn_at) -> str:
+        """``get_full_name`` from the plain values of ``NAME_FIELDS``."""
+        if withdrawn_at:
             return str(_("(withdrawn)"))
-        return self.full_name or self.email
+        return full_name or email
+
+    def get_full_name(self) -> str:
+        return self.name_shown(self.full_name, self.email, self.withdrawn_at)
 
     def get_short_name(self) -> str:
         return self.get_full_name()

@@ -8,12 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import get_template
 from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from lms.models import User
+from lms.pagecache import CSRF_PLACEHOLDER, with_csrf_token, written_once
 from lms.text import whole_number
 from mentoring import selectors, services
 from mentoring.forms import AcknowledgeForm, PairStatusForm
@@ -211,18 +214,32 @@ ALERTS_PER_PAGE = 50
 @can_view
 def alert_list(request):
     # Every alert is counted, but only the page's are read with their people.
-    alerts = selectors.alert_entries()
+    alerts = selectors.kept_alert_entries()
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = selectors.alerts_with_people(list(page.object_list))
+    page.object_list = selectors.alert_rows(list(page.object_list))
     return TemplateResponse(
         request,
         "mentoring/admin/alerts.html",
         {
             "page_obj": page,
+            "rows": _alert_rows_html(request, page.object_list),
             "alert_count": len(alerts),
-            "form": AcknowledgeForm(),
         },
     )
+
+
+def _alert_rows_html(request, rows: list[selectors.AlertRow]) -> str:
+    """The alerts' rows as HTML, each written once (``lms.pagecache.written_once``, named by
+    its values, the names included): coordinators open the list again and again, and an
+    acknowledgement changes one row of it."""
+    template = get_template("mentoring/admin/includes/alert_row.html")
+
+    def write(missing: list[selectors.AlertRow]) -> list[str]:
+        # The request's own token replaces the placeholder below.
+        return [template.render({"alert": row, "csrf_token": CSRF_PLACEHOLDER}) for row in missing]
+
+    # Safe: each row is a rendered (escaped) template.
+    return mark_safe(with_csrf_token(request, written_once("mentoring-alert", rows, write)))
 
 
 @require_POST
@@ -231,7 +248,9 @@ def alert_acknowledge(request):
     form = AcknowledgeForm(request.POST)
     # The key is a hidden field: only an alert on the list can be acknowledged (a tampered
     # key would leave a row that hides nothing).
-    if form.is_valid() and form.cleaned_data["key"] in {a.key for a in selectors.alert_entries()}:
+    if form.is_valid() and form.cleaned_data["key"] in {
+        a.key for a in selectors.kept_alert_entries()
+    }:
         services.alert_acknowledge(
             key=form.cleaned_data["key"], by=request.user, note=form.cleaned_data["note"]
         )

@@ -8,6 +8,12 @@ class MentoringConfig(AppConfig):
     name = "mentoring"
     verbose_name = _("Mentoring")
 
+    def ready(self) -> None:
+        from mentoring.selectors import ALERTS_VERSION
+
+        # The alerts kept for coordinators are built again after any change they show.
+        ALERTS_VERSION.connect()
+
     def calendar_events(self, user, now) -> list:
         """The person's mentoring meetings, for their private calendar feed.  No
         ``calendar_changed_at``: each event carries its meeting's last change, and a meeting
@@ -32,6 +38,7 @@ class MentoringConfig(AppConfig):
             MentorProfile,
             Pair,
         )
+        from mentoring.selectors import ALERTS_VERSION
 
         pairs = Pair.objects.filter(Q(mentor=user) | Q(mentee=user))
         MentoringSession.objects.filter(pair__in=pairs).update(
@@ -41,6 +48,8 @@ class MentoringConfig(AppConfig):
         pairs.update(goals="")
         MenteeProfile.objects.filter(user=user).update(hopes="")
         MentorProfile.objects.filter(user=user).update(bio="", accepting=False)
+        # The updates above send no signal; the alerts show change requests' reasons.
+        ALERTS_VERSION.changed()
 
     def personal_data(self, user) -> dict:
         """The person's mentoring, for "download my data": as a mentee, their pairs and the

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lms.models import User
+from lms.versioned import SharedVersion
 from mentoring.matching import Person, rank_mentors
 from mentoring.models import (
     CAPACITY_STATUSES,
@@ -191,6 +193,22 @@ class Alert:
     mentor_id: int | None = None
 
 
+# What the alerts are built from: a save or delete of any of these can change them
+# (connected in ``MentoringConfig.ready``).
+ALERTS_VERSION = SharedVersion(
+    "mentoring-alerts",
+    models=(
+        "mentoring.MentoringProgramme",
+        "mentoring.MentorProfile",
+        "mentoring.Pair",
+        "mentoring.MentoringSession",
+        "mentoring.ChangeRequest",
+        "mentoring.AlertAcknowledgement",
+    ),
+    seconds=24 * 60 * 60,
+)
+
+
 def alerts(*, now: dt.datetime | None = None, include_acknowledged: bool = False) -> list[Alert]:
     """What coordinators should look at, with the people (see ``alert_entries``)."""
     return alerts_with_people(alert_entries(now=now, include_acknowledged=include_acknowledged))
@@ -327,6 +345,73 @@ def alert_entries(
         )
     )
     return [a for a in found if a.key not in seen]
+
+
+def kept_alert_entries(*, now: dt.datetime | None = None) -> list[Alert]:
+    """``alert_entries``, built once per language and day until a pair, session, change
+    request, mentor's capacity or acknowledgement changes (``ALERTS_VERSION``): every
+    coordinator opening the alerts sees the same list, and building it reads every active
+    pair and each mentor's latest loads (issue #9)."""
+    now = now or timezone.now()
+    name = f"{translation.get_language()}|{timezone.localdate(now).isoformat()}"
+    return ALERTS_VERSION.kept(name, lambda: alert_entries(now=now))
+
+
+class AlertRow(NamedTuple):
+    """One alert as the alert list prints it: plain values, so each row names its HTML and
+    is written once (``mentoring.admin_views``), not on every visit."""
+
+    key: str
+    kind: str
+    title: str
+    detail: str
+    pair_id: int | None
+    mentor_name: str
+    mentee_name: str  # "" for an alert about the mentor alone
+
+
+def alert_rows(entries: list[Alert]) -> list[AlertRow]:
+    """The alerts with the names they show, read as plain values: at most two queries however
+    many alerts (``alerts_with_people`` builds whole pairs and people, for the digest)."""
+    pair_ids = [a.pair_id for a in entries if a.pair_id is not None]
+    pair_names = (
+        {
+            pk: (User.name_shown(*values[:3]), User.name_shown(*values[3:]))
+            for pk, *values in Pair.objects.filter(pk__in=pair_ids).values_list(
+                "pk",
+                *(f"mentor__{field}" for field in User.NAME_FIELDS),
+                *(f"mentee__{field}" for field in User.NAME_FIELDS),
+            )
+        }
+        if pair_ids
+        else {}
+    )
+    mentor_ids = [a.mentor_id for a in entries if a.pair_id is None]
+    mentor_names = (
+        {
+            pk: User.name_shown(*values)
+            for pk, *values in User.objects.filter(pk__in=mentor_ids).values_list(
+                "pk", *User.NAME_FIELDS
+            )
+        }
+        if mentor_ids
+        else {}
+    )
+    return [
+        AlertRow(
+            alert.key,
+            alert.kind,
+            alert.title,
+            alert.detail,
+            alert.pair_id,
+            *(
+                pair_names[alert.pair_id]
+                if alert.pair_id is not None
+                else (mentor_names[alert.mentor_id], "")
+            ),
+        )
+        for alert in entries
+    ]
 
 
 def alerts_with_people(entries: list[Alert]) -> list[Alert]:

@@ -10,9 +10,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -21,6 +23,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, audit_record_many
 from courses.models import CourseRun, RunStatus
 from lms.forms import quick_selects
+from lms.pagecache import written_once
 from lms.text import whole_number
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -65,19 +68,38 @@ def _show_form_errors(request, form) -> None:
 def volunteer_list(request):
     form = quick_selects(VolunteerFilterForm(request.GET or None))
     profiles = selectors.volunteer_list(**form.valid_filters())
-    page = Paginator(profiles, PER_PAGE).get_page(request.GET.get("page"))
+    # The page's ids first (an index walk), then only those people as plain values.
+    page = Paginator(profiles.values_list("pk", flat=True), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = list(page.object_list)
+    people = selectors.volunteer_rows(page.object_list)
     return TemplateResponse(
         request,
         "volunteers/admin/list.html",
         {
             "form": form,
             "page": page,
+            "people": people,
+            "rows": _volunteer_rows_html(people),
             "query": form.query_string(),
             "bulk_form": quick_selects(BulkActionForm(profiles=profiles, runs=_runs_to_enrol_in())),
             "waiting": selectors.waiting_for_contact_default().count(),
             "open_duplicates": selectors.duplicate_flags_open().count(),
         },
     )
+
+
+def _volunteer_rows_html(rows: list[selectors.VolunteerRow]) -> str:
+    """The list's rows as HTML, each written once (``lms.pagecache.written_once``, named by
+    its values): coordinators page and filter the list again and again."""
+    template = get_template("volunteers/admin/includes/volunteer_row.html")
+
+    def write(missing: list[selectors.VolunteerRow]) -> list[str]:
+        return [template.render({"row": row}) for row in missing]
+
+    # Safe: each row is a rendered (escaped) template.
+    return mark_safe(written_once("volunteer-row", rows, write))
 
 
 @require_POST

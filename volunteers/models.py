@@ -142,7 +142,14 @@ class VolunteerProfile(AvailabilityFields, TimeStampedModel):
         permissions = [
             ("view_volunteer_contact", _("Can see volunteers' contact details")),
         ]
-        indexes = [models.Index(fields=["stage", "stage_changed_at"], name="volunteer_stage")]
+        indexes = [
+            models.Index(fields=["stage", "stage_changed_at"], name="volunteer_stage"),
+            # The coordinators' list filtered by a place (a city with its wards) and a stage:
+            # an index-only count of hundreds, not a scan of every profile (issue #9).
+            models.Index(
+                fields=["municipality", "stage", "stage_changed_at"], name="volunteer_place_stage"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(stage__in=Stage.values), name="volunteers_known_stage"

@@ -1,0 +1,98 @@
+"""Wagtail's admin sidebar kept per staff member, so that a staff page does not build it again.
+
+Every page of the admin writes the sidebar's menus for the person viewing it: each menu item
+asks whether the person may see it (page, collection and model permissions, three queries) and
+the whole menu is packed for the browser's script.  That is about 10 ms, two thirds of an empty
+admin page, on every roster, list and form staff open.  The menus change only when someone's
+permissions or Wagtail profile do, so the packed menus are kept in each process's memory
+(``lms.versioned``), per person and language, and written again only when one of these
+changes:
+
+- what the entry is named by, read from the request at no cost: the person (their id, name,
+  address and flags) and every model permission they hold (already read by the admin's own
+  access check);
+- a shared version (``SIDEBAR_VERSION``, one read per admin page), bumped by any change to
+  groups, permissions, page and collection permissions, collections, locales, sites, moved
+  pages or Wagtail profiles (dismissed help items, avatars, preferred language).
+
+The menus carry no address of the current page (the browser marks the active item), no CSRF
+token and nothing that changes with time; entries also expire after an hour.
+Wagtail's own ``sidebar_props`` tag is replaced in its tag library at start-up
+(``keep_sidebar_per_person``); ``tests/lms/test_admin_sidebar.py`` checks that what is kept
+is exactly what Wagtail writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import Group
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+from lms.versioned import SharedVersion
+
+# Changes to these models' rows can change what someone's sidebar shows.
+SIDEBAR_VERSION = SharedVersion(
+    "staff-sidebar",
+    models=(
+        "auth.Group",
+        "auth.Permission",
+        "wagtailcore.GroupPagePermission",
+        "wagtailcore.GroupCollectionPermission",
+        "wagtailcore.Collection",
+        "wagtailcore.Locale",
+        "wagtailcore.Site",
+        "wagtailusers.UserProfile",
+    ),
+    seconds=60 * 60,
+)
+
+
+def _entry_name(user) -> str:
+    """Names the entry by everything of the person the sidebar shows or decides by that the
+    request has already read: who they are, their flags and their model permissions."""
+    person = (
+        user.pk,
+        user.get_username(),
+        getattr(user, "first_name", ""),
+        getattr(user, "email", ""),
+        user.is_active,
+        user.is_staff,
+        user.is_superuser,
+        sorted(user.get_all_permissions()),
+    )
+    digest = hashlib.blake2b(repr(person).encode(), digest_size=16).hexdigest()
+    return f"{user.pk}|{translation.get_language()}|{digest}"
+
+
+def kept_sidebar_props(context) -> SafeString:
+    """Wagtail's ``sidebar_props`` tag, written once per person, language and version."""
+    from wagtail.admin.templatetags.wagtailadmin_tags import sidebar_props
+
+    user = context["request"].user
+    if not user.is_authenticated:
+        return sidebar_props(context)
+    html = SIDEBAR_VERSION.kept(_entry_name(user), lambda: str(sidebar_props(context)))
+    return mark_safe(html)  # noqa: S308 (Wagtail's own json_script output, kept)
+
+
+def keep_sidebar_per_person() -> None:
+    """Replace Wagtail's ``sidebar_props`` tag with ``kept_sidebar_props`` and listen to the
+    changes that make kept sidebars stale.  Called once, from ``LmsConfig.ready``."""
+    from django.contrib.auth import get_user_model
+    from wagtail.admin.templatetags import wagtailadmin_tags
+    from wagtail.signals import post_page_move
+
+    wagtailadmin_tags.register.simple_tag(
+        kept_sidebar_props, takes_context=True, name="sidebar_props"
+    )
+    user_model = get_user_model()
+    SIDEBAR_VERSION.connect(
+        relations=(
+            user_model.groups.through,
+            user_model.user_permissions.through,
+            Group.permissions.through,
+        )
+    )
+    post_page_move.connect(SIDEBAR_VERSION.changed, dispatch_uid="lms.admin_sidebar.moved")

@@ -1,0 +1,85 @@
+"""Values kept in each process's memory under a shared version that changes with their sources.
+
+A staff page that shows the same thing to every coordinator until somebody changes it (the
+mentoring alerts, the admin's menus) need not compute it on every request.  ``SharedVersion``
+names what such a value is built from (models whose saves and deletes change it) and keeps one
+version of it in the shared default cache, the only thing read on every request (one read);
+the value itself lives in this process's memory (``PERSONAL_STORE`` unless told) with the
+version it was built under, and is built again when that version is no longer current.
+
+Each change bumps the version twice: when it is made (so the same transaction, and tests,
+see it at once) and again once it commits, so that a value built meanwhile in another process,
+from the state before the commit, is never kept under the version after it.  The version is
+read before the value is built, so a change committed while building leaves it stale, not
+wrong.  Changes that send no signal (``QuerySet.update``, raw SQL) must call ``bump``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache, caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from lms.pagecache import PERSONAL_STORE
+
+T = TypeVar("T")
+
+
+class SharedVersion:
+    """One shared version for the values built from ``models`` (app labels)."""
+
+    def __init__(self, name: str, models: Iterable[str], *, seconds: int) -> None:
+        self.name = name
+        self.models = tuple(models)
+        # A backstop only: every change that sends a signal bumps the version.
+        self.seconds = seconds
+        self._key = f"shared-version:{name}"
+
+    def current(self) -> str:
+        version = cache.get(self._key)
+        if version is None:
+            cache.add(self._key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(self._key)
+        return version
+
+    def bump(self) -> None:
+        cache.set(self._key, uuid.uuid4().hex, timeout=None)
+
+    def changed(self, sender=None, using=None, **kwargs) -> None:
+        """A signal receiver: make what was kept stale now, and again once the change
+        commits (see the module's docstring)."""
+        if kwargs.get("action", "").startswith("pre_"):
+            return  # a many-to-many change is signalled before and after: once is enough
+        self.bump()
+        transaction.on_commit(self.bump, using=using)
+
+    def connect(self, *, relations: Iterable[type] = ()) -> None:
+        """Listen to saves and deletes of ``models`` and to changes of the many-to-many
+        ``relations`` (their through models).  Called once, from an app's ``ready``."""
+        from django.apps import apps
+
+        for label in self.models:
+            model = apps.get_model(label)
+            for signal in (post_save, post_delete):
+                signal.connect(self.changed, sender=model, dispatch_uid=f"{self._key}:{label}")
+        for through in relations:
+            m2m_changed.connect(
+                self.changed, sender=through, dispatch_uid=f"{self._key}:{through._meta.label}"
+            )
+
+    def kept(self, name: str, build: Callable[[], T], *, store: str = PERSONAL_STORE) -> T:
+        """The value named ``name`` (which must say everything it depends on beyond the
+        models: whose, which language, which day), built by ``build`` only when the one
+        kept is from an older version."""
+        version = self.current()  # before anything is read to build it
+        key = f"{self._key}|{name}"
+        entry = caches[store].get(key)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        value = build()
+        caches[store].set(key, (version, value), self.seconds)
+        return value

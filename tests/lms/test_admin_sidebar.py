@@ -1,0 +1,215 @@
+"""Wagtail's admin sidebar kept per staff member (lms.admin_sidebar): what is served is exactly
+what Wagtail writes, for each person and language, and every change that alters it shows on the
+next page."""
+
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from wagtail.admin.templatetags.wagtailadmin_tags import sidebar_props as written_by_wagtail
+from wagtail.models import GroupCollectionPermission, GroupPagePermission
+from wagtail.users.models import UserProfile
+
+from lms import admin_sidebar, roles
+from lms.models import User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIDEBAR = re.compile(
+    r'<script id="wagtail-sidebar-props" type="application/json">.*?</script>', re.S
+)
+PAGE = "/admin/"
+TODAY = "/admin/courses/today/"  # a page of ours that reads no permissions of its own
+
+
+def _served(client, page: str = PAGE) -> str:
+    response = client.get(page)
+    assert response.status_code == 200
+    return SIDEBAR.search(response.content.decode()).group(0)
+
+
+def _fresh(person: User, language: str) -> str:
+    """The sidebar as Wagtail itself writes it, from the database as it is now."""
+    request = RequestFactory().get(PAGE)
+    request.user = User.objects.get(pk=person.pk)  # nothing of the person read before
+    with translation.override(language):
+        return str(written_by_wagtail({"request": request}))
+
+
+def _labels(sidebar_html: str) -> set[str]:
+    found = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            if isinstance(value.get("label"), str):
+                found.add(value["label"])
+            for child in value.values():
+                walk(child)
+        elif isinstance(value, list):
+            for child in value:
+                walk(child)
+
+    walk(json.loads(re.sub(r"^<script[^>]*>|</script>$", "", sidebar_html)))
+    return found
+
+
+def _staff(*groups: str, **fields) -> User:
+    person = UserFactory(is_staff=True, **fields)
+    person.groups.add(*Group.objects.filter(name__in=groups))
+    return person
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("who", ["coordinator", "content editor", "superuser"])
+def test_the_kept_sidebar_is_what_wagtail_writes(client, who, language):
+    if who == "superuser":
+        person = UserFactory(is_staff=True, is_superuser=True)
+    else:
+        person = _staff(roles.COORDINATORS if who == "coordinator" else roles.CONTENT_EDITORS)
+    UserProfile.objects.update_or_create(user=person, defaults={"preferred_language": language})
+    client.force_login(person)
+
+    written, kept = _served(client), _served(client)
+
+    assert written == kept == _fresh(person, language)
+
+
+def test_a_second_page_reads_nothing_for_the_menus(client):
+    person = _staff(roles.COORDINATORS)
+    client.force_login(person)
+
+    with CaptureQueriesContext(connection) as first:
+        _served(client, TODAY)
+    with CaptureQueriesContext(connection) as second:
+        _served(client, TODAY)
+
+    def menu_reads(queries):
+        return [
+            q["sql"]
+            for q in queries.captured_queries
+            if "wagtailcore_groupcollectionpermission" in q["sql"]
+            or "wagtailcore_grouppagepermission" in q["sql"]
+        ]
+
+    assert menu_reads(first)
+    assert not menu_reads(second)
+    assert len(second.captured_queries) < len(first.captured_queries)
+
+
+def test_people_never_get_each_others_sidebar(client):
+    coordinator, editor = _staff(roles.COORDINATORS), _staff(roles.CONTENT_EDITORS)
+    client.force_login(coordinator)
+    coordinators_sidebar = _served(client)
+    client.force_login(editor)
+    editors_sidebar = _served(client)
+
+    assert coordinators_sidebar != editors_sidebar
+    assert editors_sidebar == _fresh(editor, "ja")
+    client.force_login(coordinator)
+    assert _served(client) == coordinators_sidebar == _fresh(coordinator, "ja")
+
+
+def _join_coordinators(person):
+    person.groups.add(Group.objects.get(name=roles.COORDINATORS))
+
+
+def _leave_editors(person):
+    person.groups.remove(Group.objects.get(name=roles.CONTENT_EDITORS))
+
+
+def _group_gains_a_permission(person):
+    Group.objects.get(name=roles.CONTENT_EDITORS).permissions.add(
+        Permission.objects.get(content_type__app_label="courses", codename="view_attendance")
+    )
+
+
+def _person_gains_a_permission(person):
+    person.user_permissions.add(
+        Permission.objects.get(content_type__app_label="courses", codename="change_enrolment")
+    )
+
+
+def _editors_lose_page_permissions(person):
+    GroupPagePermission.objects.filter(group__name=roles.CONTENT_EDITORS).delete()
+
+
+def _editors_lose_collection_permissions(person):
+    GroupCollectionPermission.objects.filter(group__name=roles.CONTENT_EDITORS).delete()
+
+
+def _renamed(person):
+    User.objects.filter(pk=person.pk).update(first_name="髙橋")
+
+
+def _help_item_dismissed(person):
+    profile = UserProfile.get_for_user(person)
+    profile.dismissibles = {"help": True, "editor-guide": True}
+    profile.save()
+
+
+def _prefers_english(person):
+    profile = UserProfile.get_for_user(person)
+    profile.preferred_language = "en"
+    profile.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _join_coordinators,
+        _leave_editors,
+        _group_gains_a_permission,
+        _person_gains_a_permission,
+        _editors_lose_page_permissions,
+        _editors_lose_collection_permissions,
+        _renamed,
+        _help_item_dismissed,
+        _prefers_english,
+    ],
+)
+def test_each_change_shows_on_the_next_page(client, change):
+    person = _staff(roles.CONTENT_EDITORS)
+    # Into the admin by a permission of their own, so that leaving the group keeps them there.
+    person.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    client.force_login(person)
+    before = _served(client)
+
+    change(person)
+    after = _served(client)
+
+    language = UserProfile.get_for_user(person).preferred_language or "ja"
+    assert after != before
+    assert after == _fresh(person, language)
+
+
+def test_a_permission_given_adds_its_menu_item(client):
+    person = _staff(roles.CONTENT_EDITORS)
+    client.force_login(person)
+    assert "今日の研修" not in _labels(_served(client))
+
+    _group_gains_a_permission(person)
+
+    assert "今日の研修" in _labels(_served(client))
+
+
+def test_the_version_is_bumped_at_the_change_and_again_when_it_commits(
+    django_capture_on_commit_callbacks,
+):
+    person = _staff()
+    version = admin_sidebar.SIDEBAR_VERSION
+    start = version.current()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        person.groups.add(Group.objects.get(name=roles.COORDINATORS))
+        at_change = version.current()
+
+    assert start != at_change != version.current()
+    assert callbacks == [version.bump]
