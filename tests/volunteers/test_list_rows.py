@@ -1,0 +1,110 @@
+"""The coordinators' volunteer list reads its page of people as plain values and writes each
+row once (issue #9): what it shows is what the people's records say, in both languages, and
+every change to a row shows on the next visit."""
+
+import pytest
+from django.utils import translation
+from wagtail.users.models import UserProfile
+
+from lms import roles
+from lms.models import Field, Municipality, User
+from tests.html import without_csrf_tokens
+from tests.volunteers.test_coordinators import KOBE_NADA, person
+from volunteers import admin_views, selectors, services
+from volunteers.models import Stage, VolunteerProfile
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
+
+
+@pytest.fixture
+def coordinator(role_user):
+    return role_user(roles.COORDINATORS, is_staff=True, full_name="調整 役子")
+
+
+@pytest.fixture
+def written(monkeypatch):
+    """The rows written by the row template during the test, by profile."""
+    rows = []
+    template = admin_views.get_template("volunteers/admin/includes/volunteer_row.html")
+
+    class Counted:
+        def render(self, context):
+            rows.append(context["row"].profile_id)
+            return template.render(context)
+
+    monkeypatch.setattr(admin_views, "get_template", lambda name: Counted())
+    return rows
+
+
+def _list(client, query: str = "") -> str:
+    page = client.get(f"/admin/volunteers/{query}")
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_each_row_shows_the_persons_record(client, coordinator, language):
+    fields = list(Field.objects.order_by("sort_order", "name")[:2])
+    nada = Municipality.objects.get(code=KOBE_NADA)
+    profile = person(
+        "灘 一郎",
+        "なだ いちろう",
+        "nada@example.jp",
+        municipality=nada,
+        fields=fields,
+        weekdays=True,
+        evenings=True,
+    )
+    services.volunteer_coordinator_assign(profile=profile, coordinator=coordinator, by=coordinator)
+    UserProfile.objects.update_or_create(
+        user=coordinator, defaults={"preferred_language": language}
+    )
+    client.force_login(coordinator)
+
+    html = _list(client)
+
+    with translation.override(language):
+        profile = VolunteerProfile.objects.get(pk=profile.pk)
+        [row] = selectors.volunteer_rows([profile.pk])
+        assert row.name == "灘 一郎" and row.name_kana == "なだ いちろう"
+        assert row.stage == str(profile.get_stage_display())
+        assert row.municipality == str(profile.municipality)  # "神戸市 灘区"
+        assert row.fields == "、".join(str(field) for field in fields)
+        assert row.availability == "、".join(profile.availability_labels)
+        assert row.coordinator == "調整 役子"
+    for shown in (row.municipality, row.fields, row.stage, "調整 役子"):
+        assert shown in html
+    if language == "ja":
+        assert "神戸市 灘区" in html
+
+
+def test_rows_are_written_once_and_a_change_writes_its_row_again(client, coordinator, written):
+    first = person("山田 一", "やまだ はじめ", "one@example.jp")
+    second = person("山田 二", "やまだ じろう", "two@example.jp")
+    client.force_login(coordinator)
+    html = _list(client)
+    assert sorted(written) == sorted([first.pk, second.pk])
+    assert without_csrf_tokens(_list(client)) == without_csrf_tokens(html)
+    assert len(written) == 2  # nothing written again
+
+    User.objects.filter(pk=first.user_id).update(full_name="山田 一子")  # no signal
+    services.volunteer_stage_move(profile=second, to_stage=Stage.CONTACTED, by=coordinator)
+    html = _list(client)
+
+    assert "山田 一子" in html and "山田 一<" not in html
+    assert written[2:] and sorted(written[2:]) == sorted([first.pk, second.pk])
+    assert str(Stage.CONTACTED.label) in html
+
+
+def test_the_page_lists_its_people_in_the_lists_order(client, coordinator, monkeypatch):
+    monkeypatch.setattr(admin_views, "PER_PAGE", 2)
+    people = [person(f"順番 {n}", "じゅんばん", f"order{n}@example.jp") for n in range(3)]
+    client.force_login(coordinator)
+
+    first_page = _list(client)
+    second_page = _list(client, "?page=2")
+
+    newest_first = [p.user.full_name for p in reversed(people)]
+    assert first_page.index(newest_first[0]) < first_page.index(newest_first[1])
+    assert newest_first[2] in second_page and newest_first[0] not in second_page
+    assert "Nobody matches" not in second_page
