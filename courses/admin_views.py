@@ -358,17 +358,18 @@ def _attendance_csv(request, report: dict) -> HttpResponse:
         str(_("Learning minutes")),
         str(_("Completion")),
     ]
+    labels = {"": "", **dict(AttendanceStatus.choices)}
     rows = (
         [
-            e.user.full_name,
-            e.user.full_name_kana,
-            e.user.profession.name if e.user.profession else "",
-            e.user.organisation_name,
-            *[label for _status, label in e.cells],
-            e.minutes_learned,
-            CompletionState(e.evaluation.state).label,
+            person.full_name,
+            person.full_name_kana,
+            person.profession,
+            person.organisation_name,
+            *[labels[status] for status in row.statuses],
+            row.minutes_learned,
+            CompletionState(row.state).label,
         ]
-        for e in report["people"]
+        for person, row in zip(report["people"], report["rows"], strict=True)
     )
     return csv_response(f"attendance-run-{report['run'].pk}.csv", header, rows, request=request)
 

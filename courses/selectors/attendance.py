@@ -39,23 +39,23 @@ SEATED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
 
 ARRIVED_STATUSES = {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY}
 
-# What the attendance matrix reads of each enrolment and person: only what the page prints and
-# what completion needs (``evaluation_for_enrolment``).  Building hundreds of whole enrolments
-# and users (reflection texts and answers, a dozen dates, the profile) took longer than
-# rendering the page.  (The roster reads plain values: ``RosterPerson``.)
-PERSON_ON_MATRIX = [
-    "run",
-    "user",
-    "status",
-    "user__full_name",
-    "user__full_name_kana",
-    "user__email",
-    "user__organisation_name",
-    "user__profession__name",
-    "user__profession__name_en",
-    "reflection_submitted_at",
-    "signed_off_at",
-]
+
+class MatrixPerson(NamedTuple):
+    """One person with a seat, as the attendance matrix reads them: plain values, only what
+    the page and its CSV print and what completion needs (``evaluation_for_enrolment`` and
+    ``completion_extras`` read these attributes as an enrolment's).  Building three hundred
+    enrolments with their users and professions took longer than the rest of the page."""
+
+    pk: int
+    run_id: int
+    user_id: int
+    status: str
+    reflection_submitted_at: dt.datetime | None
+    signed_off_at: dt.datetime | None
+    full_name: str
+    full_name_kana: str
+    organisation_name: str
+    profession: str  # "" when none
 
 
 def attendance_minutes(attendance: Attendance, session: Session) -> int:
@@ -271,70 +271,73 @@ class MatrixRow:
 def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None) -> dict:
     """People × sessions with each status, per-session counts, completion and learning hours
     (per person, per profession, per organisation) in four queries.  ``people`` are the
-    enrolments (for the CSV), ``rows`` the same people as plain values for the page."""
+    people read (``MatrixPerson``, for the CSV), ``rows`` their lines (``MatrixRow``), in the
+    same order."""
     now = now or timezone.now()
     sessions = list(run.sessions.order_by("starts_at", "pk"))
-    enrolments = list(
-        Enrolment.objects.filter(run=run, status__in=SEATED_STATUSES)
-        .select_related("user__profession")
-        .only(*PERSON_ON_MATRIX)
+    enrolments = [
+        MatrixPerson(*values, profession=profession or "")
+        for *values, profession in Enrolment.objects.filter(run=run, status__in=SEATED_STATUSES)
         .order_by("user__full_name_kana", "user__full_name", "pk")
-    )
-    # (enrolment, session) -> (status, arrived_at, minutes_present): plain tuples, as there
-    # are thousands of them.
-    records: dict[tuple[int, int], tuple[str, dt.datetime | None, int | None]] = {
-        (enrolment_id, session_id): record
-        for enrolment_id, session_id, *record in Attendance.objects.filter(
-            session__run=run
-        ).values_list("enrolment_id", "session_id", "status", "arrived_at", "minutes_present")
-    }
+        .values_list(
+            "pk",
+            "run_id",
+            "user_id",
+            "status",
+            "reflection_submitted_at",
+            "signed_off_at",
+            "user__full_name",
+            "user__full_name_kana",
+            "user__organisation_name",
+            "user__profession__name",
+        )
+    ]
+    # Each person's records as (session, status, arrived_at, minutes_present): plain tuples,
+    # as there are thousands of them, in one pass.
+    records: dict[int, list[tuple[int, str, dt.datetime | None, int | None]]] = {}
+    for enrolment_id, *record in Attendance.objects.filter(session__run=run).values_list(
+        "enrolment_id", "session_id", "status", "arrived_at", "minutes_present"
+    ):
+        records.setdefault(enrolment_id, []).append(record)
+    # Each session's times by id, read once (``session.pk`` is a property).
+    times = {session.pk: (session.starts_at, session.ends_at) for session in sessions}
     rules = CompletionRules.for_course(run.course)
     extras = completion_extras(enrolments, {run.pk: run.course})
     live = [s for s in sessions if s.status != SessionStatus.CANCELLED]
     facts = [SessionFacts(s.pk, s.is_mandatory, s.ends_at <= now) for s in live]
     per_session = {s.pk: dict.fromkeys(AttendanceStatus.values, 0) for s in sessions}
-    labels = dict(AttendanceStatus.choices)
     by_profession: dict[str, int] = {}
     by_organisation: dict[str, int] = {}
     completion_counts = dict.fromkeys(CompletionState.values, 0)
     rows = []
     for enrolment in enrolments:
-        enrolment.cells = []
         minutes = 0
         statuses = {}
-        for session in sessions:
-            record = records.get((enrolment.pk, session.pk))
-            if record is None:
-                # (status, label) per session; the label is for screen readers and the CSV.
-                enrolment.cells.append(("", ""))
-                continue
-            status, arrived_at, minutes_present = record
-            enrolment.cells.append((status, labels[status]))
-            statuses[session.pk] = status
-            per_session[session.pk][status] += 1
+        for session_id, status, arrived_at, minutes_present in records.get(enrolment.pk, ()):
+            statuses[session_id] = status
+            per_session[session_id][status] += 1
+            starts_at, ends_at = times[session_id]
             minutes += minutes_learned(
                 status=status,
-                starts_at=session.starts_at,
-                ends_at=session.ends_at,
+                starts_at=starts_at,
+                ends_at=ends_at,
                 arrived_at=arrived_at,
                 minutes_present=minutes_present,
             )
-        enrolment.minutes_learned = minutes
-        enrolment.evaluation = evaluation_for_enrolment(
+        evaluation = evaluation_for_enrolment(
             enrolment, rules=rules, sessions=facts, statuses=statuses, extras=extras
         )
-        completion_counts[enrolment.evaluation.state] += 1
-        profession = enrolment.user.profession.name if enrolment.user.profession else "—"
-        organisation = enrolment.user.organisation_name or "—"
+        completion_counts[evaluation.state] += 1
+        profession = enrolment.profession or "—"
+        organisation = enrolment.organisation_name or "—"
         by_profession[profession] = by_profession.get(profession, 0) + minutes
         by_organisation[organisation] = by_organisation.get(organisation, 0) + minutes
-        evaluation = enrolment.evaluation
         rows.append(
             MatrixRow(
                 enrolment_id=enrolment.pk,
-                full_name=enrolment.user.full_name,
-                full_name_kana=enrolment.user.full_name_kana,
-                statuses=tuple(status for status, _label in enrolment.cells),
+                full_name=enrolment.full_name,
+                full_name_kana=enrolment.full_name_kana,
+                statuses=tuple(statuses.get(session_id, "") for session_id in times),
                 minutes_learned=minutes,
                 state=evaluation.state,
                 can_sign_off=(
@@ -351,7 +354,7 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
         session.attended_percent = (
             round(100 * session.attended / len(enrolments)) if enrolments else 0
         )
-    total_minutes = sum(e.minutes_learned for e in enrolments)
+    total_minutes = sum(row.minutes_learned for row in rows)
     return {
         "run": run,
         "sessions": sessions,
