@@ -349,34 +349,21 @@ def test_the_kept_matrix_is_written_afresh_follows_each_mark_and_carries_a_worki
     assert waiting.status == EnrolmentStatus.COMPLETED
 
 
-def test_the_matrix_writes_only_the_lines_that_changed(client, role_user):
+def test_the_matrix_writes_only_the_lines_that_changed(client, role_user, monkeypatch):
     from courses import admin_views
+    from tests.html import rows_written
 
     run, sessions = run_with_sessions(days_from_today=[-2, -1])
     people = [EnrolmentFactory(run=run) for _ in range(3)]
     client.force_login(role_user(roles.COORDINATORS, is_staff=True))
     url = f"/admin/courses/runs/{run.pk}/attendance/"
-    written = []
-    real = admin_views.get_template
-
-    class Counting:
-        def __init__(self, template):
-            self.template = template
-
-        def render(self, context):
-            written.append(context["row"].enrolment_id)
-            return self.template.render(context)
-
-    admin_views.get_template = lambda name: Counting(real(name))
-    try:
-        client.get(url)
-        assert sorted(written) == sorted(p.pk for p in people)
-        written.clear()
-        client.get(url)
-        assert written == []
-        services.attendance_record(enrolment=people[1], session=sessions[0], status="absent")
-        page = client.get(url).content.decode()
-    finally:
-        admin_views.get_template = real
+    written = rows_written(monkeypatch, admin_views, lambda context: context["row"].enrolment_id)
+    client.get(url)
+    assert sorted(written) == sorted(p.pk for p in people)
+    written.clear()
+    client.get(url)
+    assert written == []
+    services.attendance_record(enrolment=people[1], session=sessions[0], status="absent")
+    page = client.get(url).content.decode()
     assert written == [people[1].pk]
     assert '<td class="cell-absent">' in page

@@ -14,7 +14,7 @@ from lms import roles
 from lms.models import User
 from mentoring import admin_views, selectors
 from mentoring.models import Pair
-from tests.html import without_csrf_tokens
+from tests.html import rows_written, without_csrf_tokens
 from tests.mentoring.helpers import active_pair, mentee, mentor, programme
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
@@ -147,15 +147,7 @@ def test_rows_are_written_once_and_show_names_as_they_are_now(client, role_user,
     prog = programme(quiet_after_weeks=4)
     first, _second = quiet_pairs(prog, 0, 2)
     client.force_login(role_user(roles.COORDINATORS, is_staff=True))
-    written = []
-    row_template = admin_views.get_template("mentoring/admin/includes/alert_row.html")
-
-    class Counted:
-        def render(self, context):
-            written.append(context["alert"].key)
-            return row_template.render(context)
-
-    monkeypatch.setattr(admin_views, "get_template", lambda name: Counted())
+    written = rows_written(monkeypatch, admin_views, lambda context: context["alert"].key)
     html = client.get("/admin/mentoring/alerts/").content.decode()
     assert len(written) == 2 and "後輩 000" in html
     again = client.get("/admin/mentoring/alerts/").content.decode()

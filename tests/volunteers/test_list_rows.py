@@ -8,7 +8,7 @@ from wagtail.users.models import UserProfile
 
 from lms import roles
 from lms.models import Field, Municipality, User
-from tests.html import without_csrf_tokens
+from tests.html import rows_written, without_csrf_tokens
 from tests.volunteers.test_coordinators import KOBE_NADA, person
 from volunteers import admin_views, selectors, services
 from volunteers.models import Stage, VolunteerProfile
@@ -24,16 +24,7 @@ def coordinator(role_user):
 @pytest.fixture
 def written(monkeypatch):
     """The rows written by the row template during the test, by profile."""
-    rows = []
-    template = admin_views.get_template("volunteers/admin/includes/volunteer_row.html")
-
-    class Counted:
-        def render(self, context):
-            rows.append(context["row"].profile_id)
-            return template.render(context)
-
-    monkeypatch.setattr(admin_views, "get_template", lambda name: Counted())
-    return rows
+    return rows_written(monkeypatch, admin_views, lambda context: context["row"].profile_id)
 
 
 def _list(client, query: str = "") -> str:
