@@ -1,3 +1,5 @@
+import hashlib
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -42,6 +44,32 @@ class FilterChoiceField(forms.ModelChoiceField):
 class FilterForm(forms.Form):
     """Optional filters submitted with GET, so results can be bookmarked.  Each valid filter
     applies even when another one is invalid (that one is reported and ignored)."""
+
+    # The selects whose options are read from the database and are public content (fields,
+    # professions, municipalities): a page may keep them (``choice_lists``, ``use_choices``).
+    LISTED_CHOICES: tuple[str, ...] = ()
+
+    @classmethod
+    def choice_lists(cls) -> dict[str, list[tuple[str, str]]]:
+        """The options of the ``LISTED_CHOICES`` selects, as (value, label) in the active
+        language: public content, which a page can keep under the public version
+        (``lms.pagecache.kept_for_request``)."""
+        return {
+            name: [(str(value), str(label)) for value, label in cls.base_fields[name].choices]
+            for name in cls.LISTED_CHOICES
+        }
+
+    def use_choices(self, choices: dict[str, list[tuple[str, str]]]) -> None:
+        """Offer the lists ``choice_lists`` gave (kept by the page) instead of reading them
+        again; a choice submitted is still looked up to be validated."""
+        for name, options in choices.items():
+            self.fields[name].choices = options
+
+    def submitted_key(self) -> str:
+        """A short key for the values as the form reads them from the request (not as cleaned:
+        it shows them as typed), which with the choices are all its HTML depends on."""
+        raw = [self[name].data for name in self.fields] if self.is_bound else None
+        return hashlib.sha256(repr(raw).encode()).hexdigest()[:32]
 
     def valid_filters(self) -> dict:
         if not self.is_bound:

@@ -1,7 +1,5 @@
 """Forms for the public side of courses."""
 
-import hashlib
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -57,27 +55,6 @@ class CatalogueFilterForm(FilterForm):
 
     # The choices read from the database: every field, profession and municipality.
     LISTED_CHOICES = ("field", "profession", "municipality")
-
-    def use_choices(self, choices: dict[str, list[tuple[str, str]]]) -> None:
-        """Offer the lists ``choice_lists`` gave (kept by the page) instead of reading them
-        again; a choice submitted is still looked up to be validated."""
-        for name, options in choices.items():
-            self.fields[name].choices = options
-
-    @classmethod
-    def choice_lists(cls) -> dict[str, list[tuple[str, str]]]:
-        """The options of the selects read from the database, as (value, label) in the active
-        language: public content, which a page can keep (see ``CourseIndexPage``)."""
-        return {
-            name: [(str(value), str(label)) for value, label in cls.base_fields[name].choices]
-            for name in cls.LISTED_CHOICES
-        }
-
-    def submitted_key(self) -> str:
-        """A short key for the values as the form reads them from the request (not as cleaned:
-        it shows them as typed), which with the choices are all its HTML depends on."""
-        raw = [self[name].data for name in self.fields] if self.is_bound else None
-        return hashlib.sha256(repr(raw).encode()).hexdigest()[:32]
 
     def clean_has_seats(self) -> bool | None:
         # Unticked is "no filter", not a filter for full courses, and stays out of the URL.

@@ -23,7 +23,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, audit_record_many
 from courses.models import CourseRun, RunStatus
 from lms.forms import quick_selects
-from lms.pagecache import written_once
+from lms.pagecache import kept_for_request, written_once
 from lms.text import whole_number
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -67,13 +67,23 @@ def _show_form_errors(request, form) -> None:
 @can_view
 def volunteer_list(request):
     form = quick_selects(VolunteerFilterForm(request.GET or None))
+    # Places and fields are public content: their options are kept like the site's menu.
+    choices = kept_for_request(
+        request, "volunteer-filter-choices", VolunteerFilterForm.choice_lists
+    )
+    form.use_choices(choices)
     profiles = selectors.volunteer_list(**form.valid_filters())
     # The page's ids first (an index walk), then only those people as plain values.
     page = Paginator(profiles.values_list("pk", flat=True), PER_PAGE).get_page(
         request.GET.get("page")
     )
     page.object_list = list(page.object_list)
-    people = selectors.volunteer_rows(page.object_list)
+    # The rows name places and fields as the filter's options do.
+    people = selectors.volunteer_rows(
+        page.object_list,
+        place_names={int(pk): name for pk, name in choices["municipality"] if pk},
+        field_names=dict(choices["field"]),
+    )
     return TemplateResponse(
         request,
         "volunteers/admin/list.html",
@@ -83,11 +93,24 @@ def volunteer_list(request):
             "people": people,
             "rows": _volunteer_rows_html(people),
             "query": form.query_string(),
-            "bulk_form": quick_selects(BulkActionForm(profiles=profiles, runs=_runs_to_enrol_in())),
+            "bulk_form": _bulk_form(request, profiles),
             "waiting": selectors.waiting_for_contact_default().count(),
             "open_duplicates": selectors.duplicate_flags_open().count(),
         },
     )
+
+
+def _bulk_form(request, profiles) -> BulkActionForm:
+    """The bulk-action form, its hundreds of runs to enrol in kept until the day ends or a run
+    or course changes (public content, like the site's menu)."""
+    form = quick_selects(BulkActionForm(profiles=profiles, runs=_runs_to_enrol_in()))
+    runs = form.fields["run"]
+    runs.choices = kept_for_request(
+        request,
+        f"volunteer-bulk-runs:{_today().isoformat()}",
+        lambda: [(str(value), str(label)) for value, label in runs.choices],
+    )
+    return form
 
 
 def _volunteer_rows_html(rows: list[selectors.VolunteerRow]) -> str:

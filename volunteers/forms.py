@@ -203,6 +203,9 @@ class StaffEntryForm(AboutYouForm, WhatYouWouldLikeForm):
 
 
 class VolunteerFilterForm(FilterForm):
+    # Public content, kept by the list (the coordinators are people: read each time).
+    LISTED_CHOICES = ("municipality", "field")
+
     q = SearchTextField(label=_("Name, ふりがな or email"), max_length=100, required=False)
     stage = forms.ChoiceField(
         label=_("Stage"), choices=[("", _("All stages"))] + Stage.choices, required=False

@@ -187,25 +187,35 @@ class VolunteerRow(NamedTuple):
     coordinator: str
 
 
-def volunteer_rows(profile_ids: list[int]) -> list[VolunteerRow]:
-    """The list's people, in the order of ``profile_ids`` (one page), as plain values in
-    four queries: building each profile with its person, place, city and coordinator took
-    longer than the rest of the page (issue #9)."""
+def volunteer_rows(
+    profile_ids: list[int],
+    *,
+    place_names: dict[int, str] | None = None,
+    field_names: dict[str, str] | None = None,
+) -> list[VolunteerRow]:
+    """The list's people, in the order of ``profile_ids`` (one page), as plain values in two
+    queries: building each profile with its person, place, city and coordinator took longer
+    than the rest of the page (issue #9).  ``place_names`` (by id) and ``field_names`` (by
+    slug), as the filter's options name them, are read when not given."""
     if not profile_ids:
         return []
     flag_labels = [
         str(VolunteerProfile._meta.get_field(flag).verbose_name) for flag in AVAILABILITY_FLAGS
     ]
     stages = dict(Stage.choices)
-    places = {place.pk: str(place) for place in Municipality.objects.select_related("parent")}
-    field_names = {field.pk: str(field) for field in Field.objects.all()}
+    if place_names is None:
+        place_names = {
+            place.pk: str(place) for place in Municipality.objects.select_related("parent")
+        }
+    if field_names is None:
+        field_names = {field.slug: str(field) for field in Field.objects.all()}
     fields: dict[int, list[str]] = {}
-    for profile_id, field_id in (
+    for profile_id, slug in (
         VolunteerProfile.fields.through.objects.filter(volunteerprofile_id__in=profile_ids)
         .order_by("field__sort_order", "field__name")
-        .values_list("volunteerprofile_id", "field_id")
+        .values_list("volunteerprofile_id", "field__slug")
     ):
-        fields.setdefault(profile_id, []).append(field_names[field_id])
+        fields.setdefault(profile_id, []).append(field_names.get(slug, ""))
     found = {}
     for values in VolunteerProfile.objects.filter(pk__in=profile_ids).values_list(
         "pk",
@@ -227,7 +237,7 @@ def volunteer_rows(profile_ids: list[int]) -> list[VolunteerRow]:
             name_kana=kana,
             stage=str(stages.get(stage, stage)),
             stage_since=timezone.localdate(since),
-            municipality=places.get(place, ""),
+            municipality=place_names.get(place, ""),
             fields="、".join(fields.get(pk, [])),
             availability="、".join(
                 label for label, on in zip(flag_labels, flags, strict=True) if on

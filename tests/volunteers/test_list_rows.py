@@ -99,3 +99,33 @@ def test_the_page_lists_its_people_in_the_lists_order(client, coordinator, monke
     assert first_page.index(newest_first[0]) < first_page.index(newest_first[1])
     assert newest_first[2] in second_page and newest_first[0] not in second_page
     assert "Nobody matches" not in second_page
+
+
+@pytest.mark.usefixtures("page_cache_on")
+def test_places_fields_and_runs_are_kept_until_they_change(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    """The selects' options are public content, kept like the site's menu: a second visit
+    reads none of them, and a run added or a place renamed shows on the next one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CourseRunFactory
+
+    person("山田 一", "やまだ はじめ", "one@example.jp")
+    client.force_login(coordinator)
+    first = _list(client)
+    with CaptureQueriesContext(connection) as second:
+        assert without_csrf_tokens(_list(client)) == without_csrf_tokens(first)
+    read = " ".join(query["sql"] for query in second.captured_queries)
+    for table in ("lms_field", "lms_municipality", "courses_courserun"):
+        assert f'FROM "{table}"' not in read
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = CourseRunFactory(title="臨時の開催回")
+    with django_capture_on_commit_callbacks(execute=True):
+        Municipality.objects.filter(code=KOBE_NADA).update(name="灘区（新）")
+        Municipality.objects.get(code=KOBE_NADA).save()  # a save, as an editor's would be
+    html = _list(client)
+    assert f'<option value="{run.pk}">' in html and "臨時の開催回" in html
+    assert "神戸市 灘区（新）" in html
