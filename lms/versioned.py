@@ -47,7 +47,10 @@ class SharedVersion:
         return version
 
     def bump(self) -> None:
-        cache.set(self._key, uuid.uuid4().hex, timeout=None)
+        """Make what was kept stale: the version is removed, and the next reader draws a new
+        one.  (Removing writes nothing where none was drawn yet: a ``migrate`` that syncs the
+        role groups leaves the cache table empty, as a restore expects.)"""
+        cache.delete(self._key)
 
     def changed(self, sender=None, using=None, **kwargs) -> None:
         """A signal receiver: make what was kept stale now, and again once the change
