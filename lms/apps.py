@@ -24,6 +24,8 @@ class LmsConfig(AppConfig):
 
 
 class UsersAppConfig(WagtailUsersAppConfig):
-    """Wagtail's user admin, with forms for our user model (see lms.admin_users)."""
+    """Wagtail's user and group admin, with forms for our user model and groups that make
+    kept sidebars stale (see lms.admin_users)."""
 
     user_viewset = "lms.admin_users.UserViewSet"
+    group_viewset = "lms.admin_users.GroupViewSet"

@@ -193,7 +193,9 @@ def _kept_key(request: HttpRequest, name: str) -> str | None:
     must never be kept for visitors)."""
     if not _timeout() or getattr(request, "is_preview", False):
         return None
-    return f"value:{name}:{_site_key(request)}|{getattr(request, 'LANGUAGE_CODE', '')}"
+    # The language being written, not the request's: Wagtail's admin writes in each staff
+    # member's own language, whatever the address or browser asks for.
+    return f"value:{name}:{_site_key(request)}|{translation.get_language()}"
 
 
 def _request_version(request: HttpRequest) -> str:

@@ -397,6 +397,7 @@ def alert_rows(entries: list[Alert]) -> list[AlertRow]:
         if mentor_ids
         else {}
     )
+    # A pair or person deleted since the list was kept is left out, not an error.
     return [
         AlertRow(
             alert.key,
@@ -411,6 +412,8 @@ def alert_rows(entries: list[Alert]) -> list[AlertRow]:
             ),
         )
         for alert in entries
+        if (alert.pair_id in pair_names)
+        or (alert.pair_id is None and alert.mentor_id in mentor_names)
     ]
 
 

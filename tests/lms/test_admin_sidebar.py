@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from wagtail.admin.templatetags.wagtailadmin_tags import sidebar_props as written_by_wagtail
-from wagtail.models import GroupCollectionPermission, GroupPagePermission
+from wagtail.models import GroupCollectionPermission, GroupPagePermission, Page
 from wagtail.users.models import UserProfile
 
 from lms import admin_sidebar, roles
@@ -213,3 +213,37 @@ def test_the_version_is_bumped_at_the_change_and_again_when_it_commits(
 
     assert start != at_change != version.current()
     assert callbacks == [version.bump]
+
+
+def test_page_permissions_saved_in_wagtails_group_editor_show_on_the_next_page(client, monkeypatch):
+    """Wagtail saves a group's page permissions after the group, without a signal: a sidebar
+    built in between (another staff member's request) must not be kept after them."""
+    from django.urls import reverse
+    from wagtail.users.forms import BaseGroupPagePermissionFormSet
+
+    from tests.admin_forms import browser_form_data
+
+    person = _staff(roles.COORDINATORS)
+    group = Group.objects.get(name=roles.COORDINATORS)
+    url = reverse("wagtailusers_groups:edit", args=[group.pk])
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    data = browser_form_data(client.get(url).content.decode(), action=url)
+    rows = int(data["page_permissions-TOTAL_FORMS"])
+    data["page_permissions-TOTAL_FORMS"] = str(rows + 1)
+    data[f"page_permissions-{rows}-page"] = str(Page.get_first_root_node().pk)
+    data[f"page_permissions-{rows}-permissions"] = ["add_page", "change_page"]
+    save_rows = BaseGroupPagePermissionFormSet.save
+
+    def save_with_a_request_in_between(formset):
+        request = RequestFactory().get(PAGE)
+        request.user = User.objects.get(pk=person.pk)
+        admin_sidebar.kept_sidebar_props({"request": request})  # kept without the new rows
+        return save_rows(formset)
+
+    monkeypatch.setattr(BaseGroupPagePermissionFormSet, "save", save_with_a_request_in_between)
+    answer = client.post(url, data)
+
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert GroupPagePermission.objects.filter(group=group).count() == 2
+    client.force_login(person)
+    assert _served(client) == _fresh(person, "ja")

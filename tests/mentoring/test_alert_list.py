@@ -184,3 +184,14 @@ def test_an_alert_is_acknowledged_from_the_kept_list_with_its_own_token(role_use
     assert answer.status_code == 302
     assert AlertAcknowledgement.objects.filter(key=key, note="電話した").exists()
     assert 'name="key"' not in client.get("/admin/mentoring/alerts/").content.decode()
+
+
+def test_an_alert_whose_pair_is_gone_is_left_out_of_the_rows():
+    """A pair deleted between keeping the list and reading the page's names (a person's
+    account deleted meanwhile) leaves its alert out, not an error page."""
+    prog = programme(quiet_after_weeks=4)
+    kept, gone = quiet_pairs(prog, 0, 2)
+    entries = selectors.alert_entries()
+    Pair.objects.filter(pk=gone.pk).delete()
+
+    assert [row.pair_id for row in selectors.alert_rows(entries)] == [kept.pk]

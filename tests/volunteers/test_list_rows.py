@@ -129,3 +129,28 @@ def test_places_fields_and_runs_are_kept_until_they_change(
     html = _list(client)
     assert f'<option value="{run.pk}">' in html and "臨時の開催回" in html
     assert "神戸市 灘区（新）" in html
+
+
+@pytest.mark.usefixtures("page_cache_on")
+def test_each_staff_member_gets_places_and_fields_in_their_own_language(client, role_user):
+    """The admin writes in each staff member's language, whatever the address asks for: what
+    one keeps in English is never shown to a colleague who reads Japanese."""
+    nada = Municipality.objects.get(code=KOBE_NADA)
+    field = Field.objects.order_by("sort_order", "name").first()
+    person("灘 一郎", "なだ いちろう", "nada@example.jp", municipality=nada, fields=[field])
+    english = role_user(roles.COORDINATORS, is_staff=True, full_name="English Reader")
+    UserProfile.objects.update_or_create(user=english, defaults={"preferred_language": "en"})
+    japanese = role_user(roles.COORDINATORS, is_staff=True, full_name="日本語 読子")
+    with translation.override("en"):
+        in_english = (str(nada), str(field))
+    in_japanese = (str(nada), str(field))
+    assert in_english != in_japanese
+
+    client.force_login(english)
+    english_page = _list(client)
+    client.force_login(japanese)
+    japanese_page = _list(client)
+
+    assert all(name in english_page for name in in_english)
+    assert all(name in japanese_page for name in in_japanese)
+    assert in_english[0] not in japanese_page
