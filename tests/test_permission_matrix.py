@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 from django.urls import include, path, reverse
 from django.utils import timezone, translation
 
 from courses import checkin
+from lms import roles
 from tests.exchange.test_permissions import MATRIX as EXCHANGE_MATRIX
 from tests.mentoring.test_permissions import MATRIX as MENTORING_MATRIX
 from tests.organisations.test_permissions import MATRIX as ORGANISATIONS_MATRIX
@@ -192,6 +194,9 @@ MATRIX: dict[str, Rule] = {
     "wagtailsnippets_certificates_certificate:inspect": Rule("get", STAFF, denied="admin"),
     "wagtailsnippets_certificates_certificate:edit": Rule("both", NOBODY, denied="admin"),
     "wagtailusers_users:index": Rule("get", SUPERUSER, denied="admin"),
+    # Wagtail's group screens, ours only to make kept sidebars stale (lms.admin_users)
+    "wagtailusers_groups:add": Rule("both", SUPERUSER, denied="admin"),
+    "wagtailusers_groups:edit": Rule("both", SUPERUSER, denied="admin"),
 }
 
 # Wagtail's choosers of snippets about people answer only staff who may view the model
@@ -377,6 +382,7 @@ def url_kwargs(name: str, scene) -> dict:
         "wagtailsnippets_courses_enrolment:edit": {"pk": enrolment.pk},
         "wagtailsnippets_certificates_certificate:inspect": {"pk": certificate.pk},
         "wagtailsnippets_certificates_certificate:edit": {"pk": certificate.pk},
+        "wagtailusers_groups:edit": {"pk": Group.objects.get(name=roles.COORDINATORS).pk},
     }
     if name.startswith("wagtailsnippetchoosers_") and name.endswith(":chosen"):
         return {"pk": chooser_object(name, scene).pk}
@@ -473,6 +479,8 @@ def post_data(name: str, scene) -> dict:
         "wagtailsnippets_lms_outboundemail:edit": {"status": "sent", "recipient": "x@example.jp"},
         "wagtailsnippets_courses_enrolment:edit": {"status": "cancelled"},
         "wagtailsnippets_certificates_certificate:edit": {"status": "revoked"},
+        "wagtailusers_groups:add": {"name": "乗っ取りの組"},
+        "wagtailusers_groups:edit": {"name": "乗っ取りの組"},
     }.get(name, {})
 
 
@@ -528,6 +536,7 @@ def snapshot() -> tuple:
 
     return (
         rows(User, "email", "full_name", "is_active", "withdrawn_at"),
+        rows(Group, "name"),
         rows(CalendarFeed, "user_id", "token"),
         rows(
             Enrolment,
