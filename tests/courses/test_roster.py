@@ -17,8 +17,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
 
 @pytest.fixture
 def session():
-    run = CourseRunFactory(starts_on=timezone.localdate(), ends_on=timezone.localdate())
-    starts_at = timezone.now() - dt.timedelta(minutes=5)
+    """A session under way today: begun five minutes ago, or at midnight in the first five
+    minutes of a day (Asia/Tokyo), so that it is always among today's sessions."""
+    today = timezone.localdate()
+    run = CourseRunFactory(starts_on=today, ends_on=today)
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    starts_at = max(timezone.now() - dt.timedelta(minutes=5), midnight)
     return SessionFactory(run=run, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2))
 
 
