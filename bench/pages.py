@@ -173,11 +173,14 @@ def _before_request(page: Page) -> None:
         )
     elif page.after_change == "mark":
         from django.db.models import Case, Value, When
+        from django.utils import timezone
 
         from courses.models import Attendance
 
+        # Stamped as a mark through the roster is (every change to a record is).
         Attendance.objects.filter(pk=MARKED_RECORD).update(
-            status=Case(When(status="present", then=Value("late")), default=Value("present"))
+            status=Case(When(status="present", then=Value("late")), default=Value("present")),
+            updated_at=timezone.now(),
         )
     elif page.after_change:
         from lms.pagecache import bump_version

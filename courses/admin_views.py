@@ -415,9 +415,9 @@ def session_roster(request, session_id: int):
     """The roster inside the Wagtail admin (the same one as the phone page on the site)."""
     from courses.attendance_views import roster_context
 
-    session = get_object_or_404(selectors.sessions_for_roster(), pk=session_id)
-    context = roster_context(request, session, reverse("courses_session_roster", args=[session.pk]))
-    context["in_admin"] = True
+    context = roster_context(
+        request, session_id, reverse("courses_session_roster", args=[session_id]), in_admin=True
+    )
     return TemplateResponse(request, "courses/admin/session_roster.html", context)
 
 

@@ -17,11 +17,13 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -31,6 +33,7 @@ from courses.forms import ApologyForm, AttendanceCodeForm, WalkInForm
 from courses.models import STAFF_ATTENDANCE_CHOICES, AttendanceStatus, Enrolment, Session
 from lms import ratelimit
 from lms.models import User
+from lms.pagecache import CSRF_PLACEHOLDER, with_csrf_token
 from lms.text import whole_number
 
 
@@ -63,29 +66,43 @@ def _back_to_roster(request, session_id: int, anchor: str = ""):
     return HttpResponseRedirect(target + (f"#{anchor}" if anchor else ""))
 
 
-def roster_context(request, session: Session, roster_url: str) -> dict:
-    """What the roster include needs; the site view and the admin view both use it.  The
-    people's rows come written as HTML (``selectors.roster_rows_html``)."""
-    context = selectors.roster_for_session(session=session, query=request.GET.get("q", "")[:100])
-    query = context["query"]
-    return context | {
-        # The whole list is kept for the roster, not for each search of it.
-        "rows_html": selectors.roster_rows_html(
-            context["people"], list_name="" if query else str(session.pk)
-        ),
-        "walk_in_form": WalkInForm(),
-        "online_code": checkin.online_code(session.pk) if session.has_online_part else "",
-        "roster_url": roster_url,
-        # Where a mark comes back to: the same roster, with the same search.
-        "mark_next": roster_url + (f"?q={quote(query, safe='/')}" if query else ""),
-    }
+def roster_context(request, session_id: int, roster_url: str, *, in_admin: bool = False) -> dict:
+    """The roster's heading and body as HTML; the site view and the admin view both use it.
+    The whole roster is kept while nothing it shows changed (``selectors.kept_roster``), not
+    each search of it; the people's rows are written once (``selectors.roster_rows_html``)."""
+    query = request.GET.get("q", "")[:100]
+    fingerprint = None if query else selectors.roster_fingerprint(request, session_id)
+
+    def build() -> tuple[selectors.RosterHeading, str]:
+        session = get_object_or_404(selectors.sessions_for_roster(), pk=session_id)
+        context = selectors.roster_for_session(session=session, query=query)
+        body = render_to_string(
+            "courses/attendance/includes/roster_body.html",
+            context
+            | {
+                "rows_html": selectors.roster_rows_html(context["people"]),
+                "walk_in_form": WalkInForm(),
+                "online_code": checkin.online_code(session.pk) if session.has_online_part else "",
+                "roster_url": roster_url,
+                # Where a mark comes back to: the same roster, with the same search.
+                "mark_next": roster_url + (f"?q={quote(query, safe='/')}" if query else ""),
+                "in_admin": in_admin,
+                "csrf_token": CSRF_PLACEHOLDER,  # above the request's own
+            },
+            request=request,
+        )
+        return selectors.RosterHeading.of(session), body
+
+    variant = "admin" if in_admin else "site"
+    heading, body = selectors.kept_roster(request, session_id, variant, fingerprint, build)
+    # Written by the template, escaped: safe with this request's token in it.
+    return {"heading": heading, "roster_body": mark_safe(with_csrf_token(request, body))}
 
 
 @never_cache
 @can_take_attendance
 def roster(request, session_id: int):
-    session = get_object_or_404(selectors.sessions_for_roster(), pk=session_id)
-    context = roster_context(request, session, reverse("courses:roster", args=[session.pk]))
+    context = roster_context(request, session_id, reverse("courses:roster", args=[session_id]))
     return TemplateResponse(request, "courses/attendance/roster.html", context)
 
 

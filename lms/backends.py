@@ -7,7 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q, QuerySet
 
-from lms.statements import PersonStatement
+from lms.statements import IdStatement
 
 
 def _permissions_of(alias: str, person: int) -> QuerySet:
@@ -24,7 +24,7 @@ def _permissions_of(alias: str, person: int) -> QuerySet:
     )
 
 
-PERMISSIONS = PersonStatement(_permissions_of)
+PERMISSIONS = IdStatement(_permissions_of)
 
 
 class ModelBackendOneQuery(ModelBackend):

@@ -1,6 +1,18 @@
 """Query lookups and database functions the whole project relies on."""
 
-from django.db.models import BigIntegerField, Func, IntegerField
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    CharField,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 from django.db.models.lookups import In
 
 
@@ -51,3 +63,22 @@ class EpochMicroseconds(Func):
             f" * 1000000 + CAST(substr({sql}, 21, 6) AS INTEGER))",
             (*params, *params),
         )
+
+
+def sum_of_times(field: str) -> Sum:
+    """The sum of a date-and-time column as microseconds (see ``EpochMicroseconds``)."""
+    return Sum(EpochMicroseconds(field))
+
+
+def summary_of_related(
+    queryset: QuerySet, link: str, *aggregates: Aggregate, outer: str = "pk"
+) -> Subquery:
+    """The ``aggregates`` of ``queryset``'s rows whose ``link`` is the outer row's ``outer``, as
+    one value (several: one text, so each table is read once), in a subquery: parts of a
+    fingerprint read in one query, which changes whenever what a kept page shows does."""
+    texts: list = []
+    for aggregate in aggregates:
+        texts += [Cast(aggregate, CharField()), Value("|")]
+    value = Concat(*texts[:-1]) if len(aggregates) > 1 else aggregates[0]
+    related = queryset.filter(**{link: OuterRef(outer)}).order_by().values(link)
+    return Subquery(related.annotate(value=value).values("value"))

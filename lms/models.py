@@ -272,6 +272,9 @@ class User(AbstractUser):
     # Withdrawal anonymises the account rather than deleting it (like Open edX's retirement):
     # name and contact go, the anonymous row keeps attendance counts and learning hours.
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    # When anything of the account last changed, set by every save (see ``save``): lists kept
+    # whole while nothing they show changed (a session's roster) are named by it.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -294,6 +297,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name()
+
+    def save(self, *args, **kwargs) -> None:
+        """Saving some fields only (allauth's change of email, the last login) stamps
+        ``updated_at`` too: ``auto_now`` alone is written only when the field is listed."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
 
     # What ``get_full_name`` reads, for lists that read people as plain values.
     NAME_FIELDS = ("full_name", "email", "withdrawn_at")

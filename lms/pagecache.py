@@ -178,7 +178,7 @@ def connect_signals() -> None:
 def mark_cacheable(request: HttpRequest) -> None:
     """This request's page may be kept (read the version now, before rendering)."""
     if _timeout() and getattr(request, "_public_page_key", None):
-        setattr(request, _MARK, _request_version(request))
+        setattr(request, _MARK, request_version(request))
 
 
 def _site_key(request: HttpRequest) -> str:
@@ -198,8 +198,9 @@ def _kept_key(request: HttpRequest, name: str) -> str | None:
     return f"value:{name}:{_site_key(request)}|{translation.get_language()}"
 
 
-def _request_version(request: HttpRequest) -> str:
-    """The public version, read once per request."""
+def request_version(request: HttpRequest) -> str:
+    """The public version, read once per request.  A view that reads what a kept value is
+    built from before asking for the value (``kept_value``) reads the version first."""
     version = getattr(request, _MARK, None) or getattr(request, "_public_version_read", None)
     if version is None:
         version = request._public_version_read = current_version()
@@ -224,7 +225,7 @@ def kept_value(
     # Read before anything is built from the database, even when nothing is kept yet: a change
     # committed while the value is built then leaves it stale (kept under the older version),
     # not wrong.
-    current = _request_version(request)
+    current = request_version(request)
     entry = caches[store].get(key)
     if entry is None:
         return False, None
@@ -248,7 +249,7 @@ def keep_value(
     key = _kept_key(request, name)
     if key is not None:
         caches[store].set(
-            key, (_request_version(request), value), timeout if timeout else _timeout()
+            key, (request_version(request), value), timeout if timeout else _timeout()
         )
 
 
@@ -265,6 +266,34 @@ def kept_for_request(
         return value
     value = build()
     keep_value(request, name, value)
+    return value
+
+
+def kept_while_unchanged(
+    request: HttpRequest,
+    name: str,
+    fingerprint: Hashable | None,
+    build: Callable[[], tuple[T, dt.datetime | None]],
+) -> T:
+    """A large staff value (a whole roster or matrix as HTML) kept in the process's
+    ``FRAGMENT_LIST_STORE`` under ``name`` (one entry, replaced when it changes) while the
+    public version and ``fingerprint`` stay the same.  ``fingerprint``: what changes whenever
+    anything else the value shows does, read in one query after the public version
+    (``request_version``) and before anything the value is built from; None: nothing is kept.
+    ``build()`` gives the value and the moment time alone changes it (None: never)."""
+    if fingerprint is None:
+        return build()[0]
+    now = timezone.now()
+    found, kept = kept_value(request, name, store=FRAGMENT_LIST_STORE)
+    if found and kept[0] == fingerprint and (kept[2] is None or now < kept[2]):
+        return kept[1]
+    value, changes_at = build()
+    timeout = _timeout()  # at most as long as a page, in case a change sends no signal
+    if changes_at is not None:
+        timeout = max(1, min(timeout, int((changes_at - now).total_seconds())))
+    keep_value(
+        request, name, (fingerprint, value, changes_at), timeout=timeout, store=FRAGMENT_LIST_STORE
+    )
     return value
 
 

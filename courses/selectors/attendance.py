@@ -4,11 +4,12 @@ the sessions of a day and each course's completion rate."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Q, Value
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -29,8 +30,16 @@ from courses.models import (
     SessionStatus,
 )
 from courses.selectors.completion import completion_extras, evaluation_for_enrolment
+from lms.lookups import sum_of_times, summary_of_related
 from lms.models import User
-from lms.pagecache import compact_html, written_once
+from lms.pagecache import (
+    compact_html,
+    keeps_values,
+    kept_while_unchanged,
+    request_version,
+    written_once,
+)
+from lms.statements import IdStatement
 from lms.text import fold_for_matching
 
 # People who are expected at sessions and have attendance.
@@ -154,12 +163,11 @@ def roster_rows(people: list[RosterPerson]) -> list[RosterRow]:
     return rows
 
 
-def roster_rows_html(people: list[RosterPerson], *, list_name: str = "") -> str:
+def roster_rows_html(people: list[RosterPerson]) -> str:
     """The roster's rows as HTML, each written once (``lms.pagecache.written_once``, named by
-    the person's values, their record and the time zone): between marks staff reload the
-    roster again and again, and writing three hundred rows with their buttons took most of
-    the request; a mark writes its row again, not the list.  ``list_name``: which roster
-    (and search) this is, to keep the whole list as well."""
+    the person's values, their record and the time zone): writing three hundred rows with
+    their buttons took most of the request; a mark writes its row again, not the list (the
+    whole roster is kept too, see ``kept_roster_body``)."""
     template = get_template("courses/attendance/includes/roster_row.html")
     choices = [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES]
 
@@ -171,7 +179,7 @@ def roster_rows_html(people: list[RosterPerson], *, list_name: str = "") -> str:
 
     kind = f"roster-row|{timezone.get_current_timezone_name()}"
     # Each row was written by the template, escaped: the list is as safe as they are.
-    return mark_safe(written_once(kind, people, write, list_name=list_name))
+    return mark_safe(written_once(kind, people, write))
 
 
 def roster_for_session(*, session: Session, query: str = "") -> dict:
@@ -226,15 +234,88 @@ def roster_for_session(*, session: Session, query: str = "") -> dict:
 def sessions_for_roster():
     """Sessions with what the roster's heading shows: only those columns, as the course is a
     Wagtail page of many."""
-    return Session.objects.select_related("run__course", "venue").only(
-        "title",
-        "starts_at",
-        "ends_at",
-        "modality",
-        "run__title",
-        "run__course__title",
-        "venue__name",
+    return (
+        Session.objects.select_related("run__course", "venue")
+        .only(
+            "title",
+            "starts_at",
+            "ends_at",
+            "modality",
+            "run__title",
+            "run__course__title",
+            "venue__name",
+        )
+        .order_by()
     )
+
+
+def _roster_fingerprint_of(alias: str, session_id: int) -> QuerySet:
+    """The seats of the session's run and their holders' accounts, and the session's records,
+    each counted with the sum of their last changes (any change to a seat, an account or a
+    record stamps ``updated_at``, updates too)."""
+    return (
+        Session.objects.using(alias)
+        .filter(pk=session_id)
+        .annotate(
+            seats=summary_of_related(
+                Enrolment.objects.filter(status__in=SEATED_STATUSES),
+                "run",
+                Count("pk"),
+                sum_of_times("updated_at"),
+                sum_of_times("user__updated_at"),
+                outer="run_id",
+            ),
+            records=summary_of_related(
+                Attendance.objects.all(), "session", Count("pk"), sum_of_times("updated_at")
+            ),
+        )
+        .order_by()
+        .values_list("seats", "records")
+    )
+
+
+ROSTER_FINGERPRINT = IdStatement(_roster_fingerprint_of)
+
+
+def roster_fingerprint(request, session_id: int) -> tuple | None:
+    """What changes whenever the roster's people or their records do, in one query built once
+    (``lms.statements``); None when nothing may be kept or there is no such session.  The
+    public version is read first: the session, run, course, venue and professions it shows
+    are public content, read after it."""
+    if not keeps_values(request):
+        return None
+    request_version(request)
+    rows = ROSTER_FINGERPRINT.rows(session_id, model=Session)
+    return rows[0] if rows else None
+
+
+class RosterHeading(NamedTuple):
+    """What the roster page shows of its session above the roster itself."""
+
+    title: str
+    course_title: str
+    run_title: str
+
+    @classmethod
+    def of(cls, session: Session) -> RosterHeading:
+        return cls(session.title, session.run.course.title, session.run.title)
+
+
+def kept_roster(
+    request,
+    session_id: int,
+    variant: str,
+    fingerprint: tuple | None,
+    build: Callable[[], tuple[RosterHeading, str]],
+) -> tuple[RosterHeading, str]:
+    """The roster's heading and body as ``build`` writes them (reading the session), kept
+    while its ``fingerprint`` (``roster_fingerprint``, read first) and the public version stay
+    the same (``lms.pagecache.kept_while_unchanged``).  Staff at the venue reload the roster
+    again and again between marks; a mark, a walk-in, a place given up or a renamed account
+    changes the fingerprint, and the next roster is built afresh.  Per ``variant`` (the site's
+    page or the admin's), language and time zone."""
+    name = f"roster:{session_id}:{variant}:{timezone.get_current_timezone_name()}"
+    return kept_while_unchanged(request, name, fingerprint, lambda: (build(), None))
 
 
 def sessions_open_for_check_in(*, user: User, now: dt.datetime) -> list[Session]:

@@ -12,7 +12,7 @@ from wagtail.models import Site
 from courses.models import CourseRun, Enrolment, RunStatus, Session, SessionStatus
 from courses.selectors.attendance import SEATED_STATUSES
 from lms.calendar import CalendarEvent
-from lms.statements import PersonStatement
+from lms.statements import IdStatement
 
 # Cancelled sessions stay in personal feeds this long, so subscribed clients remove them.
 CANCELLED_KEPT_IN_FEEDS = dt.timedelta(days=30)
@@ -190,4 +190,4 @@ def _feed_fingerprint_of(alias: str, person: int) -> QuerySet:
     )
 
 
-FEED_FINGERPRINT = PersonStatement(_feed_fingerprint_of)
+FEED_FINGERPRINT = IdStatement(_feed_fingerprint_of)

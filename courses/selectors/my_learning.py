@@ -17,18 +17,12 @@ from typing import TypedDict
 from django.apps import apps
 from django.conf import settings
 from django.db.models import (
-    Aggregate,
-    CharField,
     Count,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -56,7 +50,7 @@ from courses.selectors.completion import (
     evaluation_for_enrolment,
 )
 from courses.selectors.enrolment import waiting_ahead_annotation
-from lms.lookups import EpochMicroseconds
+from lms.lookups import sum_of_times, summary_of_related
 from lms.models import Municipality, User
 from lms.pagecache import (
     CSRF_PLACEHOLDER,
@@ -67,7 +61,7 @@ from lms.pagecache import (
     keeps_values,
     kept_value,
 )
-from lms.statements import PersonStatement
+from lms.statements import IdStatement
 
 # As ``Session.has_online_part`` and ``has_venue_part``, for sessions read as values.
 ONLINE_PART = {SessionModality.ONLINE, SessionModality.HYBRID}
@@ -193,7 +187,7 @@ def learning_fingerprint(user: User) -> tuple:
 
 
 def _learning_fingerprint_of(alias: str, person: int) -> QuerySet:
-    """One row of the person's: each part as one text (see ``_per_person``)."""
+    """One row of the person's: each part as one text (see ``lms.lookups.summary_of_related``)."""
     Certificate = apps.get_model("certificates", "Certificate")  # noqa: N806
     LessonProgress = apps.get_model("lessons", "LessonProgress")  # noqa: N806
     QuizAttempt = apps.get_model("lessons", "QuizAttempt")  # noqa: N806
@@ -202,14 +196,16 @@ def _learning_fingerprint_of(alias: str, person: int) -> QuerySet:
     # Times are summed, not their largest taken: a change stamped before another but
     # committed after it must change the value too (lms.lookups.EpochMicroseconds).
     parts = {
-        "waiting": _per_person(
+        "waiting": summary_of_related(
             Enrolment.objects.filter(status=EnrolmentStatus.WAITLISTED), "user", Count("pk")
         ),
-        "places": _per_person(Enrolment.objects.all(), "user", Count("pk"), _sum_of("updated_at")),
-        "records": _per_person(
-            Attendance.objects.all(), "enrolment__user", Count("pk"), _sum_of("updated_at")
+        "places": summary_of_related(
+            Enrolment.objects.all(), "user", Count("pk"), sum_of_times("updated_at")
         ),
-        "certificates": _per_person(
+        "records": summary_of_related(
+            Attendance.objects.all(), "enrolment__user", Count("pk"), sum_of_times("updated_at")
+        ),
+        "certificates": summary_of_related(
             Certificate.objects.all(),
             "enrolment__user",
             Count("pk"),
@@ -217,52 +213,37 @@ def _learning_fingerprint_of(alias: str, person: int) -> QuerySet:
             Count("pk", filter=Q(status="valid") & ~Q(pdf="")),
             Count("pk", filter=Q(status="revoked")),
         ),
-        "lessons": _per_person(
+        "lessons": summary_of_related(
             LessonProgress.objects.all(),
             "user",
             Count("pk"),
-            _sum_of("opened_at"),
+            sum_of_times("opened_at"),
             Count("completed_at"),
         ),
-        "checks": _per_person(
+        "checks": summary_of_related(
             QuizAttempt.objects.filter(passed=True), "user", Count("lesson", distinct=True)
         ),
         # Confirmed sessions count for the runs their programme is linked to (a programme is
         # edited as a snippet, not public content): the links are part of it.
-        "mentoring": _per_person(
+        "mentoring": summary_of_related(
             MentoringSession.objects.filter(confirmed_by_mentee_at__isnull=False),
             "pair__mentee",
             Count("pk"),
             Sum("pair__programme__cohort_id"),
             Count("pair__programme__cohort_id"),
         ),
-        "surveys": _per_person(
+        "surveys": summary_of_related(
             SurveyInvitation.objects.all(),
             "enrolment__user",
             Count("pk"),
             Count("pk", filter=Q(answered_at__isnull=True)),
-            _sum_of("updated_at"),
+            sum_of_times("updated_at"),
         ),
     }
     return User.objects.using(alias).filter(pk=person).annotate(**parts).values_list(*parts)
 
 
-LEARNING_FINGERPRINT = PersonStatement(_learning_fingerprint_of)
-
-
-def _sum_of(moment: str) -> Sum:
-    return Sum(EpochMicroseconds(moment))
-
-
-def _per_person(queryset: QuerySet, person: str, *aggregates: Aggregate) -> Subquery:
-    """The ``aggregates`` of ``queryset``'s rows of the person (``OuterRef("pk")``) as one
-    value (several: one text, so each table is read once), in a subquery."""
-    texts: list = []
-    for aggregate in aggregates:
-        texts += [Cast(aggregate, CharField()), Value("|")]
-    value = Concat(*texts[:-1]) if len(aggregates) > 1 else aggregates[0]
-    mine = queryset.filter(**{person: OuterRef("pk")}).order_by().values(person)
-    return Subquery(mine.annotate(value=value).values("value"))
+LEARNING_FINGERPRINT = IdStatement(_learning_fingerprint_of)
 
 
 def enrolment_list_for_learner(
