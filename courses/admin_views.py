@@ -1,6 +1,8 @@
 """Staff pages for training in the Wagtail admin: enrolment requests, each run's participants
 (numbers, filters, CSV, add, move, message) and its breakout groups."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
@@ -32,7 +34,13 @@ from courses.models import (
 )
 from lms.csv import csv_response
 from lms.models import User
-from lms.pagecache import CSRF_PLACEHOLDER, with_csrf_token, written_once
+from lms.pagecache import (
+    CSRF_PLACEHOLDER,
+    end_of_day,
+    kept_while_unchanged,
+    with_csrf_token,
+    written_once,
+)
 from lms.text import whole_number
 
 can_decide = permission_required("courses.change_enrolment", raise_exception=True)
@@ -305,20 +313,40 @@ can_view_attendance = permission_required("courses.view_attendance", raise_excep
 @can_view_attendance
 def run_attendance(request, run_id: int):
     """Per run: the attendance matrix (people × sessions), counts and a chart per session,
-    completion, learning hours; roster and check-in screen links per session; CSV."""
-    run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
-    report = selectors.attendance_matrix_for_run(run=run)
+    completion, learning hours; roster and check-in screen links per session; CSV.  The page
+    below the admin frame is kept while nothing it shows changed (``matrix_fingerprint``)."""
     if request.GET.get("format") == "csv":
-        return _attendance_csv(request, report)
-    report["course_completion"] = selectors.completion_rate_for_course(course_id=run.course_id)
-    report["rows_html"] = _matrix_rows_html(request, run, report["rows"])
-    return TemplateResponse(request, "courses/admin/run_attendance.html", report)
+        run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+        return _attendance_csv(request, selectors.attendance_matrix_for_run(run=run))
+    fingerprint = selectors.matrix_fingerprint(request, run_id)
+
+    def build() -> tuple[tuple[str, str], dt.datetime]:
+        run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
+        now = timezone.now()
+        report = selectors.attendance_matrix_for_run(run=run, now=now)
+        report["course_completion"] = selectors.completion_rate_for_course(course_id=run.course_id)
+        report["rows_html"] = _matrix_rows_html(report["rows"])
+        report["csrf_token"] = CSRF_PLACEHOLDER  # above the request's own
+        body = render_to_string(
+            "courses/admin/includes/run_attendance_body.html", report, request=request
+        )
+        # Time alone changes it when a session ends (completion) and when the day does (the
+        # course's finished runs).
+        ends = [s.ends_at for s in report["sessions"] if s.ends_at > now]
+        return (str(run), body), min([*ends, end_of_day(now)])
+
+    name = f"matrix:{run_id}:{timezone.get_current_timezone_name()}"
+    title, body = kept_while_unchanged(request, name, fingerprint, build)
+    # Written by the templates, escaped: safe with this request's token in it.
+    context = {"title": title, "matrix_body": mark_safe(with_csrf_token(request, body))}
+    return TemplateResponse(request, "courses/admin/run_attendance.html", context)
 
 
-def _matrix_rows_html(request, run: CourseRun, rows: list[selectors.MatrixRow]) -> str:
+def _matrix_rows_html(rows: list[selectors.MatrixRow]) -> str:
     """The matrix's lines as HTML, each written once (``lms.pagecache.written_once``, named by
     its values): a mark or a check-in writes one line again, not three hundred.  A cell
-    depends only on its status, so each kind of cell is rendered once per write."""
+    depends only on its status, so each kind of cell is rendered once per write.  Sign-off
+    forms carry ``CSRF_PLACEHOLDER``."""
     labels = dict(AttendanceStatus.choices)
     template = get_template("courses/admin/includes/matrix_row.html")
 
@@ -336,15 +364,14 @@ def _matrix_rows_html(request, run: CourseRun, rows: list[selectors.MatrixRow]) 
                     "row": row,
                     # Safe: each piece is a rendered (escaped) template.
                     "cells": mark_safe("".join(cells[s] for s in row.statuses)),
-                    "csrf_token": CSRF_PLACEHOLDER,  # the request's own below
+                    "csrf_token": CSRF_PLACEHOLDER,  # the request's own on the page
                 }
             )
             for row in missing
         ]
 
-    html = written_once("matrix-row", rows, write, list_name=str(run.pk))
     # Safe: each line is a rendered (escaped) template.
-    return mark_safe(with_csrf_token(request, html))
+    return mark_safe(written_once("matrix-row", rows, write))
 
 
 def _attendance_csv(request, report: dict) -> HttpResponse:

@@ -301,6 +301,63 @@ class RosterHeading(NamedTuple):
         return cls(session.title, session.run.course.title, session.run.title)
 
 
+def _matrix_fingerprint_of(alias: str, run_id: int) -> QuerySet:
+    """The run's seats and their holders' accounts, the records of its sessions and the places
+    of every run of its course (the course's completion rate), each counted with the sum of
+    their last changes; and whether the course's completion also needs mentoring sessions or
+    lessons, which are not in it."""
+    return (
+        CourseRun.objects.using(alias)
+        .filter(pk=run_id)
+        .annotate(
+            seats=summary_of_related(
+                Enrolment.objects.filter(status__in=SEATED_STATUSES),
+                "run",
+                Count("pk"),
+                sum_of_times("updated_at"),
+                sum_of_times("user__updated_at"),
+            ),
+            records=summary_of_related(
+                Attendance.objects.all(), "session__run", Count("pk"), sum_of_times("updated_at")
+            ),
+            course_places=summary_of_related(
+                Enrolment.objects.all(),
+                "run__course",
+                Count("pk"),
+                sum_of_times("updated_at"),
+                outer="course_id",
+            ),
+        )
+        .order_by()
+        .values_list(
+            "seats",
+            "records",
+            "course_places",
+            "course__required_mentoring_sessions",
+            "course__requires_lessons",
+            "course__requires_quizzes",
+        )
+    )
+
+
+MATRIX_FINGERPRINT = IdStatement(_matrix_fingerprint_of)
+
+
+def matrix_fingerprint(request, run_id: int) -> tuple | None:
+    """What changes whenever the attendance matrix's people, records or the course's places
+    do, in one query built once; None when nothing may be kept, there is no such run, or the
+    course's completion needs mentoring sessions or lessons (read afresh each time).  The
+    public version is read first (sessions, the run and the course page are public content)."""
+    if not keeps_values(request):
+        return None
+    request_version(request)
+    rows = MATRIX_FINGERPRINT.rows(run_id, model=CourseRun)
+    if not rows:
+        return None
+    *fingerprint, mentoring, lessons, quizzes = rows[0]
+    return None if mentoring or lessons or quizzes else tuple(fingerprint)
+
+
 def kept_roster(
     request,
     session_id: int,

@@ -11,35 +11,10 @@ from courses import services
 from courses.models import AttendanceStatus, CompletionState, Enrolment, EnrolmentStatus
 from courses.signals import enrolment_completed
 from lms import roles
-from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
+from tests.courses.helpers import run_with_sessions
+from tests.factories import CourseRunFactory, EnrolmentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
-
-
-def run_with_sessions(*, days_from_today: list[int], mandatory=(), **course_rules):
-    """A run whose sessions start at 10:00 on the given days relative to today."""
-    today = timezone.localdate()
-    run = CourseRunFactory(
-        starts_on=today + dt.timedelta(days=min(days_from_today)),
-        ends_on=today + dt.timedelta(days=max(days_from_today)),
-    )
-    for key, value in course_rules.items():
-        setattr(run.course, key, value)
-    run.course.save()
-    sessions = []
-    for i, day in enumerate(days_from_today):
-        starts_at = timezone.make_aware(
-            dt.datetime.combine(today + dt.timedelta(days=day), dt.time(10))
-        )
-        sessions.append(
-            SessionFactory(
-                run=run,
-                starts_at=starts_at,
-                ends_at=starts_at + dt.timedelta(hours=2),
-                is_mandatory=i in mandatory,
-            )
-        )
-    return run, sessions
 
 
 @pytest.fixture

@@ -1,0 +1,33 @@
+"""Helpers shared by the courses tests."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from tests.factories import CourseRunFactory, SessionFactory
+
+
+def run_with_sessions(*, days_from_today: list[int], mandatory=(), **course_rules):
+    """A run whose sessions start at 10:00 on the given days relative to today."""
+    today = timezone.localdate()
+    run = CourseRunFactory(
+        starts_on=today + dt.timedelta(days=min(days_from_today)),
+        ends_on=today + dt.timedelta(days=max(days_from_today)),
+    )
+    for key, value in course_rules.items():
+        setattr(run.course, key, value)
+    run.course.save()
+    sessions = []
+    for i, day in enumerate(days_from_today):
+        starts_at = timezone.make_aware(
+            dt.datetime.combine(today + dt.timedelta(days=day), dt.time(10))
+        )
+        sessions.append(
+            SessionFactory(
+                run=run,
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(hours=2),
+                is_mandatory=i in mandatory,
+            )
+        )
+    return run, sessions

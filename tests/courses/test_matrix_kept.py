@@ -1,0 +1,210 @@
+"""The attendance matrix kept whole below the admin frame while nothing it shows changed
+(issue #9; ``courses.selectors.matrix_fingerprint``, ``courses.admin_views.run_attendance``):
+shown again it evaluates nobody again; each change to what it shows shows on the next one;
+time alone (a session ending, the day ending) makes it stale; courses whose completion needs
+mentoring sessions or lessons are evaluated afresh each time; its forms carry the reader's own
+CSRF token."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+import courses.selectors
+from courses import services
+from courses.models import Enrolment, EnrolmentStatus
+from lms import roles
+from tests.courses.helpers import run_with_sessions
+from tests.factories import CourseRunFactory, EnrolmentFactory
+from tests.html import without_csrf_tokens
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page", "page_cache_on")]
+
+
+@pytest.fixture
+def matrices_built(monkeypatch):
+    """The runs whose matrix was evaluated from now on."""
+    built = []
+    real = courses.selectors.attendance_matrix_for_run
+
+    def counting(*, run, now=None):
+        built.append(run.pk)
+        return real(run=run, now=now)
+
+    monkeypatch.setattr(courses.selectors, "attendance_matrix_for_run", counting)
+    return built
+
+
+@pytest.fixture
+def coordinator_client(client, role_user):
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    return client
+
+
+@pytest.fixture
+def matrix():
+    """A run with a session past, one today still to end and one to come; three people, one
+    marked at the first."""
+    run, sessions = run_with_sessions(days_from_today=[-1, 0, 2], requires_sign_off=True)
+    today = sessions[1]
+    today.starts_at = timezone.now() + dt.timedelta(minutes=30)
+    today.ends_at = today.starts_at + dt.timedelta(hours=2)
+    today.save()
+    people = [EnrolmentFactory(run=run) for _ in range(3)]
+    services.attendance_record(enrolment=people[0], session=sessions[0], status="present")
+    finished = CourseRunFactory(
+        course=run.course,
+        starts_on=timezone.localdate() - dt.timedelta(days=30),
+        ends_on=timezone.localdate() - dt.timedelta(days=29),
+    )
+    EnrolmentFactory(run=finished)  # the course's completion: 0 of 1
+    return run, sessions, people
+
+
+def url(run) -> str:
+    return f"/admin/courses/runs/{run.pk}/attendance/"
+
+
+def people_on(page: str) -> int:
+    return page.count('<tr><th scope="row">')
+
+
+def _row(page: str, enrolment) -> str:
+    start = page.index(f'<th scope="row">{enrolment.user.full_name}<br>')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_matrix_shown_again_evaluates_nobody_again(coordinator_client, matrix, matrices_built):
+    run, _sessions, _people = matrix
+    first = coordinator_client.get(url(run)).content.decode()
+    again = coordinator_client.get(url(run)).content.decode()
+
+    assert matrices_built == [run.pk]
+    assert without_csrf_tokens(again) == without_csrf_tokens(first)
+    assert people_on(again) == 3
+
+
+def _mark(run, sessions, people):
+    services.attendance_record(enrolment=people[1], session=sessions[0], status="late")
+    return lambda page: '<td class="cell-late">' in _row(page, people[1])
+
+
+def _place_given_up(run, sessions, people):
+    services.enrolment_cancel(enrolment=people[2])
+    return lambda page: people_on(page) == 2
+
+
+def _renamed(run, sessions, people):
+    person = people[1].user
+    person.full_name = "髙橋 新名"
+    person.save()
+    return lambda page: "髙橋 新名" in page
+
+
+def _organisation_changed(run, sessions, people):
+    person = people[1].user
+    person.organisation_name = "新しい団体"
+    person.save(update_fields=["organisation_name"])
+    return lambda page: "新しい団体:" in page  # learning hours by organisation
+
+
+def _session_retitled(run, sessions, people):
+    sessions[2].title = "第3回 振り返りと交流"
+    sessions[2].save()
+    return lambda page: "第3回 振り返りと交流" in page
+
+
+def _another_run_of_the_course_completed(run, sessions, people):
+    """The course's completion over its finished runs counts every run's places."""
+    place = Enrolment.objects.filter(run__course=run.course).exclude(run=run).get()
+    place.status = EnrolmentStatus.COMPLETED
+    place.save()
+    return lambda page: "修了率：100%（1人中1人）" in page
+
+
+CHANGES = [
+    _mark,
+    _place_given_up,
+    _renamed,
+    _organisation_changed,
+    _session_retitled,
+    _another_run_of_the_course_completed,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_each_change_alone_shows_on_the_next_matrix(
+    coordinator_client, matrix, change, django_capture_on_commit_callbacks
+):
+    run, sessions, people = matrix
+    coordinator_client.get(url(run))
+    before = coordinator_client.get(url(run)).content.decode()  # kept
+
+    with django_capture_on_commit_callbacks(execute=True):  # as the change commits
+        shown = change(run, sessions, people)
+    page = coordinator_client.get(url(run)).content.decode()
+
+    assert not shown(before)
+    assert shown(page)
+
+
+def test_the_matrix_is_evaluated_again_once_a_session_has_ended(
+    coordinator_client, matrix, matrices_built, monkeypatch
+):
+    run, sessions, _people = matrix
+    coordinator_client.get(url(run))
+    coordinator_client.get(url(run))
+    assert matrices_built == [run.pk]
+
+    after_the_end = sessions[1].ends_at + dt.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: after_the_end)
+    coordinator_client.get(url(run))
+
+    assert matrices_built == [run.pk, run.pk]
+
+
+@pytest.mark.parametrize("rule", [{"requires_lessons": True}, {"required_mentoring_sessions": 2}])
+def test_a_course_needing_lessons_or_mentoring_is_evaluated_each_time(
+    coordinator_client, matrices_built, rule
+):
+    run, _sessions = run_with_sessions(days_from_today=[-1, 2], **rule)
+    EnrolmentFactory(run=run)
+    coordinator_client.get(url(run))
+    coordinator_client.get(url(run))
+    assert matrices_built == [run.pk, run.pk]
+
+
+def test_a_sign_off_from_the_kept_matrix_passes_the_csrf_check(role_user):
+    run, sessions = run_with_sessions(days_from_today=[-2, -1], requires_sign_off=True)
+    waiting = EnrolmentFactory(run=run)
+    for session in sessions:
+        services.attendance_record(enrolment=waiting, session=session, status="present")
+    coordinator = role_user(roles.COORDINATORS, is_staff=True)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(coordinator)
+    second.force_login(coordinator)
+    first.get(url(run))
+    kept = second.get(url(run)).content.decode()  # another device: the kept matrix
+
+    token = re.search(
+        rf'action="/admin/courses/enrolments/{waiting.pk}/sign-off/">'
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
+        kept,
+    ).group(1)
+    second.post(f"/admin/courses/enrolments/{waiting.pk}/sign-off/", {"csrfmiddlewaretoken": token})
+
+    waiting.refresh_from_db()
+    assert waiting.status == EnrolmentStatus.COMPLETED
+
+
+def test_the_csv_is_written_afresh_and_an_unknown_run_is_a_404(
+    coordinator_client, matrix, matrices_built
+):
+    run, _sessions, people = matrix
+    coordinator_client.get(url(run))
+    csv = coordinator_client.get(url(run), {"format": "csv"}).content.decode("utf-8-sig")
+    assert people[0].user.full_name in csv
+    assert matrices_built == [run.pk, run.pk]
+    assert coordinator_client.get("/admin/courses/runs/987654/attendance/").status_code == 404
