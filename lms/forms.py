@@ -3,6 +3,7 @@ helpers other apps share: name fields, the honeypot."""
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from django import forms
 from django.conf import settings
@@ -212,8 +213,11 @@ class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        label = self.field.label_format
+        if isinstance(label, str):
+            label = label.format
         for pk, *parts in self.queryset.values_list("pk", *self.field.label_fields):
-            yield (pk, self.field.label_format.format(*parts))
+            yield (pk, label(*parts))
 
 
 class ValuesModelChoiceField(forms.ModelChoiceField):
@@ -222,12 +226,19 @@ class ValuesModelChoiceField(forms.ModelChoiceField):
     volunteer list's time.  The chosen value is still looked up in the queryset.
 
     :param label_fields: the values each option's label is made of, e.g. ``("course__title",
-        "title")``; ``label_format`` puts them together (``"{} {}"``), as ``__str__`` would.
+        "title")``; ``label_format`` puts them together (``"{} {}"``, or a function of them
+        such as ``User.name_shown``), as ``__str__`` would.
     """
 
     iterator = _ValuesChoiceIterator
 
-    def __init__(self, *args, label_fields: tuple[str, ...], label_format: str, **kwargs):
+    def __init__(
+        self,
+        *args,
+        label_fields: tuple[str, ...],
+        label_format: str | Callable[..., str],
+        **kwargs,
+    ):
         self.label_fields, self.label_format = label_fields, label_format
         super().__init__(*args, **kwargs)
 

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -93,24 +93,26 @@ def volunteer_list(request):
             "people": people,
             "rows": _volunteer_rows_html(people),
             "query": form.query_string(),
-            "bulk_form": _bulk_form(request, profiles),
+            "bulk_fields": _bulk_fields_html(request),
             "waiting": selectors.waiting_for_contact_default().count(),
             "open_duplicates": selectors.duplicate_flags_open().count(),
         },
     )
 
 
-def _bulk_form(request, profiles) -> BulkActionForm:
-    """The bulk-action form, its hundreds of runs to enrol in kept until the day ends or a run
-    or course changes (public content, like the site's menu)."""
-    form = quick_selects(BulkActionForm(profiles=profiles, runs=_runs_to_enrol_in()))
-    runs = form.fields["run"]
-    runs.choices = kept_for_request(
-        request,
-        f"volunteer-bulk-runs:{_today().isoformat()}",
-        lambda: [(str(value), str(label)) for value, label in runs.choices],
-    )
-    return form
+def _bulk_fields_html(request) -> str:
+    """The bulk-action form's fields as HTML, the same for every coordinator: its hundreds of
+    runs to enrol in, written once and kept until the day ends or a run or course changes
+    (public content, like the site's menu).  Which people are ticked is the list's part."""
+
+    def write() -> str:
+        form = quick_selects(
+            BulkActionForm(profiles=VolunteerProfile.objects.none(), runs=_runs_to_enrol_in())
+        )
+        return render_to_string("volunteers/admin/includes/bulk_fields.html", {"form": form})
+
+    # Safe: written by the template, escaped.
+    return mark_safe(kept_for_request(request, f"volunteer-bulk-fields:{_today()}", write))
 
 
 def _volunteer_rows_html(rows: list[selectors.VolunteerRow]) -> str:

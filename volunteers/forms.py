@@ -217,11 +217,14 @@ class VolunteerFilterForm(FilterForm):
         choices=[("", _("Any time")), *AvailabilityFlag.choices],
         required=False,
     )
-    coordinator = forms.ModelChoiceField(
+    # Staff as plain values (name as ``get_full_name`` gives it), in one query.
+    coordinator = ValuesModelChoiceField(
         label=_("Coordinator"),
         queryset=User.objects.filter(is_staff=True, is_active=True),
         required=False,
         empty_label=_("Anyone"),
+        label_fields=User.NAME_FIELDS,
+        label_format=User.name_shown,
     )
 
 

@@ -154,3 +154,21 @@ def test_each_staff_member_gets_places_and_fields_in_their_own_language(client, 
     assert all(name in english_page for name in in_english)
     assert all(name in japanese_page for name in in_japanese)
     assert in_english[0] not in japanese_page
+
+
+def test_the_coordinator_select_names_staff_as_their_accounts_do(client, coordinator, role_user):
+    """Staff are read as plain values (``User.NAME_FIELDS``): a name, else the email; a
+    chosen coordinator still filters the list."""
+    unnamed = role_user(roles.COORDINATORS, is_staff=True, full_name="", email="staff@example.jp")
+    person("灘 一郎", "なだ いちろう", "a@example.jp")  # nobody's
+    client.force_login(coordinator)
+
+    html = _list(client, f"?coordinator={unnamed.pk}")
+
+    select = html[
+        html.index('name="coordinator"') : html.index("</select>", html.index('name="coordinator"'))
+    ]
+    assert f'<option value="{coordinator.pk}">調整 役子</option>' in select
+    assert f'<option value="{unnamed.pk}" selected>staff@example.jp</option>' in select
+    assert "条件に合う受講者はいません。" in html  # the filter was applied
+    assert "灘 一郎" in _list(client)
