@@ -19,7 +19,9 @@ The menus carry no address of the current page (the browser marks the active ite
 token and nothing that changes with time; entries also expire after an hour.
 Wagtail's own ``sidebar_props`` tag is replaced in its tag library at start-up
 (``keep_sidebar_per_person``); ``tests/lms/test_admin_sidebar.py`` checks that what is kept
-is exactly what Wagtail writes.
+is exactly what Wagtail writes.  So is its ``keyboard_shortcuts_dialog`` tag: the dialog is
+the same table for everyone with the same language, kind of computer and choice, and is
+written once per process for each (``kept_keyboard_shortcuts_dialog``).
 """
 
 from __future__ import annotations
@@ -27,10 +29,17 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth.models import Group
+from django.core.cache import caches
+from django.template.loader import get_template
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
+from lms.pagecache import FRAGMENT_SECONDS, FRAGMENT_STORE
 from lms.versioned import SharedVersion
+
+# Wagtail's keyboard shortcuts dialog, as its ``keyboard_shortcuts_dialog`` tag writes it.
+KEYBOARD_SHORTCUTS_TEMPLATE = "wagtailadmin/shared/keyboard_shortcuts_dialog.html"
 
 # Changes to these models' rows can change what someone's sidebar shows.
 SIDEBAR_VERSION = SharedVersion(
@@ -77,6 +86,37 @@ def kept_sidebar_props(context) -> SafeString:
     return mark_safe(html)  # noqa: S308 (Wagtail's own json_script output, kept)
 
 
+def _plain(value):
+    """``value`` with lazy translations made text, dicts and lists made tuples: what names a
+    kept piece of HTML by the values it was written from."""
+    if isinstance(value, dict):
+        return tuple((_plain(key), _plain(item)) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, Promise):
+        return str(value)
+    return value
+
+
+def kept_keyboard_shortcuts_dialog(context) -> SafeString:
+    """Wagtail's keyboard shortcuts dialog (some forty shortcuts in a table, on every admin
+    page), written once per process for each set of values Wagtail gives it: the language,
+    the kind of computer (its key labels), comments on or off and the person's choice to turn
+    shortcuts off.  The values are Wagtail's own (its tag's function); only the writing is
+    saved."""
+    from wagtail.admin.templatetags.wagtailadmin_tags import keyboard_shortcuts_dialog
+
+    values = keyboard_shortcuts_dialog(context)
+    text = repr((translation.get_language(), _plain(values)))
+    key = "kbd-dialog|" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    store = caches[FRAGMENT_STORE]
+    html = store.get(key)
+    if html is None:
+        html = get_template(KEYBOARD_SHORTCUTS_TEMPLATE).render(values)
+        store.set(key, html, timeout=FRAGMENT_SECONDS)
+    return mark_safe(html)  # noqa: S308 (Wagtail's own template, kept)
+
+
 def keep_sidebar_per_person() -> None:
     """Replace Wagtail's ``sidebar_props`` tag with ``kept_sidebar_props`` and listen to the
     changes that make kept sidebars stale.  Called once, from ``LmsConfig.ready``."""
@@ -86,6 +126,9 @@ def keep_sidebar_per_person() -> None:
 
     wagtailadmin_tags.register.simple_tag(
         kept_sidebar_props, takes_context=True, name="sidebar_props"
+    )
+    wagtailadmin_tags.register.simple_tag(
+        kept_keyboard_shortcuts_dialog, takes_context=True, name="keyboard_shortcuts_dialog"
     )
     user_model = get_user_model()
     SIDEBAR_VERSION.connect(

@@ -1,6 +1,6 @@
 """Wagtail's admin sidebar kept per staff member (lms.admin_sidebar): what is served is exactly
 what Wagtail writes, for each person and language, and every change that alters it shows on the
-next page."""
+next page.  Its keyboard shortcuts dialog, written once per set of values, is Wagtail's too."""
 
 import json
 import re
@@ -247,3 +247,78 @@ def test_page_permissions_saved_in_wagtails_group_editor_show_on_the_next_page(c
     assert GroupPagePermission.objects.filter(group=group).count() == 2
     client.force_login(person)
     assert _served(client) == _fresh(person, "ja")
+
+
+# --- Wagtail's keyboard shortcuts dialog, written once per set of values ----------------------
+
+
+def _dialog_by_wagtail(person: User, language: str, user_agent: str) -> str:
+    """The dialog as Wagtail's own inclusion tag writes it, from its function and template."""
+    from django.template import RequestContext, engines
+    from django.template.library import InclusionNode
+    from wagtail.admin.templatetags import wagtailadmin_tags
+
+    request = RequestFactory().get(PAGE, HTTP_USER_AGENT=user_agent)
+    request.user = User.objects.get(pk=person.pk)
+    node = InclusionNode(
+        wagtailadmin_tags.keyboard_shortcuts_dialog,
+        takes_context=True,
+        args=[],
+        kwargs={},
+        filename=admin_sidebar.KEYBOARD_SHORTCUTS_TEMPLATE,
+    )
+    context = RequestContext(request, {"request": request})
+    context.template = engines["django"].from_string("").template
+    with translation.override(language):
+        return node.render(context)
+
+
+def _kept_dialog(person: User, language: str, user_agent: str) -> str:
+    request = RequestFactory().get(PAGE, HTTP_USER_AGENT=user_agent)
+    request.user = User.objects.get(pk=person.pk)
+    with translation.override(language):
+        return str(admin_sidebar.kept_keyboard_shortcuts_dialog({"request": request}))
+
+
+MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15"
+WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("user_agent", [MAC, WINDOWS])
+@pytest.mark.parametrize("shortcuts_on", [True, False])
+def test_the_kept_shortcuts_dialog_is_what_wagtail_writes(language, user_agent, shortcuts_on):
+    person = _staff(roles.COORDINATORS)
+    UserProfile.objects.create(user=person, keyboard_shortcuts=shortcuts_on)
+
+    written = _kept_dialog(person, language, user_agent)
+    kept = _kept_dialog(person, language, user_agent)
+
+    assert written == kept == _dialog_by_wagtail(person, language, user_agent)
+    assert 'id="keyboard-shortcuts-dialog"' in written
+    assert ("⌘" in written) is (user_agent == MAC)
+    assert ("Keyboard shortcuts are currently disabled" in written) is not shortcuts_on
+
+
+def test_the_dialog_is_written_once_and_people_get_their_own(client, monkeypatch):
+    on, off = _staff(roles.COORDINATORS), _staff(roles.COORDINATORS)
+    UserProfile.objects.create(user=off, keyboard_shortcuts=False)
+    written = []
+    real = admin_sidebar.get_template
+
+    def counting(name):
+        written.append(name)
+        return real(name)
+
+    monkeypatch.setattr(admin_sidebar, "get_template", counting)
+    client.force_login(on)
+    first, second = client.get(TODAY).content.decode(), client.get(TODAY).content.decode()
+    client.force_login(off)
+    theirs = client.get(TODAY).content.decode()
+
+    assert written == [admin_sidebar.KEYBOARD_SHORTCUTS_TEMPLATE] * 2  # one per set of values
+    assert (
+        '<div id="keyboard-shortcuts-dialog"' in first
+        and "Keyboard shortcuts are currently disabled" not in second
+    )
+    assert "Keyboard shortcuts are currently disabled" in theirs
