@@ -31,6 +31,7 @@ import hashlib
 from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -107,7 +108,7 @@ def kept_keyboard_shortcuts_dialog(context) -> SafeString:
     from wagtail.admin.templatetags.wagtailadmin_tags import keyboard_shortcuts_dialog
 
     values = keyboard_shortcuts_dialog(context)
-    text = repr((translation.get_language(), _plain(values)))
+    text = repr((translation.get_language(), get_script_prefix(), _plain(values)))
     key = "kbd-dialog|" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
     store = caches[FRAGMENT_STORE]
     html = store.get(key)

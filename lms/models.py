@@ -4,7 +4,7 @@ outgoing-mail record."""
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -299,11 +299,15 @@ class User(AbstractUser):
         return self.get_full_name()
 
     def save(self, *args, **kwargs) -> None:
-        """Saving some fields only (allauth's change of email, the last login) stamps
-        ``updated_at`` too: ``auto_now`` alone is written only when the field is listed."""
+        """Saving some fields only (allauth's change of address) stamps ``updated_at`` too:
+        ``auto_now`` alone is written only when the field is listed, or read (an account
+        read with ``only()``).  The last login alone is not a change of what anyone is shown.
+        (Rows loaded raw, as fixtures are, must carry their own ``updated_at``.)"""
         update_fields = kwargs.get("update_fields")
-        if update_fields:
-            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        if update_fields is None or set(update_fields) - {"last_login"}:
+            self.updated_at = timezone.now()  # read now, if it was left unread
+            if update_fields:
+                kwargs["update_fields"] = {*update_fields, "updated_at"}
         super().save(*args, **kwargs)
 
     # What ``get_full_name`` reads, for lists that read people as plain values.

@@ -22,8 +22,9 @@ The pages themselves live in each process's memory (the ``pages`` cache); the ve
 only shared part, one cache read per page served from memory.  Values kept for one person (My
 learning) live in a store of their own (``PERSONAL_STORE``), so signed-in people's pages never
 push the public ones out.  Lines of long staff lists (``written_once``) are named by what they
-show and need no version; they live in ``FRAGMENT_STORE`` (and whole lists in
-``FRAGMENT_LIST_STORE``).
+show and need no version; they live in ``FRAGMENT_STORE``.  Whole staff lists (a roster, the
+attendance matrix) are kept in ``FRAGMENT_LIST_STORE`` under the version and a fingerprint of
+what they show (``kept_while_unchanged``).
 """
 
 from __future__ import annotations
@@ -301,8 +302,6 @@ def written_once(
     kind: str,
     items: Sequence[Hashable],
     write: Callable[[list], list[str]],
-    *,
-    list_name: str = "",
 ) -> str:
     """The HTML of ``items`` one after another, each written by ``write`` (a list of items
     in, their HTML out, in order) only if it is not kept yet.  Each item is a plain value
@@ -310,22 +309,12 @@ def written_once(
     ``FRAGMENT_STORE`` under a digest of ``kind``, the active language and the item, it needs
     no version and can never be stale.  For long lists whose rows mostly stay the same between
     requests (a roster between marks: each mark writes one row again, not three hundred).
-
-    ``list_name`` (unique within ``kind``): the whole list is kept too, in
-    ``FRAGMENT_LIST_STORE`` under that name with a digest of its items (one entry, replaced
-    when the list changes), so an unchanged list costs one read instead of one per row.  Give
-    one only for lists shown again and again (a roster, not each search of it): whole lists
-    are large."""
+    Whole lists shown again and again are kept by ``kept_while_unchanged``."""
     prefix = f"{kind}|{translation.get_language()}|"
-    texts = [prefix + repr(item) for item in items]  # repr() escapes line breaks
-    store, lists = caches[FRAGMENT_STORE], caches[FRAGMENT_LIST_STORE]
-    if list_name:
-        list_key = hashlib.blake2b((prefix + list_name).encode()).hexdigest()
-        list_digest = hashlib.blake2b("\n".join(texts).encode(), digest_size=16).digest()
-        kept = lists.get(list_key)
-        if kept is not None and kept[0] == list_digest:
-            return kept[1]
+    # repr() writes line breaks escaped: each item is one line of text.
+    texts = [prefix + repr(item) for item in items]
     keys = [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in texts]
+    store = caches[FRAGMENT_STORE]
     found = store.get_many(keys)
     missing = [index for index, key in enumerate(keys) if key not in found]
     if missing:
@@ -334,10 +323,7 @@ def written_once(
         )
         store.set_many(written, timeout=FRAGMENT_SECONDS)
         found.update(written)
-    html = "".join(found[key] for key in keys)
-    if list_name:
-        lists.set(list_key, (list_digest, html), timeout=FRAGMENT_SECONDS)
-    return html
+    return "".join(found[key] for key in keys)
 
 
 _LINE_BREAK_WITH_INDENT = re.compile(r"\s*\n\s*")

@@ -339,8 +339,9 @@ CACHES = {
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
-    # ...and the whole lists last shown (one per roster or matrix, language and time zone, not
-    # per search), up to about 250 KB each for 300 people: at most about 25 MB per process.
+    # ...and the whole rosters and matrices last shown (lms.pagecache.kept_while_unchanged: one
+    # per roster or matrix, language and time zone, not per search), up to about 450 KB each
+    # for 300 people: at most about 45 MB per process.
     "fragment-lists": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragment-lists",

@@ -167,7 +167,7 @@ def roster_rows_html(people: list[RosterPerson]) -> str:
     """The roster's rows as HTML, each written once (``lms.pagecache.written_once``, named by
     the person's values, their record and the time zone): writing three hundred rows with
     their buttons took most of the request; a mark writes its row again, not the list (the
-    whole roster is kept too, see ``kept_roster_body``)."""
+    whole roster is kept too, see ``kept_roster``)."""
     template = get_template("courses/attendance/includes/roster_row.html")
     choices = [(s.value, s.label) for s in STAFF_ATTENDANCE_CHOICES]
 

@@ -208,3 +208,39 @@ def test_the_csv_is_written_afresh_and_an_unknown_run_is_a_404(
     assert people[0].user.full_name in csv
     assert matrices_built == [run.pk, run.pk]
     assert coordinator_client.get("/admin/courses/runs/987654/attendance/").status_code == 404
+
+
+def test_the_matrix_is_evaluated_again_when_the_day_ends(
+    coordinator_client, matrices_built, monkeypatch
+):
+    """The course's completion counts the runs finished before today."""
+    from lms.pagecache import end_of_day
+
+    run, _sessions = run_with_sessions(days_from_today=[-2, -1])
+    EnrolmentFactory(run=run)
+    coordinator_client.get(url(run))
+    coordinator_client.get(url(run))
+    assert matrices_built == [run.pk]
+
+    tomorrow = end_of_day(timezone.now()) + dt.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+    coordinator_client.get(url(run))
+
+    assert matrices_built == [run.pk, run.pk]
+
+
+def test_each_staff_member_sees_the_sessions_in_their_own_time_zone(client, role_user):
+    """Wagtail's admin writes times in each staff member's time zone (their profile)."""
+    from wagtail.users.models import UserProfile
+
+    run, _sessions = run_with_sessions(days_from_today=[-1, 2])  # at 10:00 in Tokyo
+    EnrolmentFactory(run=run)
+    in_tokyo, in_utc = (role_user(roles.COORDINATORS, is_staff=True) for _ in range(2))
+    UserProfile.objects.create(user=in_utc, current_time_zone="UTC")
+    client.force_login(in_tokyo)
+    tokyo = client.get(url(run)).content.decode()
+    client.force_login(in_utc)
+    utc = client.get(url(run)).content.decode()
+
+    assert "<small>10:00</small>" in tokyo and "<small>01:00</small>" not in tokyo
+    assert "<small>01:00</small>" in utc and "<small>10:00</small>" not in utc

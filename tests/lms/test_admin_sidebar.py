@@ -322,3 +322,22 @@ def test_the_dialog_is_written_once_and_people_get_their_own(client, monkeypatch
         and "Keyboard shortcuts are currently disabled" not in second
     )
     assert "Keyboard shortcuts are currently disabled" in theirs
+
+
+def test_each_language_and_kind_of_computer_gets_its_own_dialog(monkeypatch):
+    """One after another in one process: each set of values is written once and served to
+    nobody else."""
+    person = _staff(roles.COORDINATORS)
+    written = []
+    real = admin_sidebar.get_template
+
+    def counting(name):
+        written.append(name)
+        return real(name)
+
+    monkeypatch.setattr(admin_sidebar, "get_template", counting)
+    combinations = [(language, agent) for language in ("ja", "en") for agent in (MAC, WINDOWS)]
+    for language, agent in combinations * 2:
+        assert _kept_dialog(person, language, agent) == _dialog_by_wagtail(person, language, agent)
+
+    assert len(written) == len(combinations)

@@ -53,3 +53,44 @@ def test_user_email_is_unique():
     User.objects.create_user("same@example.jp", "x")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create_user("SAME@example.jp", "y")
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        pytest.param(lambda person: person.save(), id="whole"),
+        pytest.param(lambda person: person.save(update_fields=["email"]), id="some-fields"),
+        pytest.param(lambda person: person.save(update_fields=("email",)), id="a-tuple"),
+    ],
+)
+def test_every_save_of_what_people_are_shown_stamps_updated_at(save):
+    """Lists kept whole (a session's roster) are named by it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    person = User.objects.create_user("stamp@example.jp", "kobe-harbour-2026!")
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    User.objects.filter(pk=person.pk).update(updated_at=long_ago)
+    read = User.objects.only("email").get(pk=person.pk)  # updated_at left unread
+    read.email = "stamped@example.jp"
+
+    save(read)
+
+    assert User.objects.get(pk=person.pk).updated_at > long_ago
+
+
+def test_signing_in_is_not_a_change_of_the_account(client):
+    """The last login alone is shown nowhere: kept rosters stay kept while people sign in."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    person = User.objects.create_user("login@example.jp", "kobe-harbour-2026!")
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    User.objects.filter(pk=person.pk).update(updated_at=long_ago)
+
+    assert client.login(username="login@example.jp", password="kobe-harbour-2026!")
+
+    stored = User.objects.get(pk=person.pk)
+    assert stored.last_login is not None and stored.updated_at == long_ago
