@@ -249,6 +249,19 @@ def sessions_for_roster():
     )
 
 
+def _seats_summary(*, outer: str):
+    """The seats of a run (the outer row's ``outer``) and their holders' accounts: how many,
+    and the sums of their last changes (part of a fingerprint, ``summary_of_related``)."""
+    return summary_of_related(
+        Enrolment.objects.filter(status__in=SEATED_STATUSES),
+        "run",
+        Count("pk"),
+        sum_of_times("updated_at"),
+        sum_of_times("user__updated_at"),
+        outer=outer,
+    )
+
+
 def _roster_fingerprint_of(alias: str, session_id: int) -> QuerySet:
     """The seats of the session's run and their holders' accounts, and the session's records,
     each counted with the sum of their last changes (any change to a seat, an account or a
@@ -257,14 +270,7 @@ def _roster_fingerprint_of(alias: str, session_id: int) -> QuerySet:
         Session.objects.using(alias)
         .filter(pk=session_id)
         .annotate(
-            seats=summary_of_related(
-                Enrolment.objects.filter(status__in=SEATED_STATUSES),
-                "run",
-                Count("pk"),
-                sum_of_times("updated_at"),
-                sum_of_times("user__updated_at"),
-                outer="run_id",
-            ),
+            seats=_seats_summary(outer="run_id"),
             records=summary_of_related(
                 Attendance.objects.all(), "session", Count("pk"), sum_of_times("updated_at")
             ),
@@ -310,13 +316,7 @@ def _matrix_fingerprint_of(alias: str, run_id: int) -> QuerySet:
         CourseRun.objects.using(alias)
         .filter(pk=run_id)
         .annotate(
-            seats=summary_of_related(
-                Enrolment.objects.filter(status__in=SEATED_STATUSES),
-                "run",
-                Count("pk"),
-                sum_of_times("updated_at"),
-                sum_of_times("user__updated_at"),
-            ),
+            seats=_seats_summary(outer="pk"),
             records=summary_of_related(
                 Attendance.objects.all(), "session__run", Count("pk"), sum_of_times("updated_at")
             ),

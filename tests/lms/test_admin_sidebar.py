@@ -300,9 +300,9 @@ def test_the_kept_shortcuts_dialog_is_what_wagtail_writes(language, user_agent, 
     assert ("Keyboard shortcuts are currently disabled" in written) is not shortcuts_on
 
 
-def test_the_dialog_is_written_once_and_people_get_their_own(client, monkeypatch):
-    on, off = _staff(roles.COORDINATORS), _staff(roles.COORDINATORS)
-    UserProfile.objects.create(user=off, keyboard_shortcuts=False)
+@pytest.fixture
+def dialogs_written(monkeypatch) -> list:
+    """The templates ``lms.admin_sidebar`` writes from now on."""
     written = []
     real = admin_sidebar.get_template
 
@@ -311,12 +311,18 @@ def test_the_dialog_is_written_once_and_people_get_their_own(client, monkeypatch
         return real(name)
 
     monkeypatch.setattr(admin_sidebar, "get_template", counting)
+    return written
+
+
+def test_the_dialog_is_written_once_and_people_get_their_own(client, dialogs_written):
+    on, off = _staff(roles.COORDINATORS), _staff(roles.COORDINATORS)
+    UserProfile.objects.create(user=off, keyboard_shortcuts=False)
     client.force_login(on)
     first, second = client.get(TODAY).content.decode(), client.get(TODAY).content.decode()
     client.force_login(off)
     theirs = client.get(TODAY).content.decode()
 
-    assert written == [admin_sidebar.KEYBOARD_SHORTCUTS_TEMPLATE] * 2  # one per set of values
+    assert dialogs_written == [admin_sidebar.KEYBOARD_SHORTCUTS_TEMPLATE] * 2  # one per set
     assert (
         '<div id="keyboard-shortcuts-dialog"' in first
         and "Keyboard shortcuts are currently disabled" not in second
@@ -324,20 +330,12 @@ def test_the_dialog_is_written_once_and_people_get_their_own(client, monkeypatch
     assert "Keyboard shortcuts are currently disabled" in theirs
 
 
-def test_each_language_and_kind_of_computer_gets_its_own_dialog(monkeypatch):
+def test_each_language_and_kind_of_computer_gets_its_own_dialog(dialogs_written):
     """One after another in one process: each set of values is written once and served to
     nobody else."""
     person = _staff(roles.COORDINATORS)
-    written = []
-    real = admin_sidebar.get_template
-
-    def counting(name):
-        written.append(name)
-        return real(name)
-
-    monkeypatch.setattr(admin_sidebar, "get_template", counting)
     combinations = [(language, agent) for language in ("ja", "en") for agent in (MAC, WINDOWS)]
     for language, agent in combinations * 2:
         assert _kept_dialog(person, language, agent) == _dialog_by_wagtail(person, language, agent)
 
-    assert len(written) == len(combinations)
+    assert len(dialogs_written) == len(combinations)
