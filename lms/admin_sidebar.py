@@ -21,7 +21,9 @@ Wagtail's own ``sidebar_props`` tag is replaced in its tag library at start-up
 (``keep_sidebar_per_person``); ``tests/lms/test_admin_sidebar.py`` checks that what is kept
 is exactly what Wagtail writes.  So is its ``keyboard_shortcuts_dialog`` tag: the dialog is
 the same table for everyone with the same language, kind of computer and choice, and is
-written once per process for each (``kept_keyboard_shortcuts_dialog``).
+written once per process for each (``kept_keyboard_shortcuts_dialog``).  And so is its
+``wagtail_config`` tag, the admin's script settings (``kept_wagtail_config``): the same for
+everyone with the same language but for the CSRF token and two choices of the request's.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import hashlib
 
 from django.contrib.auth.models import Group
 from django.core.cache import caches
+from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils import translation
@@ -118,6 +121,38 @@ def kept_keyboard_shortcuts_dialog(context) -> SafeString:
     return mark_safe(html)  # noqa: S308 (Wagtail's own template, kept)
 
 
+# What Wagtail's ``wagtail_config`` tag gives that belongs to the request itself; the rest is
+# the same for everyone with the same language and script prefix.
+_CONFIG_OF_THE_REQUEST = ("CSRF_TOKEN", "ACTIVE_CONTENT_LOCALE", "KEYBOARD_SHORTCUTS_ENABLED")
+
+
+def kept_wagtail_config(context) -> dict:
+    """Wagtail's ``wagtail_config`` tag (the admin's script settings on every admin page: API
+    addresses, the locales, a hundred translated strings), built by Wagtail once per process
+    for each language and script prefix under the sidebar's version (a locale's change bumps
+    it); the CSRF token, the content locale being edited and the person's choice of keyboard
+    shortcuts are filled in for each request as Wagtail fills them in."""
+    from wagtail.admin.templatetags.wagtailadmin_tags import wagtail_config
+
+    def build() -> dict:
+        config = wagtail_config(context)
+        return {key: value for key, value in config.items() if key not in _CONFIG_OF_THE_REQUEST}
+
+    name = f"wagtail-config|{translation.get_language()}|{get_script_prefix()}"
+    request = context["request"]
+    config = {"CSRF_TOKEN": get_token(request)}
+    config.update(SIDEBAR_VERSION.kept(name, build, store=FRAGMENT_STORE))
+    if locale := context.get("locale"):
+        config["ACTIVE_CONTENT_LOCALE"] = locale.language_code
+    user = getattr(request, "user", None)
+    config["KEYBOARD_SHORTCUTS_ENABLED"] = (
+        user.wagtail_userprofile.keyboard_shortcuts
+        if hasattr(user, "wagtail_userprofile")
+        else True
+    )
+    return config
+
+
 def keep_sidebar_per_person() -> None:
     """Replace Wagtail's ``sidebar_props`` tag with ``kept_sidebar_props`` and listen to the
     changes that make kept sidebars stale.  Called once, from ``LmsConfig.ready``."""
@@ -130,6 +165,9 @@ def keep_sidebar_per_person() -> None:
     )
     wagtailadmin_tags.register.simple_tag(
         kept_keyboard_shortcuts_dialog, takes_context=True, name="keyboard_shortcuts_dialog"
+    )
+    wagtailadmin_tags.register.simple_tag(
+        kept_wagtail_config, takes_context=True, name="wagtail_config"
     )
     user_model = get_user_model()
     SIDEBAR_VERSION.connect(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from lms.statements import IdStatement
@@ -25,22 +26,54 @@ def _permissions_of(alias: str, person: int) -> QuerySet:
 
 
 PERMISSIONS = IdStatement(_permissions_of)
+PERSON = IdStatement(
+    lambda alias, person: get_user_model()._default_manager.using(alias).filter(pk=person)
+)
+# Each process's memory store of everyone's permissions (``ModelBackendOneQuery``).
+PERMISSIONS_STORE = "permissions"
 
 
 class ModelBackendOneQuery(ModelBackend):
     """Django's model backend, reading a person's own and their groups' permissions in one
-    query built once (``lms.statements``) instead of two built each time.  Every signed-in
-    page asks (Wagtail's user bar asks whether the person may open the admin), so this takes
-    a query and about a millisecond off each of them."""
+    query built once (``lms.statements``) instead of two built each time, and keeping them in
+    the process's memory (``PERMISSIONS_STORE``) until a group, a permission or someone's
+    groups or permissions change.  Every signed-in page asks (Wagtail's user bar asks whether
+    the person may open the admin); a kept set costs no query.
 
-    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+    The kept sets are named by the person and whether they are a superuser, and kept under the
+    staff sidebar's shared version (``lms.admin_sidebar.SIDEBAR_VERSION``): every save or
+    delete of a group or permission, and every change to who is in a group or holds a
+    permission, bumps it, in every process, before the request that made the change ends.
+    Whether the person is active is read from their account on each request, as before."""
+
+    def get_user(self, user_id):
+        """The signed-in person, read with a statement built once (every signed-in request
+        reads them), as Django's backend reads them."""
+        user_model = get_user_model()
+        try:
+            pk = user_model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = PERSON.instance(pk, model=user_model)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None) -> frozenset[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
-        if user_obj.is_superuser:
-            return super().get_all_permissions(user_obj, obj)
+            return frozenset()
         if not hasattr(user_obj, "_perm_cache"):
-            user_obj._perm_cache = {
-                f"{app_label}.{codename}"
-                for app_label, codename in PERMISSIONS.rows(user_obj.pk, model=Permission)
-            }
+            from lms.admin_sidebar import SIDEBAR_VERSION
+
+            user_obj._perm_cache = SIDEBAR_VERSION.kept(
+                f"permissions|{user_obj.pk}|{user_obj.is_superuser}",
+                lambda: self._read_permissions(user_obj),
+                store=PERMISSIONS_STORE,
+            )
         return user_obj._perm_cache
+
+    def _read_permissions(self, user_obj) -> frozenset[str]:
+        if user_obj.is_superuser:
+            return frozenset(super().get_all_permissions(user_obj))
+        return frozenset(
+            f"{app_label}.{codename}"
+            for app_label, codename in PERMISSIONS.rows(user_obj.pk, model=Permission)
+        )

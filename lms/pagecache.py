@@ -34,6 +34,8 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 from typing import TypeVar
 
@@ -94,28 +96,78 @@ PUBLIC_CONTENT_MODELS = frozenset(
 
 SEATS_MODELS = frozenset({"courses.Enrolment", "opportunities.OpportunityApplication"})
 
+# Every shared version requests read (the public one's two parts and those registered by
+# ``lms.versioned.SharedVersion``), and those this request has read (``versions_read_once``).
+_VERSION_KEYS: list[str] = [VERSION_KEY, SEATS_VERSION_KEY]
+_versions_read: ContextVar[dict[str, str] | None] = ContextVar("versions_read", default=None)
+
 
 def _timeout() -> int:
     return int(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 0))
 
 
-def current_version() -> str:
-    """The shared version, ``content.seats``, in one read; a fresh part where the store lost
-    one (nothing old then matches)."""
-    keys = (VERSION_KEY, SEATS_VERSION_KEY)
-    found = cache.get_many(keys)
-    if len(found) < len(keys):
+def register_version(key: str) -> None:
+    """Name a shared version (``lms.versioned.SharedVersion``) that requests read along with
+    the public one, in the same read (``read_versions``)."""
+    if key not in _VERSION_KEYS:
+        _VERSION_KEYS.append(key)
+
+
+def read_versions(keys: Sequence[str]) -> dict[str, str]:
+    """The shared versions ``keys``, a fresh one drawn for any the store lost (nothing old then
+    matches).  Within a request (``versions_read_once``) every registered version is read in
+    the first read, whichever is asked for first, and each is read once: a signed-in staff
+    page needs the public version, its sidebar's and its permissions' (one read, not three).
+    A version bumped meanwhile is read again (``forget_version``)."""
+    memo = _versions_read.get()
+    if memo is None:
+        return _drawn_where_missing(keys, cache.get_many(keys))
+    wanted = [key for key in keys if key not in memo]
+    if wanted:
+        others = [key for key in _VERSION_KEYS if key not in memo and key not in wanted]
+        memo.update(_drawn_where_missing(wanted, cache.get_many([*wanted, *others])))
+    return {key: memo[key] for key in keys}
+
+
+def _drawn_where_missing(keys: Sequence[str], found: dict[str, str]) -> dict[str, str]:
+    if any(key not in found for key in keys):
         for key in keys:
             if key not in found:
                 cache.add(key, uuid.uuid4().hex, timeout=None)
-        found = cache.get_many(keys)
+        found = {**found, **cache.get_many(keys)}
+    return found
+
+
+def forget_version(key: str) -> None:
+    """The version ``key`` was bumped: this request reads it again if it needs it."""
+    memo = _versions_read.get()
+    if memo is not None:
+        memo.pop(key, None)
+
+
+@contextmanager
+def versions_read_once():
+    """Within it (a request, ``AnonymousPageCacheMiddleware``), each shared version is read
+    once and all of them together (``read_versions``)."""
+    token = _versions_read.set({})
+    try:
+        yield
+    finally:
+        _versions_read.reset(token)
+
+
+def current_version() -> str:
+    """The public version, ``content.seats``, in one read."""
+    found = read_versions((VERSION_KEY, SEATS_VERSION_KEY))
     return f"{found[VERSION_KEY]}.{found[SEATS_VERSION_KEY]}"
 
 
 def bump_version(*, seats_only: bool = False) -> None:
     """Make every kept page stale, in every process; with ``seats_only`` only whole pages and
     the values kept with ``seats=True`` (see ``kept_for_request``)."""
-    cache.set(SEATS_VERSION_KEY if seats_only else VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    key = SEATS_VERSION_KEY if seats_only else VERSION_KEY
+    cache.set(key, uuid.uuid4().hex, timeout=None)
+    forget_version(key)
 
 
 def _content_part(version: str) -> str:
@@ -388,12 +440,17 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 class AnonymousPageCacheMiddleware:
-    """Answer anonymous visitors from the kept pages; keep the pages views marked."""
+    """Answer anonymous visitors from the kept pages; keep the pages views marked.  Within it,
+    each shared version is read once per request, all in one read (``read_versions``)."""
 
     def __init__(self, get_response: Callable) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        with versions_read_once():
+            return self._answer(request)
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
         key = _key(request) if _timeout() else None
         request._public_page_key = key
         if key:

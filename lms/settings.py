@@ -347,6 +347,13 @@ CACHES = {
         "LOCATION": "fragment-lists",
         "OPTIONS": {"MAX_ENTRIES": 100},
     },
+    # Each signed-in person's permissions (lms.backends), a few hundred bytes each: apart from
+    # the pages, so that thousands of learners signing in push none of those out.
+    "permissions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "permissions",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 # How long a public page is kept for anonymous visitors at most (0: not at all).  Changes to
 # what the pages show make kept pages stale at once; this bounds what changes with time alone.
@@ -457,6 +464,8 @@ else:
 
 # --- Security -------------------------------------------------------------------------------
 # docs/security.md says what each setting here is for and how the tests check it.
+# Django's database sessions, read with a statement built once (lms.sessions).
+SESSION_ENGINE = "lms.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

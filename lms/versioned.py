@@ -3,9 +3,11 @@
 A staff page that shows the same thing to every coordinator until somebody changes it (the
 mentoring alerts, the admin's menus) need not compute it on every request.  ``SharedVersion``
 names what such a value is built from (models whose saves and deletes change it) and keeps one
-version of it in the shared default cache, the only thing read on every request (one read);
-the value itself lives in this process's memory (``PERSONAL_STORE`` unless told) with the
-version it was built under, and is built again when that version is no longer current.
+version of it in the shared default cache, the only thing read on every request, and read
+together with the public version and every other shared version, once per request
+(``lms.pagecache.read_versions``).  The value itself lives in this process's memory
+(``PERSONAL_STORE`` unless told) with the version it was built under, and is built again when
+that version is no longer current.
 
 Each change bumps the version twice: when it is made (so the same transaction, and tests,
 see it at once) and again once it commits, so that a value built meanwhile in another process,
@@ -16,7 +18,6 @@ wrong.  Changes that send no signal (``QuerySet.update``, raw SQL) must call ``b
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -24,7 +25,7 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from lms.pagecache import PERSONAL_STORE
+from lms.pagecache import PERSONAL_STORE, forget_version, read_versions, register_version
 
 T = TypeVar("T")
 
@@ -38,19 +39,18 @@ class SharedVersion:
         # A backstop only: every change that sends a signal bumps the version.
         self.seconds = seconds
         self._key = f"shared-version:{name}"
+        register_version(self._key)
 
     def current(self) -> str:
-        version = cache.get(self._key)
-        if version is None:
-            cache.add(self._key, uuid.uuid4().hex, timeout=None)
-            version = cache.get(self._key)
-        return version
+        """The version, read with the others once per request (``lms.pagecache``)."""
+        return read_versions((self._key,))[self._key]
 
     def bump(self) -> None:
         """Make what was kept stale: the version is removed, and the next reader draws a new
         one.  (Removing writes nothing where none was drawn yet: a ``migrate`` that syncs the
         role groups leaves the cache table empty, as a restore expects.)"""
         cache.delete(self._key)
+        forget_version(self._key)
 
     def changed(self, sender=None, using=None, **kwargs) -> None:
         """A signal receiver: make what was kept stale now, and again once the change

@@ -27,6 +27,10 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragment-lists",
     },
+    "permissions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "permissions",
+    },
 }
 # Kept public pages (lms.pagecache) are made stale after each change commits, and a test's
 # transaction never commits: off here, on in tests/lms/test_page_cache.py (which commits) and in

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from wagtail.admin.templatetags.wagtailadmin_tags import sidebar_props as written_by_wagtail
@@ -339,3 +339,80 @@ def test_each_language_and_kind_of_computer_gets_its_own_dialog(dialogs_written)
         assert _kept_dialog(person, language, agent) == _dialog_by_wagtail(person, language, agent)
 
     assert len(dialogs_written) == len(combinations)
+
+
+CONFIG = re.compile(r'<script id="wagtail-config" type="application/json">(.*?)</script>', re.S)
+
+
+def _config_served(client, page: str = TODAY) -> dict:
+    response = client.get(page)
+    assert response.status_code == 200
+    return json.loads(CONFIG.search(response.content.decode()).group(1))
+
+
+def _config_by_wagtail(request, language: str, **context) -> dict:
+    from wagtail.admin.templatetags.wagtailadmin_tags import wagtail_config
+
+    with translation.override(language):
+        return json.loads(json.dumps(wagtail_config({"request": request, **context})))
+
+
+def _without_token(config: dict) -> dict:
+    """The config but its CSRF token (masked afresh each time it is asked for)."""
+    assert len(config["CSRF_TOKEN"]) == 64
+    return {key: value for key, value in config.items() if key != "CSRF_TOKEN"}
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("shortcuts_on", [True, False, None])
+def test_the_kept_admin_config_is_what_wagtail_gives(language, shortcuts_on):
+    from wagtail.models import Locale
+
+    person = _staff(roles.COORDINATORS)
+    if shortcuts_on is not None:
+        UserProfile.objects.create(user=person, keyboard_shortcuts=shortcuts_on)
+    request = RequestFactory().get(PAGE)
+    request.user = User.objects.get(pk=person.pk)
+    english = Locale.objects.get_or_create(language_code="en")[0]
+    for context in ({}, {"locale": english}, {}):  # written, then kept (the second time too)
+        with translation.override(language):
+            config = admin_sidebar.kept_wagtail_config({"request": request, **context})
+        kept = json.loads(json.dumps(config))
+        assert _without_token(kept) == _without_token(
+            _config_by_wagtail(request, language, **context)
+        )
+    assert kept["KEYBOARD_SHORTCUTS_ENABLED"] is (shortcuts_on is not False)
+    assert len(kept["LOCALES"]) == Locale.objects.count()
+
+
+def test_the_admin_config_is_built_once_and_everyone_gets_their_own_token(client, monkeypatch):
+    from wagtail.admin.templatetags import wagtailadmin_tags
+
+    built = []
+    real = wagtailadmin_tags.wagtail_config
+    monkeypatch.setattr(
+        wagtailadmin_tags, "wagtail_config", lambda context: built.append(1) or real(context)
+    )
+    one, other = _staff(roles.COORDINATORS), _staff(roles.COORDINATORS)
+    client.force_login(one)
+    first, second = _config_served(client), _config_served(client)
+    other_client = Client()
+    other_client.force_login(other)
+    theirs = _config_served(other_client)
+
+    assert len(built) == 1
+    assert _without_token(first) == _without_token(second) == _without_token(theirs)
+    assert first["CSRF_TOKEN"] != theirs["CSRF_TOKEN"]
+    assert client.cookies["csrftoken"].value != other_client.cookies["csrftoken"].value
+
+
+def test_a_locale_removed_leaves_the_admin_config_on_the_next_page(client):
+    from wagtail.models import Locale
+
+    Locale.objects.get_or_create(language_code="en")
+    client.force_login(_staff(roles.COORDINATORS))
+    assert {locale["code"] for locale in _config_served(client)["LOCALES"]} == {"ja", "en"}
+
+    Locale.objects.filter(language_code="en").delete()
+
+    assert {locale["code"] for locale in _config_served(client)["LOCALES"]} == {"ja"}
