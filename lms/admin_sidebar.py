@@ -29,6 +29,7 @@ everyone with the same language but for the CSRF token and two choices of the re
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.contrib.auth.models import Group
 from django.core.cache import caches
@@ -36,7 +37,6 @@ from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 from lms.pagecache import FRAGMENT_SECONDS, FRAGMENT_STORE
@@ -90,33 +90,34 @@ def kept_sidebar_props(context) -> SafeString:
     return mark_safe(html)  # noqa: S308 (Wagtail's own json_script output, kept)
 
 
-def _plain(value):
-    """``value`` with lazy translations made text, dicts and lists made tuples: what names a
-    kept piece of HTML by the values it was written from."""
-    if isinstance(value, dict):
-        return tuple((_plain(key), _plain(item)) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return tuple(_plain(item) for item in value)
-    if isinstance(value, Promise):
-        return str(value)
-    return value
+# How Wagtail tells a Mac (its key labels: ⌘, ⌥) from other computers by the User-Agent
+# (``wagtail.admin.utils.get_keyboard_key_labels_from_request``).
+_MAC = re.compile(r"Mac|iPod|iPhone|iPad")
 
 
 def kept_keyboard_shortcuts_dialog(context) -> SafeString:
     """Wagtail's keyboard shortcuts dialog (some forty shortcuts in a table, on every admin
-    page), written once per process for each set of values Wagtail gives it: the language,
-    the kind of computer (its key labels), comments on or off and the person's choice to turn
-    shortcuts off.  The values are Wagtail's own (its tag's function); only the writing is
-    saved."""
-    from wagtail.admin.templatetags.wagtailadmin_tags import keyboard_shortcuts_dialog
+    page), written once per process for each set of what Wagtail writes it from: the
+    language, the kind of computer (its key labels), comments on or off and the person's
+    choice to turn shortcuts off.  Written from Wagtail's own values and template; only the
+    writing is saved (a test compares each set with Wagtail's own tag)."""
+    from wagtail.admin.templatetags.wagtailadmin_tags import (
+        get_comments_enabled,
+        keyboard_shortcuts_dialog,
+    )
 
-    values = keyboard_shortcuts_dialog(context)
-    text = repr((translation.get_language(), get_script_prefix(), _plain(values)))
-    key = "kbd-dialog|" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    request = context.get("request")
+    profile = getattr(getattr(request, "user", None), "wagtail_userprofile", None)
+    shortcuts_on = bool(getattr(profile, "keyboard_shortcuts", True))
+    mac = bool(_MAC.search(request.headers.get("User-Agent", ""))) if request else False
+    key = (
+        f"kbd-dialog|{translation.get_language()}|{get_script_prefix()}|{mac}|{shortcuts_on}"
+        f"|{get_comments_enabled()}"
+    )
     store = caches[FRAGMENT_STORE]
     html = store.get(key)
     if html is None:
-        html = get_template(KEYBOARD_SHORTCUTS_TEMPLATE).render(values)
+        html = get_template(KEYBOARD_SHORTCUTS_TEMPLATE).render(keyboard_shortcuts_dialog(context))
         store.set(key, html, timeout=FRAGMENT_SECONDS)
     return mark_safe(html)  # noqa: S308 (Wagtail's own template, kept)
 

@@ -29,7 +29,8 @@ PERMISSIONS = IdStatement(_permissions_of)
 PERSON = IdStatement(
     lambda alias, person: get_user_model()._default_manager.using(alias).filter(pk=person)
 )
-# Each process's memory store of everyone's permissions (``ModelBackendOneQuery``).
+# Each process's memory store of everyone's permissions and staff's Wagtail profiles
+# (``ModelBackendOneQuery``).
 PERMISSIONS_STORE = "permissions"
 
 
@@ -55,7 +56,11 @@ class ModelBackendOneQuery(ModelBackend):
         except ValidationError:
             return None
         user = PERSON.instance(pk, model=user_model)
-        return user if user is not None and self.user_can_authenticate(user) else None
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        if user.is_staff:
+            _attach_kept_wagtail_profile(user)
+        return user
 
     def get_all_permissions(self, user_obj, obj=None) -> frozenset[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
@@ -77,3 +82,22 @@ class ModelBackendOneQuery(ModelBackend):
             f"{app_label}.{codename}"
             for app_label, codename in PERMISSIONS.rows(user_obj.pk, model=Permission)
         )
+
+
+def _attach_kept_wagtail_profile(user) -> None:
+    """Every page of Wagtail's admin reads the staff member's Wagtail profile (their admin
+    language, time zone, theme, shortcuts): it is kept in the process's memory under the
+    sidebar's version, which every save or delete of a profile bumps, and given to the person
+    as ``select_related`` would give it (None: they have none)."""
+    from wagtail.users.models import UserProfile
+
+    from lms.admin_sidebar import SIDEBAR_VERSION
+
+    profile = SIDEBAR_VERSION.kept(
+        f"wagtail-profile|{user.pk}",
+        lambda: UserProfile.objects.filter(user_id=user.pk).first(),
+        store=PERMISSIONS_STORE,
+    )
+    type(user)._meta.get_field("wagtail_userprofile").set_cached_value(user, profile)
+    if profile is not None:
+        UserProfile._meta.get_field("user").set_cached_value(profile, user)

@@ -416,3 +416,51 @@ def test_a_locale_removed_leaves_the_admin_config_on_the_next_page(client):
     Locale.objects.filter(language_code="en").delete()
 
     assert {locale["code"] for locale in _config_served(client)["LOCALES"]} == {"ja"}
+
+
+def _admin_language(client) -> str:
+    html = client.get(TODAY).content.decode()
+    return re.search(r'<html[^>]* lang="([^"]+)"', html).group(1)
+
+
+def test_a_staff_members_wagtail_profile_is_kept_and_each_change_shows(client):
+    person, other = _staff(roles.COORDINATORS), _staff(roles.COORDINATORS)
+    UserProfile.objects.create(user=other, preferred_language="en")
+    client.force_login(person)
+    assert _admin_language(client) == "ja"
+    with CaptureQueriesContext(connection) as queries:
+        client.get(TODAY)
+    assert not [q for q in queries.captured_queries if "wagtailusers_userprofile" in q["sql"]]
+
+    profile = UserProfile.objects.create(user=person, preferred_language="en")  # created
+    assert _admin_language(client) == "en"
+    profile.preferred_language = "ja"  # changed
+    profile.save()
+    assert _admin_language(client) == "ja"
+    profile.preferred_language = "en"
+    profile.save()
+    assert _admin_language(client) == "en"
+    profile.delete()  # deleted
+    assert _admin_language(client) == "ja"
+
+    client.force_login(other)  # and never someone else's
+    assert _admin_language(client) == "en"
+
+
+def test_the_kept_profile_is_the_one_wagtail_reads():
+    person = _staff(roles.COORDINATORS)
+    UserProfile.objects.create(user=person, preferred_language="en", keyboard_shortcuts=False)
+    from lms.backends import ModelBackendOneQuery
+
+    for _ in range(2):  # read, then kept
+        user = ModelBackendOneQuery().get_user(person.pk)
+        with CaptureQueriesContext(connection) as queries:
+            profile = user.wagtail_userprofile
+            assert profile.user is user
+        assert queries.captured_queries == []
+        expected = UserProfile.objects.get(user=person)
+        fields = [field.attname for field in UserProfile._meta.concrete_fields]
+        assert [getattr(profile, f) for f in fields] == [getattr(expected, f) for f in fields]
+
+    learner = UserFactory()  # not staff: read as Django reads it
+    assert not hasattr(ModelBackendOneQuery().get_user(learner.pk), "wagtail_userprofile")
