@@ -35,6 +35,14 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return super().clean_email(email)
 
+    def login(self, request, user) -> None:
+        """Sign in without a password (after confirming an address) through our backend, as a
+        password sign-in does, not allauth's: every later request then reads the person with
+        the backend's statement built once (``lms.backends``)."""
+        if not hasattr(user, "backend"):
+            user.backend = "lms.backends.ModelBackendOneQuery"
+        super().login(request, user)
+
     def get_client_ip(self, request) -> str:
         """The address allauth's rate limits count per: the same rule as every other limit
         (REMOTE_ADDR, or the address the nearest of TRUSTED_PROXY_COUNT proxies saw)."""

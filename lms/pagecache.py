@@ -130,12 +130,16 @@ def read_versions(keys: Sequence[str]) -> dict[str, str]:
 
 
 def _drawn_where_missing(keys: Sequence[str], found: dict[str, str]) -> dict[str, str]:
-    if any(key not in found for key in keys):
-        for key in keys:
-            if key not in found:
-                cache.add(key, uuid.uuid4().hex, timeout=None)
-        found = {**found, **cache.get_many(keys)}
-    return found
+    """``found`` with a version drawn for each of ``keys`` the store lost: the one another
+    process drew first if it did, else ours, even if a bump removed it again meanwhile
+    (what is kept under it then matches nothing later: stale, never wrong)."""
+    missing = [key for key in keys if key not in found]
+    if not missing:
+        return found
+    drawn = {key: uuid.uuid4().hex for key in missing}
+    for key, version in drawn.items():
+        cache.add(key, version, timeout=None)
+    return {**found, **drawn, **cache.get_many(missing)}
 
 
 def forget_version(key: str) -> None:

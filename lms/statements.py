@@ -32,6 +32,18 @@ class _Compiled:
     converters: tuple[tuple[int, tuple[Callable, ...], object], ...]
 
 
+def _whole_rows(queryset: QuerySet) -> bool:
+    """Whether the queryset selects its model's rows and nothing else (``instance`` can then
+    build them as ``from_db`` does)."""
+    query = queryset.query
+    return (
+        queryset._fields is None
+        and not query.select_related
+        and not query.annotation_select
+        and not query.extra_select
+    )
+
+
 class IdStatement:
     """``build(alias, stand_in)`` gives a queryset about one person or thing (``stand_in``,
     ``ANY_ID`` unless told, wherever its id goes); ``rows(pk)`` runs it for ``pk``, as the
@@ -53,7 +65,7 @@ class IdStatement:
             self._compiled[alias] = _Compiled(
                 sql,
                 tuple(params),
-                queryset.model if queryset._fields is None else None,
+                queryset.model if _whole_rows(queryset) else None,
                 tuple(
                     getattr(getattr(column, "target", None), "attname", "") for column in columns
                 ),

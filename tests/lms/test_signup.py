@@ -80,6 +80,9 @@ def test_signup_confirmation_link_verifies_the_address_and_logs_in(
     user = User.objects.get(email="hanako@example.jp")
     assert EmailAddress.objects.get(user=user).verified is True
     assert client.session["_auth_user_id"] == str(user.pk)
+    # Signed in through our backend, as a password sign-in is (each request reads the person
+    # with its statement built once), not allauth's.
+    assert client.session["_auth_user_backend"] == "lms.backends.ModelBackendOneQuery"
     assert client.get("/profile/").status_code == 200
 
 

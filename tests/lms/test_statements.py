@@ -108,3 +108,19 @@ def test_a_signed_in_person_stays_signed_in_and_can_sign_out(client):
     client.logout()
 
     assert client.get("/learning/").status_code == 302
+
+
+def test_only_whole_rows_are_built_as_instances():
+    from django.db.models import Value
+
+    from lms.models import User
+    from lms.statements import IdStatement
+
+    person = UserFactory()
+    for build in (
+        lambda alias, pk: User.objects.using(alias).filter(pk=pk).select_related("profession"),
+        lambda alias, pk: User.objects.using(alias).filter(pk=pk).annotate(one=Value(1)),
+        lambda alias, pk: User.objects.using(alias).filter(pk=pk).values("pk"),
+    ):
+        with pytest.raises(TypeError):
+            IdStatement(build).instance(person.pk, model=User)

@@ -76,3 +76,25 @@ def test_a_staff_page_reads_the_cache_once_and_no_permissions(client, role_user)
     assert response.status_code == 200
     assert len(_cache_reads(queries)) == 1
     assert not [q for q in queries.captured_queries if "auth_permission" in q["sql"]]
+
+
+def test_a_version_bumped_between_drawing_and_reading_it_is_still_given(monkeypatch):
+    """Another process bumps (removes) a version right after this one drew it: the request
+    goes on with the version it drew, which nothing kept later matches."""
+    from django.core.cache import cache
+
+    real_add = cache.add
+
+    def add_then_bumped_elsewhere(key, value, timeout=None):
+        added = real_add(key, value, timeout=timeout)
+        cache.delete(key)
+        return added
+
+    monkeypatch.setattr(cache, "add", add_then_bumped_elsewhere)
+    with pagecache.versions_read_once():
+        sidebar = SIDEBAR_VERSION.current()
+        public = pagecache.current_version()
+    monkeypatch.undo()
+
+    assert sidebar and public
+    assert SIDEBAR_VERSION.current() != sidebar
