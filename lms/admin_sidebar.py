@@ -95,6 +95,13 @@ def kept_sidebar_props(context) -> SafeString:
 _MAC = re.compile(r"Mac|iPod|iPhone|iPad")
 
 
+def _shortcuts_on(request) -> bool:
+    """The person's choice of Wagtail's keyboard shortcuts (on unless their profile says off),
+    as Wagtail reads it for the dialog and the admin's script settings."""
+    profile = getattr(getattr(request, "user", None), "wagtail_userprofile", None)
+    return bool(getattr(profile, "keyboard_shortcuts", True))
+
+
 def kept_keyboard_shortcuts_dialog(context) -> SafeString:
     """Wagtail's keyboard shortcuts dialog (some forty shortcuts in a table, on every admin
     page), written once per process for each set of what Wagtail writes it from: the
@@ -107,8 +114,7 @@ def kept_keyboard_shortcuts_dialog(context) -> SafeString:
     )
 
     request = context.get("request")
-    profile = getattr(getattr(request, "user", None), "wagtail_userprofile", None)
-    shortcuts_on = bool(getattr(profile, "keyboard_shortcuts", True))
+    shortcuts_on = _shortcuts_on(request)
     mac = bool(_MAC.search(request.headers.get("User-Agent", ""))) if request else False
     key = (
         f"kbd-dialog|{translation.get_language()}|{get_script_prefix()}|{mac}|{shortcuts_on}"
@@ -145,12 +151,7 @@ def kept_wagtail_config(context) -> dict:
     config.update(SIDEBAR_VERSION.kept(name, build, store=FRAGMENT_STORE))
     if locale := context.get("locale"):
         config["ACTIVE_CONTENT_LOCALE"] = locale.language_code
-    user = getattr(request, "user", None)
-    config["KEYBOARD_SHORTCUTS_ENABLED"] = (
-        user.wagtail_userprofile.keyboard_shortcuts
-        if hasattr(user, "wagtail_userprofile")
-        else True
-    )
+    config["KEYBOARD_SHORTCUTS_ENABLED"] = _shortcuts_on(request)
     return config
 
 

@@ -1,6 +1,7 @@
 """Helpers shared by the courses tests."""
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 
@@ -31,3 +32,16 @@ def run_with_sessions(*, days_from_today: list[int], mandatory=(), **course_rule
             )
         )
     return run, sessions
+
+
+def sign_off_from_page(client, enrolment, html: str) -> None:
+    """Post the sign-off form of ``enrolment`` found in ``html`` (a kept or written matrix),
+    with the CSRF token the page carries."""
+    token = re.search(
+        rf'action="/admin/courses/enrolments/{enrolment.pk}/sign-off/">'
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
+        html,
+    ).group(1)
+    client.post(
+        f"/admin/courses/enrolments/{enrolment.pk}/sign-off/", {"csrfmiddlewaretoken": token}
+    )

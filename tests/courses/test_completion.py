@@ -11,7 +11,7 @@ from courses import services
 from courses.models import AttendanceStatus, CompletionState, Enrolment, EnrolmentStatus
 from courses.signals import enrolment_completed
 from lms import roles
-from tests.courses.helpers import run_with_sessions
+from tests.courses.helpers import run_with_sessions, sign_off_from_page
 from tests.factories import CourseRunFactory, EnrolmentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
@@ -281,7 +281,6 @@ def test_the_kept_matrix_is_written_afresh_follows_each_mark_and_carries_a_worki
     """Lines are written once per set of values (lms.pagecache.written_once): a kept line is
     the one written afresh, a mark shows at once, and the sign-off form carries this
     request's CSRF token, not the one of the request that wrote it."""
-    import re
 
     from django.core.cache import caches
     from django.test import Client
@@ -314,12 +313,7 @@ def test_the_kept_matrix_is_written_afresh_follows_each_mark_and_carries_a_worki
     start = page.index(f'<th scope="row">{other.user.full_name}<br>')
     assert '<td class="cell-late">' in page[start : page.index("</tr>", start)]
 
-    token = re.search(
-        rf'action="/admin/courses/enrolments/{waiting.pk}/sign-off/">'
-        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
-        page,
-    ).group(1)
-    second.post(f"/admin/courses/enrolments/{waiting.pk}/sign-off/", {"csrfmiddlewaretoken": token})
+    sign_off_from_page(second, waiting, page)
     waiting.refresh_from_db()
     assert waiting.status == EnrolmentStatus.COMPLETED
 

@@ -6,7 +6,6 @@ mentoring sessions or lessons are evaluated afresh each time; its forms carry th
 CSRF token."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.test import Client
@@ -16,7 +15,7 @@ import courses.selectors
 from courses import services
 from courses.models import Enrolment, EnrolmentStatus
 from lms import roles
-from tests.courses.helpers import run_with_sessions
+from tests.courses.helpers import run_with_sessions, sign_off_from_page
 from tests.factories import CourseRunFactory, EnrolmentFactory
 from tests.html import without_csrf_tokens
 
@@ -188,12 +187,7 @@ def test_a_sign_off_from_the_kept_matrix_passes_the_csrf_check(role_user):
     first.get(url(run))
     kept = second.get(url(run)).content.decode()  # another device: the kept matrix
 
-    token = re.search(
-        rf'action="/admin/courses/enrolments/{waiting.pk}/sign-off/">'
-        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
-        kept,
-    ).group(1)
-    second.post(f"/admin/courses/enrolments/{waiting.pk}/sign-off/", {"csrfmiddlewaretoken": token})
+    sign_off_from_page(second, waiting, kept)
 
     waiting.refresh_from_db()
     assert waiting.status == EnrolmentStatus.COMPLETED
