@@ -43,7 +43,8 @@ class Page:
     # visitor after a page is published gets the page (nothing kept), "seats" as the first
     # after a place is taken (only what counts places is built again); "theirs": after a change
     # to the learner's own places (My learning built again for them); "mark": after one
-    # person's mark on the big session changed (a roster's or matrix's line written again).
+    # person's mark on the big session changed (a roster's or matrix's line written again);
+    # "volunteers": after any change the coordinators' list shows (built again, whole).
     after_change: str | None = None
 
 
@@ -124,6 +125,11 @@ def targets() -> tuple[list[Page], dict]:
         for page in pages
         if page.name.startswith(("session roster", "attendance matrix"))
     ]
+    pages += [
+        Page(f"{page.name}: first after a change", page.path, page.who, after_change="volunteers")
+        for page in pages
+        if page.name.startswith("volunteer list")
+    ]
     global MARKED_RECORD
     MARKED_RECORD = Attendance.objects.filter(session=session).order_by("pk").first().pk
     pages.append(
@@ -182,6 +188,10 @@ def _before_request(page: Page) -> None:
             status=Case(When(status="present", then=Value("late")), default=Value("present")),
             updated_at=timezone.now(),
         )
+    elif page.after_change == "volunteers":
+        from volunteers.selectors import VOLUNTEER_LIST_VERSION
+
+        VOLUNTEER_LIST_VERSION.bump()
     elif page.after_change:
         from lms.pagecache import bump_version
 

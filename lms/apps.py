@@ -14,6 +14,7 @@ class LmsConfig(AppConfig):
         from lms.admin_sidebar import keep_sidebar_per_person
         from lms.pagecache import connect_signals
         from lms.roles import ensure_role_groups
+        from lms.selectors import ACCOUNTS_SHOWN_VERSION
 
         # Permissions only exist after migrate, so role groups are synced here (idempotent).
         post_migrate.connect(ensure_role_groups, dispatch_uid="lms.ensure_role_groups")
@@ -21,6 +22,8 @@ class LmsConfig(AppConfig):
         connect_signals()
         # Wagtail's admin sidebar is written once per staff member, not on every admin page.
         keep_sidebar_per_person()
+        # Staff lists kept whole show people's names: a renamed account makes them stale.
+        ACCOUNTS_SHOWN_VERSION.connect()
 
 
 class UsersAppConfig(WagtailUsersAppConfig):

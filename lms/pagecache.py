@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -397,6 +398,13 @@ def end_of_day(now: dt.datetime) -> dt.datetime:
     """The next local midnight after ``now``: when what was kept for "today" goes stale."""
     tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time()))
+
+
+def query_name(request: HttpRequest) -> str:
+    """The request's query string as a short name for what is kept of a staff list: the same
+    for the same parameters in any order, whatever their length."""
+    asked = urlencode(sorted(request.GET.lists()), doseq=True)
+    return hashlib.blake2b(asked.encode(), digest_size=16).hexdigest()
 
 
 def with_csrf_token(request: HttpRequest, html: str) -> str:

@@ -23,6 +23,31 @@ from lms.calendar import (
 )
 from lms.models import CalendarFeed, OutboundEmail, User
 from lms.pagecache import keep_value, keeps_values, kept_value
+from lms.versioned import SharedVersion
+
+# What staff lists show of people (names, ふりがな, addresses, organisation, profession,
+# withdrawal) and choose coordinators by (staff and active flags): lists kept whole (the
+# volunteer list, the mentoring alerts, rosters and matrices) are named by this version too,
+# so that a renamed account shows on the next visit.  Only saves that may touch these fields
+# bump it: a sign-in saves the last sign-in alone.  Connected in ``LmsConfig.ready``.
+ACCOUNTS_SHOWN_VERSION = SharedVersion(
+    "accounts-shown",
+    models=("lms.User",),
+    fields={
+        "lms.User": (
+            "full_name",
+            "full_name_kana",
+            "email",
+            "withdrawn_at",
+            "organisation_name",
+            "profession",
+            "profession_id",
+            "is_staff",
+            "is_active",
+        )
+    },
+    seconds=24 * 60 * 60,
+)
 
 
 def user_personal_data(*, user: User) -> dict:

@@ -18,12 +18,14 @@ wrong.  Changes that send no signal (``QuerySet.update``, raw SQL) must call ``b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 from lms.pagecache import PERSONAL_STORE, forget_version, read_versions, register_version
 
@@ -33,9 +35,20 @@ T = TypeVar("T")
 class SharedVersion:
     """One shared version for the values built from ``models`` (app labels)."""
 
-    def __init__(self, name: str, models: Iterable[str], *, seconds: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        models: Iterable[str],
+        *,
+        seconds: int,
+        fields: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
         self.name = name
         self.models = tuple(models)
+        # For these models (by label), only saves that may touch these fields change what is
+        # kept: a sign-in saves the account's ``last_login`` alone, and must not make every
+        # coordinator's list stale.
+        self.fields = {label: frozenset(names) for label, names in (fields or {}).items()}
         # A backstop only: every change that sends a signal bumps the version.
         self.seconds = seconds
         self._key = f"shared-version:{name}"
@@ -57,6 +70,10 @@ class SharedVersion:
         commits (see the module's docstring)."""
         if kwargs.get("action", "").startswith("pre_"):
             return  # a many-to-many change is signalled before and after: once is enough
+        watched = self.fields.get(sender._meta.label) if sender is not None else None
+        saved = kwargs.get("update_fields")
+        if watched and saved is not None and not watched & saved:
+            return  # a save of other fields only
         self.bump()
         transaction.on_commit(self.bump, using=using)
 
@@ -78,11 +95,26 @@ class SharedVersion:
         """The value named ``name`` (which must say everything it depends on beyond the
         models: whose, which language, which day), built by ``build`` only when the one
         kept is from an older version."""
+        return self.kept_until(name, lambda: (build(), None), store=store)
+
+    def kept_until(
+        self,
+        name: str,
+        build: Callable[[], tuple[T, dt.datetime | None]],
+        *,
+        store: str = PERSONAL_STORE,
+    ) -> T:
+        """As ``kept``, for a value that time alone also changes: ``build`` gives the value
+        and the moment it changes by itself (None: never), after which it is built again."""
         version = self.current()  # before anything is read to build it
         key = f"{self._key}|{name}"
         entry = caches[store].get(key)
-        if entry is not None and entry[0] == version:
+        now = timezone.now()
+        if entry is not None and entry[0] == version and (entry[2] is None or now < entry[2]):
             return entry[1]
-        value = build()
-        caches[store].set(key, (version, value), self.seconds)
+        value, changes_at = build()
+        seconds = self.seconds
+        if changes_at is not None:
+            seconds = max(1, min(seconds, int((changes_at - now).total_seconds())))
+        caches[store].set(key, (version, value, changes_at), seconds)
         return value

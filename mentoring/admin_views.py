@@ -8,15 +8,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from lms.models import User
-from lms.pagecache import CSRF_PLACEHOLDER, with_csrf_token, written_once
+from lms.pagecache import (
+    CSRF_PLACEHOLDER,
+    FRAGMENT_LIST_STORE,
+    query_name,
+    with_csrf_token,
+    written_once,
+)
+from lms.selectors import ACCOUNTS_SHOWN_VERSION
 from lms.text import whole_number
 from mentoring import selectors, services
 from mentoring.forms import AcknowledgeForm, PairStatusForm
@@ -213,22 +221,45 @@ ALERTS_PER_PAGE = 50
 
 @can_view
 def alert_list(request):
-    # Every alert is counted, but only the page's are read with their people.
+    """The alerts below the admin frame, the same for every coordinator: kept per page,
+    language and day until anything they show changes (``selectors.ALERTS_VERSION``, and the
+    people's names: ``ACCOUNTS_SHOWN_VERSION``).  Every alert is counted, but only the page's
+    are read with their people."""
+    name = ":".join(
+        (
+            "page",
+            translation.get_language(),
+            timezone.localdate().isoformat(),
+            query_name(request),
+            ACCOUNTS_SHOWN_VERSION.current(),
+        )
+    )
+    body = selectors.ALERTS_VERSION.kept(
+        name, lambda: _alert_list_body(request), store=FRAGMENT_LIST_STORE
+    )
+    # Written by the templates, escaped: safe with this request's token in it.
+    context = {"body": mark_safe(with_csrf_token(request, body))}
+    return TemplateResponse(request, "mentoring/admin/alerts.html", context)
+
+
+def _alert_list_body(request) -> str:
+    """The alert list as HTML, its forms with ``CSRF_PLACEHOLDER`` for the token."""
     alerts = selectors.kept_alert_entries()
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.alert_rows(list(page.object_list))
-    return TemplateResponse(
-        request,
-        "mentoring/admin/alerts.html",
+    return render_to_string(
+        "mentoring/admin/includes/alert_list_body.html",
         {
             "page_obj": page,
-            "rows": _alert_rows_html(request, page.object_list),
+            "rows": _alert_rows_html(page.object_list),
             "alert_count": len(alerts),
+            "csrf_token": CSRF_PLACEHOLDER,  # above the request's own
         },
+        request=request,
     )
 
 
-def _alert_rows_html(request, rows: list[selectors.AlertRow]) -> str:
+def _alert_rows_html(rows: list[selectors.AlertRow]) -> str:
     """The alerts' rows as HTML, each written once (``lms.pagecache.written_once``, named by
     its values, the names included): coordinators open the list again and again, and an
     acknowledgement changes one row of it."""
@@ -239,7 +270,7 @@ def _alert_rows_html(request, rows: list[selectors.AlertRow]) -> str:
         return [template.render({"alert": row, "csrf_token": CSRF_PLACEHOLDER}) for row in missing]
 
     # Safe: each row is a rendered (escaped) template.
-    return mark_safe(with_csrf_token(request, written_once("mentoring-alert", rows, write)))
+    return mark_safe(written_once("mentoring-alert", rows, write))
 
 
 @require_POST

@@ -4,6 +4,9 @@ entering a paper card, waiting for contact, likely duplicates and leader candida
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -13,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +26,15 @@ from audit.models import AuditAction
 from audit.services import audit_record, audit_record_many
 from courses.models import CourseRun, RunStatus
 from lms.forms import quick_selects
-from lms.pagecache import kept_for_request, written_once
+from lms.pagecache import (
+    CSRF_PLACEHOLDER,
+    FRAGMENT_LIST_STORE,
+    kept_for_request,
+    query_name,
+    with_csrf_token,
+    written_once,
+)
+from lms.selectors import ACCOUNTS_SHOWN_VERSION
 from lms.text import whole_number
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -64,8 +75,40 @@ def _show_form_errors(request, form) -> None:
             messages.error(request, error)
 
 
+# Stands for the bulk-action form's fields in the kept list (they are kept apart: they list
+# the runs to enrol in, which change with the course pages and the day).
+BULK_FIELDS_PLACEHOLDER = uuid.uuid4().hex
+
+
 @can_view
 def volunteer_list(request):
+    """The list below the admin frame is the same for every coordinator: it is kept in the
+    process's memory, per filters, page, language and time zone, until anything it shows
+    changes (``selectors.VOLUNTEER_LIST_VERSION``, ``ACCOUNTS_SHOWN_VERSION``) or an
+    applicant starts waiting for contact (issue #9: coordinators filter and page it again
+    and again)."""
+    name = ":".join(
+        (
+            "list",
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            query_name(request),
+            ACCOUNTS_SHOWN_VERSION.current(),  # the people's names and the coordinators
+        )
+    )
+    body = selectors.VOLUNTEER_LIST_VERSION.kept_until(
+        name, lambda: _volunteer_list_body(request), store=FRAGMENT_LIST_STORE
+    )
+    # Written by the templates, escaped: safe with this request's token and fields in it.
+    body = with_csrf_token(request, body).replace(
+        BULK_FIELDS_PLACEHOLDER, _bulk_fields_html(request)
+    )
+    return TemplateResponse(request, "volunteers/admin/list.html", {"body": mark_safe(body)})
+
+
+def _volunteer_list_body(request) -> tuple[str, dt.datetime | None]:
+    """The list as HTML, with placeholders for the token and the bulk fields, and the moment
+    time alone changes it (the count of applicants waiting for contact)."""
     form = quick_selects(VolunteerFilterForm(request.GET or None))
     # Places and fields are public content: their options are kept like the site's menu.
     choices = kept_for_request(
@@ -84,20 +127,22 @@ def volunteer_list(request):
         place_names={int(pk): name for pk, name in choices["municipality"] if pk},
         field_names=dict(choices["field"]),
     )
-    return TemplateResponse(
-        request,
-        "volunteers/admin/list.html",
+    waiting, waiting_changes_at = selectors.waiting_for_contact_count()
+    body = render_to_string(
+        "volunteers/admin/includes/list_body.html",
         {
             "form": form,
             "page": page,
             "people": people,
             "rows": _volunteer_rows_html(people),
             "query": form.query_string(),
-            "bulk_fields": _bulk_fields_html(request),
-            "waiting": selectors.waiting_for_contact_default().count(),
+            "bulk_fields": BULK_FIELDS_PLACEHOLDER,
+            "csrf_token": CSRF_PLACEHOLDER,
+            "waiting": waiting,
             "open_duplicates": selectors.duplicate_flags_open().count(),
         },
     )
+    return body, waiting_changes_at
 
 
 def _bulk_fields_html(request) -> str:

@@ -10,6 +10,11 @@ class VolunteersConfig(AppConfig):
 
     def ready(self) -> None:
         from volunteers import receivers  # noqa: F401  (connects to enrolment_completed)
+        from volunteers.models import VolunteerProfile
+        from volunteers.selectors import VOLUNTEER_LIST_VERSION
+
+        # The coordinators' list kept for them is built again after any change it shows.
+        VOLUNTEER_LIST_VERSION.connect(relations=(VolunteerProfile.fields.through,))
 
     def erase_personal_data(self, user) -> None:
         """Before the account is anonymised (lms.services.user_anonymise)."""

@@ -41,6 +41,7 @@ from courses.models import (
 )
 from lms.models import AVAILABILITY_FLAGS, Field, Municipality, User
 from lms.text import fold_for_matching
+from lms.versioned import SharedVersion
 from volunteers.models import (
     PIPELINE,
     DuplicateReason,
@@ -124,6 +125,21 @@ def duplicate_flags_open() -> QuerySet[LikelyDuplicate]:
     return LikelyDuplicate.objects.filter(resolution="").select_related(
         "profile__user", "profile__municipality", "other__user", "other__municipality"
     )
+
+
+# What the coordinators' list page shows is built from these (connected in
+# ``VolunteersConfig.ready``), and from accounts (``lms.selectors.ACCOUNTS_SHOWN_VERSION``,
+# which names the kept page too).  Changes that send no signal call ``changed``.
+VOLUNTEER_LIST_VERSION = SharedVersion(
+    "volunteer-list",
+    models=(
+        "volunteers.VolunteerProfile",
+        "volunteers.LikelyDuplicate",
+        "lms.Municipality",
+        "lms.Field",
+    ),
+    seconds=24 * 60 * 60,
+)
 
 
 def volunteer_list(
@@ -544,3 +560,17 @@ def leader_programme_runs() -> QuerySet[CourseRun]:
 
 def waiting_for_contact_default() -> QuerySet:
     return waiting_for_contact(days=settings.VOLUNTEER_CONTACT_WITHIN_DAYS)
+
+
+def waiting_for_contact_count(*, now: dt.datetime | None = None) -> tuple[int, dt.datetime | None]:
+    """How many applicants wait for contact (``waiting_for_contact_default``), and the moment
+    the next one starts waiting (None: nobody will by time alone), in one query: the count
+    changes then even if nobody changes anything."""
+    now = now or timezone.now()
+    within = dt.timedelta(days=settings.VOLUNTEER_CONTACT_WITHIN_DAYS)
+    found = VolunteerProfile.objects.filter(stage=Stage.APPLIED).aggregate(
+        waiting=Count("pk", filter=Q(stage_changed_at__lt=now - within)),
+        next_applied_at=Min("stage_changed_at", filter=Q(stage_changed_at__gte=now - within)),
+    )
+    next_applied_at = found["next_applied_at"]
+    return found["waiting"], (next_applied_at + within if next_applied_at else None)

@@ -32,7 +32,13 @@ from volunteers.models import (
     VolunteerHours,
     VolunteerProfile,
 )
-from volunteers.selectors import duplicate_reasons, kana_key, likely_duplicates, phone_key
+from volunteers.selectors import (
+    VOLUNTEER_LIST_VERSION,
+    duplicate_reasons,
+    kana_key,
+    likely_duplicates,
+    phone_key,
+)
 
 
 class VolunteerError(Exception):
@@ -400,6 +406,7 @@ def duplicate_dismiss(*, flag: LikelyDuplicate, by: User) -> None:
     LikelyDuplicate.objects.filter(pk=flag.pk, resolution="").update(
         resolution=LikelyDuplicate.Resolution.DIFFERENT, resolved_by=by, resolved_at=timezone.now()
     )
+    VOLUNTEER_LIST_VERSION.changed()  # the update sends no signal; the list counts open flags
 
 
 @transaction.atomic
@@ -505,6 +512,7 @@ def volunteer_erase(*, user: User) -> None:
         coordinator=None,
         updated_at=timezone.now(),
     )
+    VOLUNTEER_LIST_VERSION.changed()  # the update sends no signal; the list shows coordinators
     StaffNote.objects.filter(profile=profile).delete()
     Nomination.objects.filter(profile=profile).delete()
     LikelyDuplicate.objects.filter(Q(profile=profile) | Q(other=profile)).delete()
