@@ -52,6 +52,7 @@ PAGE_CACHE_ALIAS = "pages"
 PERSONAL_STORE = "personal-pages"
 FRAGMENT_STORE = "fragments"
 FRAGMENT_LIST_STORE = "fragment-lists"
+STAFF_LIST_STORE = "staff-lists"
 # Stands for the CSRF token in HTML kept for later requests (``with_csrf_token``).  Drawn at
 # random per process (kept HTML never leaves it), so no text a person types can imitate it.
 CSRF_PLACEHOLDER = uuid.uuid4().hex
@@ -398,6 +399,20 @@ def end_of_day(now: dt.datetime) -> dt.datetime:
     """The next local midnight after ``now``: when what was kept for "today" goes stale."""
     tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time()))
+
+
+def content_version(request: HttpRequest) -> str:
+    """The content part of the public version (read once per request): for a value kept
+    elsewhere that shows public content too (places, fields), to be named by."""
+    return _content_part(request_version(request))
+
+
+def bump_every_version() -> None:
+    """Make everything kept stale, in every process: for data written without signals
+    (the benchmarks' generator writes in bulk)."""
+    cache.delete_many(list(_VERSION_KEYS))
+    for key in _VERSION_KEYS:
+        forget_version(key)
 
 
 def query_name(request: HttpRequest) -> str:

@@ -29,7 +29,10 @@ from lms.versioned import SharedVersion
 # withdrawal) and choose coordinators by (staff and active flags): lists kept whole (the
 # volunteer list, the mentoring alerts, rosters and matrices) are named by this version too,
 # so that a renamed account shows on the next visit.  Only saves that may touch these fields
-# bump it: a sign-in saves the last sign-in alone.  Connected in ``LmsConfig.ready``.
+# bump it (a sign-in saves the last sign-in alone), and no new account but a staff member's
+# (a new learner is on no list before a seat, a profile or a pair, which bump their own).
+# Connected in ``LmsConfig.ready``; Wagtail's bulk actions on accounts bump it from
+# ``lms.wagtail_hooks``.
 ACCOUNTS_SHOWN_VERSION = SharedVersion(
     "accounts-shown",
     models=("lms.User",),
@@ -47,6 +50,7 @@ ACCOUNTS_SHOWN_VERSION = SharedVersion(
         )
     },
     seconds=24 * 60 * 60,
+    ignore_new=lambda user: not user.is_staff,
 )
 
 

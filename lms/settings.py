@@ -347,6 +347,14 @@ CACHES = {
         "LOCATION": "fragment-lists",
         "OPTIONS": {"MAX_ENTRIES": 100},
     },
+    # Staff lists kept whole, the same for every coordinator (the volunteer list per filters and
+    # page, the mentoring alerts per page and day), about 30-110 KB each: apart from the rosters
+    # and matrices, so that searches push none of those out; at most about 30 MB per process.
+    "staff-lists": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "staff-lists",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
     # Each signed-in person's permissions (lms.backends), a few hundred bytes each: apart from
     # the pages, so that thousands of learners signing in push none of those out.
     "permissions": {

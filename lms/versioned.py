@@ -42,6 +42,7 @@ class SharedVersion:
         *,
         seconds: int,
         fields: Mapping[str, Iterable[str]] | None = None,
+        ignore_new: Callable[[object], bool] | None = None,
     ) -> None:
         self.name = name
         self.models = tuple(models)
@@ -49,6 +50,9 @@ class SharedVersion:
         # kept: a sign-in saves the account's ``last_login`` alone, and must not make every
         # coordinator's list stale.
         self.fields = {label: frozenset(names) for label, names in (fields or {}).items()}
+        # True for a row just created that nothing kept shows yet (a learner's new account
+        # is on no staff list before a seat, a profile or a pair, which bump their own).
+        self.ignore_new = ignore_new
         # A backstop only: every change that sends a signal bumps the version.
         self.seconds = seconds
         self._key = f"shared-version:{name}"
@@ -74,6 +78,8 @@ class SharedVersion:
         saved = kwargs.get("update_fields")
         if watched and saved is not None and not watched & saved:
             return  # a save of other fields only
+        if kwargs.get("created") and self.ignore_new and self.ignore_new(kwargs["instance"]):
+            return
         self.bump()
         transaction.on_commit(self.bump, using=using)
 

@@ -27,9 +27,11 @@ from lms.models import (
     OrganisationType,
     OutboundEmail,
     Profession,
+    User,
 )
 from lms.pagecache import mark_cacheable
 from lms.pageserving import view_restrictions
+from lms.selectors import ACCOUNTS_SHOWN_VERSION
 
 
 class PermissionMenuItem(MenuItem):
@@ -236,3 +238,11 @@ def keep_public_page(page, request, serve_args, serve_kwargs):
     passed the restriction must not hand the page to the next one."""
     if getattr(request, "_public_page_key", None) and not view_restrictions(request, page).exists():
         mark_cacheable(request)
+
+
+@hooks.register("after_bulk_action")
+def accounts_changed_in_bulk(request, action_type, objects, action):
+    """Wagtail's bulk actions on accounts (turning them on or off) update them without
+    signals: the staff lists kept whole (``ACCOUNTS_SHOWN_VERSION``) are made stale here."""
+    if getattr(action, "model", None) is User:
+        ACCOUNTS_SHOWN_VERSION.changed()

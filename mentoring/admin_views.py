@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from lms.models import User
 from lms.pagecache import (
     CSRF_PLACEHOLDER,
-    FRAGMENT_LIST_STORE,
+    STAFF_LIST_STORE,
     query_name,
     with_csrf_token,
     written_once,
@@ -235,7 +235,7 @@ def alert_list(request):
         )
     )
     body = selectors.ALERTS_VERSION.kept(
-        name, lambda: _alert_list_body(request), store=FRAGMENT_LIST_STORE
+        name, lambda: _alert_list_body(request), store=STAFF_LIST_STORE
     )
     # Written by the templates, escaped: safe with this request's token in it.
     context = {"body": mark_safe(with_csrf_token(request, body))}

@@ -27,6 +27,10 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragment-lists",
     },
+    "staff-lists": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "staff-lists",
+    },
     "permissions": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "permissions",

@@ -28,7 +28,8 @@ from courses.models import CourseRun, RunStatus
 from lms.forms import quick_selects
 from lms.pagecache import (
     CSRF_PLACEHOLDER,
-    FRAGMENT_LIST_STORE,
+    STAFF_LIST_STORE,
+    content_version,
     kept_for_request,
     query_name,
     with_csrf_token,
@@ -94,10 +95,11 @@ def volunteer_list(request):
             timezone.get_current_timezone_name(),
             query_name(request),
             ACCOUNTS_SHOWN_VERSION.current(),  # the people's names and the coordinators
+            content_version(request),  # the places and fields, named as the filters do
         )
     )
     body = selectors.VOLUNTEER_LIST_VERSION.kept_until(
-        name, lambda: _volunteer_list_body(request), store=FRAGMENT_LIST_STORE
+        name, lambda: _volunteer_list_body(request), store=STAFF_LIST_STORE
     )
     # Written by the templates, escaped: safe with this request's token and fields in it.
     body = with_csrf_token(request, body).replace(

@@ -203,9 +203,10 @@ def test_enrolment_create_refuses_outside_the_window_and_changes_nothing(
     )
     place(run, ENROLLED)
     before = snapshot(run)
+    person = UserFactory()
 
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(EnrolmentError):
-        services.enrolment_create(run=run, user=UserFactory())
+        services.enrolment_create(run=run, user=person)
 
     assert snapshot(run) == before
     assert callbacks == []
@@ -215,9 +216,10 @@ def test_enrolment_create_refuses_a_cancelled_run_and_changes_nothing(
     course, django_capture_on_commit_callbacks
 ):
     run = make_run(course, status=RunStatus.CANCELLED)
+    person = UserFactory()
 
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(EnrolmentError):
-        services.enrolment_create(run=run, user=UserFactory())
+        services.enrolment_create(run=run, user=person)
 
     assert not Enrolment.objects.filter(run=run).exists()
     assert callbacks == []

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lms import roles
-from lms.models import Field, Municipality
+from lms.models import Field, Municipality, User
 from tests.factories import CourseRunFactory, UserFactory
 from tests.html import without_csrf_tokens
 from tests.volunteers.test_coordinators import HIMEJI, person
@@ -229,3 +229,36 @@ def _form_token(html: str) -> str:
     marker = 'name="csrfmiddlewaretoken" value="'
     start = html.index(marker, html.index('id="bulk-form"')) + len(marker)
     return html[start : html.index('"', start)]
+
+
+def test_accounts_turned_off_in_wagtails_bulk_action_leave_the_filter(coordinator_client):
+    """Wagtail's bulk action on accounts updates them without signals: the hook makes the
+    kept lists stale (``lms.wagtail_hooks.accounts_changed_in_bulk``)."""
+    other = UserFactory(full_name="別の 調整", is_staff=True)
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert "別の 調整" in _list(coordinator_client)
+
+    answer = admin.post(
+        f"/admin/bulk/lms/user/set_active_state/?id={other.pk}", {"mark_as_active": "False"}
+    )
+
+    assert answer.status_code == 302
+    other.refresh_from_db()
+    assert not other.is_active
+    assert "別の 調整" not in _list(coordinator_client)
+
+
+def test_a_new_learners_account_keeps_the_list(coordinator_client, lists_built):
+    """A new account is on no staff list before a profile, a seat or a pair: signing up as
+    a learner does not make every coordinator's list stale.  A new staff member does."""
+    person("山田 一", "やまだ はじめ", "one@example.jp")
+    _list(coordinator_client)
+
+    User.objects.create_user("learner@example.jp", "つながり2026", full_name="新しい 学習者")
+    _list(coordinator_client)
+    assert len(lists_built) == 1
+
+    User.objects.create_user("staff@example.jp", full_name="新しい 職員", is_staff=True)
+    assert "新しい 職員" in _list(coordinator_client)  # a coordinator to filter by
+    assert len(lists_built) == 2

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from bench import generate as bench
+from lms.pagecache import bump_every_version
 
 
 class Command(BaseCommand):
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             self.stdout.write("Deleting the generated data…")
             deleted = bench.delete_generated(log=self.stdout.write)
             self.stdout.write(f"Deleted {sum(deleted.values()):,} rows.")
+            bump_every_version()  # written without signals: nothing kept may survive it
             if options["delete"]:
                 return
         elif bench.generated_exists():
@@ -79,6 +81,7 @@ class Command(BaseCommand):
             base_date=options["base_date"],
             log=self.stdout.write,
         )
+        bump_every_version()
         self.stdout.write("Rows created:")
         for label, count in sorted(generator.created.items()):
             self.stdout.write(f"  {label:<40} {count:>10,}")
