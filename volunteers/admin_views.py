@@ -143,6 +143,7 @@ def _volunteer_list_body(request) -> tuple[str, dt.datetime | None]:
             "waiting": waiting,
             "open_duplicates": selectors.duplicate_flags_open().count(),
         },
+        request=request,  # for the language of the pagination; the token above is ours
     )
     return body, waiting_changes_at
 
