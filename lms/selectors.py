@@ -22,7 +22,7 @@ from lms.calendar import (
     kept_calendar_bytes,
 )
 from lms.models import CalendarFeed, OutboundEmail, User
-from lms.pagecache import keep_value, keeps_values, kept_value
+from lms.pagecache import keep_value, keeps_values, kept_value, query_name
 from lms.versioned import SharedVersion
 
 # What staff lists show of people (names, ふりがな, addresses, organisation, profession,
@@ -52,6 +52,15 @@ ACCOUNTS_SHOWN_VERSION = SharedVersion(
     seconds=24 * 60 * 60,
     ignore_new=lambda user: not user.is_staff,
 )
+
+
+def staff_list_name(request: HttpRequest, *parts: str) -> str:
+    """What a staff list kept whole (``lms.pagecache.STAFF_LIST_STORE``) is named by beyond its
+    own version: the language it is written in, the request's filters and page, what it shows
+    of people (``ACCOUNTS_SHOWN_VERSION``), and ``parts`` (the time zone, the day...)."""
+    return ":".join(
+        (translation.get_language(), query_name(request), ACCOUNTS_SHOWN_VERSION.current(), *parts)
+    )
 
 
 def user_personal_data(*, user: User) -> dict:

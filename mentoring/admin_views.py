@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,11 +20,10 @@ from lms.models import User
 from lms.pagecache import (
     CSRF_PLACEHOLDER,
     STAFF_LIST_STORE,
-    query_name,
     with_csrf_token,
     written_once,
 )
-from lms.selectors import ACCOUNTS_SHOWN_VERSION
+from lms.selectors import staff_list_name
 from lms.text import whole_number
 from mentoring import selectors, services
 from mentoring.forms import AcknowledgeForm, PairStatusForm
@@ -225,15 +224,7 @@ def alert_list(request):
     language and day until anything they show changes (``selectors.ALERTS_VERSION``, and the
     people's names: ``ACCOUNTS_SHOWN_VERSION``).  Every alert is counted, but only the page's
     are read with their people."""
-    name = ":".join(
-        (
-            "page",
-            translation.get_language(),
-            timezone.localdate().isoformat(),
-            query_name(request),
-            ACCOUNTS_SHOWN_VERSION.current(),
-        )
-    )
+    name = staff_list_name(request, timezone.localdate().isoformat())
     body = selectors.ALERTS_VERSION.kept(
         name, lambda: _alert_list_body(request), store=STAFF_LIST_STORE
     )

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,11 +31,10 @@ from lms.pagecache import (
     STAFF_LIST_STORE,
     content_version,
     kept_for_request,
-    query_name,
     with_csrf_token,
     written_once,
 )
-from lms.selectors import ACCOUNTS_SHOWN_VERSION
+from lms.selectors import staff_list_name
 from lms.text import whole_number
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -88,15 +87,10 @@ def volunteer_list(request):
     changes (``selectors.VOLUNTEER_LIST_VERSION``, ``ACCOUNTS_SHOWN_VERSION``) or an
     applicant starts waiting for contact (issue #9: coordinators filter and page it again
     and again)."""
-    name = ":".join(
-        (
-            "list",
-            translation.get_language(),
-            timezone.get_current_timezone_name(),
-            query_name(request),
-            ACCOUNTS_SHOWN_VERSION.current(),  # the people's names and the coordinators
-            content_version(request),  # the places and fields, named as the filters do
-        )
+    name = staff_list_name(
+        request,
+        timezone.get_current_timezone_name(),
+        content_version(request),  # the places and fields, named as the filters do
     )
     body = selectors.VOLUNTEER_LIST_VERSION.kept_until(
         name, lambda: _volunteer_list_body(request), store=STAFF_LIST_STORE

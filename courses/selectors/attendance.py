@@ -312,8 +312,8 @@ class RosterHeading(NamedTuple):
 def _matrix_fingerprint_of(alias: str, run_id: int) -> QuerySet:
     """The run's seats, the records of its sessions and the places of every run of its course
     (the course's completion rate), each counted with the sum of their last changes; and
-    whether the course's completion also needs mentoring sessions or
-    lessons, which are not in it."""
+    whether the course's completion also needs mentoring sessions or lessons, which are not
+    in it."""
     return (
         CourseRun.objects.using(alias)
         .filter(pk=run_id)
@@ -347,9 +347,10 @@ MATRIX_FINGERPRINT = IdStatement(_matrix_fingerprint_of)
 
 def matrix_fingerprint(request, run_id: int) -> tuple | None:
     """What changes whenever the attendance matrix's people, records or the course's places
-    do, in one query built once, with the version of the accounts' names; None when nothing may be kept, there is no such run, or the
-    course's completion needs mentoring sessions or lessons (read afresh each time).  The
-    public version is read first (sessions, the run and the course page are public content)."""
+    do, in one query built once, with the version of the accounts' names; None when nothing
+    may be kept, there is no such run, or the course's completion needs mentoring sessions or
+    lessons (read afresh each time).  The public version is read first (sessions, the run and
+    the course page are public content)."""
     if not keeps_values(request):
         return None
     request_version(request)
