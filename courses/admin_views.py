@@ -38,7 +38,7 @@ from lms.pagecache import (
     CSRF_PLACEHOLDER,
     end_of_day,
     kept_while_unchanged,
-    with_csrf_token,
+    with_kept_body,
     written_once,
 )
 from lms.text import whole_number
@@ -320,7 +320,7 @@ def run_attendance(request, run_id: int):
         return _attendance_csv(request, selectors.attendance_matrix_for_run(run=run))
     fingerprint = selectors.matrix_fingerprint(request, run_id)
 
-    def build() -> tuple[tuple[str, str], dt.datetime]:
+    def build() -> tuple[tuple[str, bytes], dt.datetime]:
         run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
         now = timezone.now()
         report = selectors.attendance_matrix_for_run(run=run, now=now)
@@ -329,7 +329,7 @@ def run_attendance(request, run_id: int):
         report["csrf_token"] = CSRF_PLACEHOLDER  # above the request's own
         body = render_to_string(
             "courses/admin/includes/run_attendance_body.html", report, request=request
-        )
+        ).encode()
         # Time alone changes it when a session ends (completion) and when the day does (the
         # course's finished runs).
         ends = [s.ends_at for s in report["sessions"] if s.ends_at > now]
@@ -337,9 +337,7 @@ def run_attendance(request, run_id: int):
 
     name = f"matrix:{run_id}:{timezone.get_current_timezone_name()}"
     title, body = kept_while_unchanged(request, name, fingerprint, build)
-    # Written by the templates, escaped: safe with this request's token in it.
-    context = {"title": title, "matrix_body": mark_safe(with_csrf_token(request, body))}
-    return TemplateResponse(request, "courses/admin/run_attendance.html", context)
+    return with_kept_body(request, "courses/admin/run_attendance.html", {"title": title}, body)
 
 
 def _matrix_rows_html(rows: list[selectors.MatrixRow]) -> str:
@@ -440,12 +438,15 @@ def sessions_today(request):
 @permission_required("courses.change_attendance", raise_exception=True)
 def session_roster(request, session_id: int):
     """The roster inside the Wagtail admin (the same one as the phone page on the site)."""
-    from courses.attendance_views import roster_context
+    from courses.attendance_views import roster_response
 
-    context = roster_context(
-        request, session_id, reverse("courses_session_roster", args=[session_id]), in_admin=True
+    return roster_response(
+        request,
+        session_id,
+        reverse("courses_session_roster", args=[session_id]),
+        "courses/admin/session_roster.html",
+        in_admin=True,
     )
-    return TemplateResponse(request, "courses/admin/session_roster.html", context)
 
 
 # --- Reflection sheets (issue #11) ---------------------------------------------------------------

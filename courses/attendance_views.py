@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -33,7 +32,7 @@ from courses.forms import ApologyForm, AttendanceCodeForm, WalkInForm
 from courses.models import STAFF_ATTENDANCE_CHOICES, AttendanceStatus, Enrolment, Session
 from lms import ratelimit
 from lms.models import User
-from lms.pagecache import CSRF_PLACEHOLDER, with_csrf_token
+from lms.pagecache import CSRF_PLACEHOLDER, with_kept_body
 from lms.text import whole_number
 
 
@@ -66,14 +65,16 @@ def _back_to_roster(request, session_id: int, anchor: str = ""):
     return HttpResponseRedirect(target + (f"#{anchor}" if anchor else ""))
 
 
-def roster_context(request, session_id: int, roster_url: str, *, in_admin: bool = False) -> dict:
-    """The roster's heading and body as HTML; the site view and the admin view both use it.
+def roster_response(
+    request, session_id: int, roster_url: str, template_name: str, *, in_admin: bool = False
+) -> TemplateResponse:
+    """The roster page, its heading and body; the site view and the admin view both use it.
     The whole roster is kept while nothing it shows changed (``selectors.kept_roster``), not
     each search of it; the people's rows are written once (``selectors.roster_rows_html``)."""
     query = request.GET.get("q", "")[:100]
     fingerprint = None if query else selectors.roster_fingerprint(request, session_id)
 
-    def build() -> tuple[selectors.RosterHeading, str]:
+    def build() -> tuple[selectors.RosterHeading, bytes]:
         session = get_object_or_404(selectors.sessions_for_roster(), pk=session_id)
         context = selectors.roster_for_session(session=session, query=query)
         body = render_to_string(
@@ -91,19 +92,22 @@ def roster_context(request, session_id: int, roster_url: str, *, in_admin: bool 
             },
             request=request,
         )
-        return selectors.RosterHeading.of(session), body
+        return selectors.RosterHeading.of(session), body.encode()
 
     variant = "admin" if in_admin else "site"
     heading, body = selectors.kept_roster(request, session_id, variant, fingerprint, build)
-    # Written by the template, escaped: safe with this request's token in it.
-    return {"heading": heading, "roster_body": mark_safe(with_csrf_token(request, body))}
+    return with_kept_body(request, template_name, {"heading": heading}, body)
 
 
 @never_cache
 @can_take_attendance
 def roster(request, session_id: int):
-    context = roster_context(request, session_id, reverse("courses:roster", args=[session_id]))
-    return TemplateResponse(request, "courses/attendance/roster.html", context)
+    return roster_response(
+        request,
+        session_id,
+        reverse("courses:roster", args=[session_id]),
+        "courses/attendance/roster.html",
+    )
 
 
 def _wants_json(request) -> bool:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Hashable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import TypeVar
+from typing import AnyStr, TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -46,7 +46,9 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template.response import TemplateResponse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 PAGE_CACHE_ALIAS = "pages"
 PERSONAL_STORE = "personal-pages"
@@ -56,6 +58,8 @@ STAFF_LIST_STORE = "staff-lists"
 # Stands for the CSRF token in HTML kept for later requests (``with_csrf_token``).  Drawn at
 # random per process (kept HTML never leaves it), so no text a person types can imitate it.
 CSRF_PLACEHOLDER = uuid.uuid4().hex
+# Where a page's template shows its kept body (``with_kept_body``); drawn like the token's.
+KEPT_BODY = f"<!--kept-body:{uuid.uuid4().hex}-->"
 VERSION_KEY = "public-pages:version"
 SEATS_VERSION_KEY = "public-pages:seats-version"
 _MARK = "_public_page_version"
@@ -422,12 +426,49 @@ def query_name(request: HttpRequest) -> str:
     return hashlib.blake2b(asked.encode(), digest_size=16).hexdigest()
 
 
-def with_csrf_token(request: HttpRequest, html: str) -> str:
-    """HTML rendered with ``CSRF_PLACEHOLDER`` as its ``csrf_token`` (so it can be kept and
-    served to the same person on another device or after login), with this request's token."""
-    if CSRF_PLACEHOLDER not in html:
+def with_csrf_token(request: HttpRequest, html: AnyStr) -> AnyStr:
+    """HTML (text, or UTF-8 as kept by ``with_kept_body``'s callers) rendered with
+    ``CSRF_PLACEHOLDER`` as its ``csrf_token`` (so it can be kept and served to the same
+    person on another device or after login), with this request's token."""
+    placeholder = CSRF_PLACEHOLDER if isinstance(html, str) else CSRF_PLACEHOLDER.encode()
+    if placeholder not in html:
         return html  # no form: no token asked for, as when rendering
-    return html.replace(CSRF_PLACEHOLDER, get_token(request))
+    token = get_token(request)
+    return html.replace(placeholder, token if isinstance(html, str) else token.encode())
+
+
+def with_kept_body(
+    request: HttpRequest,
+    template_name: str,
+    context: dict,
+    body: bytes,
+    *,
+    fill: Callable[[], dict[str, str]] | None = None,
+) -> TemplateResponse:
+    """The page of ``template_name`` (in the admin frame or the site's) with ``body``, kept
+    HTML as UTF-8, where the template shows ``{{ kept_body }}``, and this request's token
+    in it (``with_csrf_token``) and what ``fill`` gives for other placeholders.
+
+    The body is spliced into the rendered page as bytes: given to the template as text, the
+    400 KB attendance matrix was decoded from the store, copied by each template block that
+    joins its parts and encoded again, about 2 ms of its 10 (issue #9).  The body must be
+    written by templates (escaped): it is sent as it is."""
+    marker = KEPT_BODY.encode()
+
+    def splice(response: TemplateResponse) -> None:
+        head, found, tail = response.content.partition(marker)
+        if not found:
+            raise ValueError(f"{template_name} does not show {{{{ kept_body }}}}")
+        filled = with_csrf_token(request, body)
+        for placeholder, html in (fill() if fill else {}).items():
+            filled = filled.replace(placeholder.encode(), html.encode())
+        response.content = b"".join((head, filled, tail))
+
+    response = TemplateResponse(
+        request, template_name, {**context, "kept_body": mark_safe(KEPT_BODY)}
+    )
+    response.add_post_render_callback(splice)
+    return response
 
 
 def cache_public_page(view: Callable) -> Callable:

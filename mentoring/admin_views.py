@@ -20,7 +20,7 @@ from lms.models import User
 from lms.pagecache import (
     CSRF_PLACEHOLDER,
     STAFF_LIST_STORE,
-    with_csrf_token,
+    with_kept_body,
     written_once,
 )
 from lms.selectors import staff_list_name
@@ -228,13 +228,11 @@ def alert_list(request):
     body = selectors.ALERTS_VERSION.kept(
         name, lambda: _alert_list_body(request), store=STAFF_LIST_STORE
     )
-    # Written by the templates, escaped: safe with this request's token in it.
-    context = {"body": mark_safe(with_csrf_token(request, body))}
-    return TemplateResponse(request, "mentoring/admin/alerts.html", context)
+    return with_kept_body(request, "mentoring/admin/alerts.html", {}, body)
 
 
-def _alert_list_body(request) -> str:
-    """The alert list as HTML, its forms with ``CSRF_PLACEHOLDER`` for the token."""
+def _alert_list_body(request) -> bytes:
+    """The alert list as HTML (UTF-8, see ``with_kept_body``), its forms with ``CSRF_PLACEHOLDER`` for the token."""
     alerts = selectors.kept_alert_entries()
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.alert_rows(list(page.object_list))
@@ -247,7 +245,7 @@ def _alert_list_body(request) -> str:
             "csrf_token": CSRF_PLACEHOLDER,  # above the request's own
         },
         request=request,
-    )
+    ).encode()
 
 
 def _alert_rows_html(rows: list[selectors.AlertRow]) -> str:

@@ -31,7 +31,7 @@ from lms.pagecache import (
     STAFF_LIST_STORE,
     content_version,
     kept_for_request,
-    with_csrf_token,
+    with_kept_body,
     written_once,
 )
 from lms.selectors import staff_list_name
@@ -95,15 +95,17 @@ def volunteer_list(request):
     body = selectors.VOLUNTEER_LIST_VERSION.kept_until(
         name, lambda: _volunteer_list_body(request), store=STAFF_LIST_STORE
     )
-    # Written by the templates, escaped: safe with this request's token and fields in it.
-    body = with_csrf_token(request, body).replace(
-        BULK_FIELDS_PLACEHOLDER, _bulk_fields_html(request)
+    return with_kept_body(
+        request,
+        "volunteers/admin/list.html",
+        {},
+        body,
+        fill=lambda: {BULK_FIELDS_PLACEHOLDER: _bulk_fields_html(request)},
     )
-    return TemplateResponse(request, "volunteers/admin/list.html", {"body": mark_safe(body)})
 
 
-def _volunteer_list_body(request) -> tuple[str, dt.datetime | None]:
-    """The list as HTML, with placeholders for the token and the bulk fields, and the moment
+def _volunteer_list_body(request) -> tuple[bytes, dt.datetime | None]:
+    """The list as HTML (UTF-8, see ``with_kept_body``), with placeholders for the token and the bulk fields, and the moment
     time alone changes it (the count of applicants waiting for contact)."""
     form = quick_selects(VolunteerFilterForm(request.GET or None))
     # Places and fields are public content: their options are kept like the site's menu.
@@ -139,7 +141,7 @@ def _volunteer_list_body(request) -> tuple[str, dt.datetime | None]:
         },
         request=request,  # for the language of the pagination; the token above is ours
     )
-    return body, waiting_changes_at
+    return body.encode(), waiting_changes_at
 
 
 def _bulk_fields_html(request) -> str:

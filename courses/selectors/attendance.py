@@ -368,8 +368,8 @@ def kept_roster(
     session_id: int,
     variant: str,
     fingerprint: tuple | None,
-    build: Callable[[], tuple[RosterHeading, str]],
-) -> tuple[RosterHeading, str]:
+    build: Callable[[], tuple[RosterHeading, bytes]],
+) -> tuple[RosterHeading, bytes]:
     """The roster's heading and body as ``build`` writes them (reading the session), kept
     while its ``fingerprint`` (``roster_fingerprint``, read first) and the public version stay
     the same (``lms.pagecache.kept_while_unchanged``).  Staff at the venue reload the roster
