@@ -235,9 +235,10 @@ STORAGES = {
     },
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # WhiteNoise's and Django's, each working out a file's URL once (lms.staticfiles).
+            "lms.staticfiles.ManifestStaticFilesStorage"
             if IS_PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            else "lms.staticfiles.StaticFilesStorage"
         )
     },
 }
