@@ -7,18 +7,16 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import TemplateView
 
 from courses import selectors, services
 from courses.forms import ReflectionForm
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from lms.calendar import calendar_bytes, calendar_organizer, google_calendar_link, ics_response
 from lms.csp import allow_form_targets
-from lms.pagecache import with_csrf_token
+from lms.pagecache import with_kept_body
 
 SUCCESS_MESSAGES = {
     EnrolmentStatus.ENROLLED: gettext_lazy("You are enrolled. The sessions are on My learning."),
@@ -97,20 +95,12 @@ class OfferDeclineView(_OwnEnrolmentView):
         return redirect("courses:my_learning")
 
 
-class MyLearningView(LoginRequiredMixin, TemplateView):
-    template_name = "courses/my_learning.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        page = selectors.my_learning_page(self.request)
-        context["learning"] = mark_safe(with_csrf_token(self.request, page.body))  # noqa: S308
-        context["form_targets"] = page.form_targets
-        return context
-
-    def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
+class MyLearningView(LoginRequiredMixin, View):
+    def get(self, request):
+        page = selectors.my_learning_page(request)
+        response = with_kept_body(request, "courses/my_learning.html", {"view": self}, page.body)
         # "Join online" posts to us and is redirected to the meeting: allow those hosts only.
-        allow_form_targets(response, context["form_targets"])
+        allow_form_targets(response, page.form_targets)
         return response
 
 

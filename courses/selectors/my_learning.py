@@ -118,11 +118,11 @@ NOT_MINE = {
 
 @dataclass(frozen=True)
 class MyLearningPage:
-    """My learning below its heading, as HTML with ``CSRF_PLACEHOLDER`` for the token
-    (``lms.pagecache.with_csrf_token``), the meeting hosts its "Join online" forms lead to
+    """My learning below its heading, as HTML (UTF-8, see ``lms.pagecache.with_kept_body``)
+    with ``CSRF_PLACEHOLDER`` for the token, the meeting hosts its "Join online" forms lead to
     (for the page's Content-Security-Policy) and when time alone changes it next."""
 
-    body: str
+    body: bytes
     form_targets: tuple[str, ...]
     changes_at: dt.datetime
 
@@ -162,7 +162,7 @@ def _build_my_learning(request: HttpRequest, now: dt.datetime | None = None) -> 
         },
         request=request,
     )
-    body = compact_html(body)
+    body = compact_html(body).encode()
     form_targets = tuple(
         row["online_url"]
         for enrolment in places["current"]
