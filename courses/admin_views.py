@@ -314,11 +314,11 @@ can_view_attendance = permission_required("courses.view_attendance", raise_excep
 def run_attendance(request, run_id: int):
     """Per run: the attendance matrix (people × sessions), counts and a chart per session,
     completion, learning hours; roster and check-in screen links per session; CSV.  The page
-    below the admin frame is kept while nothing it shows changed (``matrix_fingerprint``)."""
+    below the admin frame is kept while nothing it shows changed (``matrix_fingerprint``,
+    checked after a write of a seat or a record: ``sheets_written``)."""
     if request.GET.get("format") == "csv":
         run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
         return _attendance_csv(request, selectors.attendance_matrix_for_run(run=run))
-    fingerprint = selectors.matrix_fingerprint(request, run_id)
 
     def build() -> tuple[tuple[str, bytes], dt.datetime]:
         run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
@@ -336,7 +336,13 @@ def run_attendance(request, run_id: int):
         return (str(run), body), min([*ends, end_of_day(now)])
 
     name = f"matrix:{run_id}:{timezone.get_current_timezone_name()}"
-    title, body = kept_while_unchanged(request, name, fingerprint, build)
+    title, body = kept_while_unchanged(
+        request,
+        name,
+        lambda: selectors.matrix_fingerprint(request, run_id),
+        build,
+        writes=selectors.sheets_written(),
+    )
     return with_kept_body(request, "courses/admin/run_attendance.html", {"title": title}, body)
 
 

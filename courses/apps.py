@@ -8,6 +8,11 @@ class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
 
+    def ready(self) -> None:
+        from courses.selectors.attendance import SHEETS_VERSION
+
+        SHEETS_VERSION.connect()
+
     def calendar_events(self, user, now) -> list:
         """The person's sessions for their private calendar feed (lms.views.calendar_feed)."""
         from courses import selectors

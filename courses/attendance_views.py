@@ -72,7 +72,8 @@ def roster_response(
     The whole roster is kept while nothing it shows changed (``selectors.kept_roster``), not
     each search of it; the people's rows are written once (``selectors.roster_rows_html``)."""
     query = request.GET.get("q", "")[:100]
-    fingerprint = None if query else selectors.roster_fingerprint(request, session_id)
+    # A search is written afresh each time (nothing kept).
+    fingerprint = None if query else lambda: selectors.roster_fingerprint(request, session_id)
 
     def build() -> tuple[selectors.RosterHeading, bytes]:
         session = get_object_or_404(selectors.sessions_for_roster(), pk=session_id)

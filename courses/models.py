@@ -649,9 +649,42 @@ class CompletionState(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+class SheetQuerySet(models.QuerySet):
+    """Seats and attendance records.  Kept rosters and matrices run their fingerprint's query
+    again only after a write of either (``courses.selectors.SHEETS_VERSION``): saves and
+    deletes of seats send signals; ``update`` (``bulk_update`` too), ``bulk_create`` and
+    records' deletes send none (records keep Django's fast path), so they say so here."""
+
+    def update(self, **kwargs) -> int:
+        rows = super().update(**kwargs)
+        if rows:
+            _sheets_written(self.db)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs) -> list:
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            _sheets_written(self.db)
+        return created
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        deleted = super().delete()
+        if deleted[0]:
+            _sheets_written(self.db)
+        return deleted
+
+
+def _sheets_written(using: str) -> None:
+    from courses.selectors.attendance import SHEETS_VERSION
+
+    SHEETS_VERSION.changed(using=using)
+
+
 class Enrolment(TimeStampedModel):
     """A person's place in a run: a seat, a pending request, or a waiting-list position
     (the waiting list is ordered by ``waitlisted_at``)."""
+
+    objects = SheetQuerySet.as_manager()
 
     run = models.ForeignKey(
         CourseRun, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("run")
@@ -766,6 +799,8 @@ class AttendanceEvidence(models.TextChoices):
 
 class Attendance(TimeStampedModel):
     """One record per enrolment and session (issue #4), with how it is known."""
+
+    objects = SheetQuerySet.as_manager()
 
     enrolment = models.ForeignKey(
         Enrolment,

@@ -335,28 +335,41 @@ def kept_for_request(
 def kept_while_unchanged(
     request: HttpRequest,
     name: str,
-    fingerprint: Hashable | None,
+    fingerprint: Callable[[], Hashable | None] | None,
     build: Callable[[], tuple[T, dt.datetime | None]],
+    *,
+    writes: str | None = None,
 ) -> T:
     """A large staff value (a whole roster or matrix as HTML) kept in the process's
     ``FRAGMENT_LIST_STORE`` under ``name`` (one entry, replaced when it changes) while the
-    public version and ``fingerprint`` stay the same.  ``fingerprint``: what changes whenever
-    anything else the value shows does, read in one query after the public version
-    (``request_version``) and before anything the value is built from; None: nothing is kept.
-    ``build()`` gives the value and the moment time alone changes it (None: never)."""
-    if fingerprint is None:
+    public version and its fingerprint stay the same.  ``fingerprint()``: what changes
+    whenever anything else the value shows does, read in one query after the public version
+    (``request_version``) and before anything the value is built from; it or its value None:
+    nothing is kept.  ``build()`` gives the value and the moment time alone changes it (None: never).
+
+    ``writes``: a shared version (read before this is called) that every write of what the
+    fingerprint sums changes.  While it is the one the value was kept or last checked under,
+    nothing was written and the fingerprint's query is not run; after any write, anywhere,
+    the fingerprint tells whether this value is still the same (kept, not built again)."""
+    if fingerprint is None or not keeps_values(request):
         return build()[0]
     now = timezone.now()
     found, kept = kept_value(request, name, store=FRAGMENT_LIST_STORE)
-    if found and kept[0] == fingerprint and (kept[2] is None or now < kept[2]):
-        return kept[1]
-    value, changes_at = build()
+    in_time = found and (kept[3] is None or now < kept[3])
+    if in_time and writes is not None and kept[0] == writes:
+        return kept[2]
+    current = fingerprint()
+    if current is None:
+        return build()[0]
+    if in_time and kept[1] == current:
+        value, changes_at = kept[2], kept[3]
+    else:
+        value, changes_at = build()
     timeout = _timeout()  # at most as long as a page, in case a change sends no signal
     if changes_at is not None:
         timeout = max(1, min(timeout, int((changes_at - now).total_seconds())))
-    keep_value(
-        request, name, (fingerprint, value, changes_at), timeout=timeout, store=FRAGMENT_LIST_STORE
-    )
+    entry = (writes, current, value, changes_at)
+    keep_value(request, name, entry, timeout=timeout, store=FRAGMENT_LIST_STORE)
     return value
 
 

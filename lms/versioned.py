@@ -43,9 +43,14 @@ class SharedVersion:
         seconds: int,
         fields: Mapping[str, Iterable[str]] | None = None,
         ignore_new: Callable[[object], bool] | None = None,
+        saves_only: Iterable[str] = (),
     ) -> None:
         self.name = name
         self.models = tuple(models)
+        # Models (by label) whose deletes are not listened to: a receiver would take Django's
+        # fast path for bulk deletes away from them.  Their rows must go only with a row that
+        # is listened to (a cascade), or through a queryset that bumps the version itself.
+        self.saves_only = frozenset(saves_only)
         # For these models (by label), only saves that may touch these fields change what is
         # kept: a sign-in saves the account's ``last_login`` alone, and must not make every
         # coordinator's list stale.
@@ -90,7 +95,7 @@ class SharedVersion:
 
         for label in self.models:
             model = apps.get_model(label)
-            for signal in (post_save, post_delete):
+            for signal in (post_save,) if label in self.saves_only else (post_save, post_delete):
                 signal.connect(self.changed, sender=model, dispatch_uid=f"{self._key}:{label}")
         for through in relations:
             m2m_changed.connect(

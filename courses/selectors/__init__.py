@@ -29,6 +29,7 @@ from courses.selectors.attendance import (
     session_list_for_day,
     sessions_for_roster,
     sessions_open_for_check_in,
+    sheets_written,
 )
 from courses.selectors.calendars import (
     CANCELLED_KEPT_IN_FEEDS,
@@ -124,6 +125,7 @@ __all__ = [
     "kept_roster",
     "matrix_fingerprint",
     "roster_fingerprint",
+    "sheets_written",
     "roster_for_session",
     "roster_rows",
     "roster_rows_html",

@@ -42,6 +42,7 @@ from lms.pagecache import (
 from lms.selectors import ACCOUNTS_SHOWN_VERSION
 from lms.statements import IdStatement
 from lms.text import fold_for_matching
+from lms.versioned import SharedVersion
 
 # People who are expected at sessions and have attendance.
 SEATED_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]
@@ -250,6 +251,20 @@ def sessions_for_roster():
     )
 
 
+# Bumped by every write of a seat or an attendance record, anywhere (signals, and
+# ``courses.models.SheetQuerySet`` for writes without them).  A kept roster or matrix checks
+# its fingerprint only after one: staff reloading a matrix while nobody marks anyone cost no
+# query for it (issue #9).  Read with every other shared version, in the request's one read.
+# Records are deleted only with their seat or session (which bump it or the public version)
+# or through ``SheetQuerySet.delete``: their deletes keep Django's fast path.
+SHEETS_VERSION = SharedVersion(
+    "attendance-sheets",
+    ("courses.Enrolment", "courses.Attendance"),
+    seconds=24 * 60 * 60,
+    saves_only=("courses.Attendance",),
+)
+
+
 def _seats_summary(*, outer: str):
     """The seats of a run (the outer row's ``outer``): how many, and the sum of their last
     changes (part of a fingerprint, ``summary_of_related``).  Their holders' names are in
@@ -363,21 +378,31 @@ def matrix_fingerprint(request, run_id: int) -> tuple | None:
     return (*fingerprint, ACCOUNTS_SHOWN_VERSION.current())
 
 
+def sheets_written() -> str:
+    """What every write a roster's or matrix's fingerprint sums changes (``SHEETS_VERSION``),
+    with the names they show (``ACCOUNTS_SHOWN_VERSION``): while it stays the same, a kept
+    roster or matrix is served without running its fingerprint's query."""
+    return f"{SHEETS_VERSION.current()}|{ACCOUNTS_SHOWN_VERSION.current()}"
+
+
 def kept_roster(
     request,
     session_id: int,
     variant: str,
-    fingerprint: tuple | None,
+    fingerprint: Callable[[], tuple | None] | None,
     build: Callable[[], tuple[RosterHeading, bytes]],
 ) -> tuple[RosterHeading, bytes]:
     """The roster's heading and body as ``build`` writes them (reading the session), kept
-    while its ``fingerprint`` (``roster_fingerprint``, read first) and the public version stay
-    the same (``lms.pagecache.kept_while_unchanged``).  Staff at the venue reload the roster
-    again and again between marks; a mark, a walk-in, a place given up or a renamed account
-    changes the fingerprint, and the next roster is built afresh.  Per ``variant`` (the site's
-    page or the admin's), language and time zone."""
+    while its ``fingerprint()`` (``roster_fingerprint``, read first) and the public version
+    stay the same (``lms.pagecache.kept_while_unchanged``), checked only after a write of a
+    seat or a record (``sheets_written``).  Staff at the venue reload the roster again and
+    again between marks; a mark, a walk-in, a place given up or a renamed account changes the
+    fingerprint, and the next roster is built afresh.  Per ``variant`` (the site's page or
+    the admin's), language and time zone."""
     name = f"roster:{session_id}:{variant}:{timezone.get_current_timezone_name()}"
-    return kept_while_unchanged(request, name, fingerprint, lambda: (build(), None))
+    return kept_while_unchanged(
+        request, name, fingerprint, lambda: (build(), None), writes=sheets_written()
+    )
 
 
 def sessions_open_for_check_in(*, user: User, now: dt.datetime) -> list[Session]:

@@ -1,0 +1,166 @@
+"""Kept rosters and matrices run their fingerprint's query only after a write of a seat or an
+attendance record (issue #9; ``courses.selectors.SHEETS_VERSION``, ``sheets_written``): while
+nothing is written they cost no query of their own; after a write anywhere the fingerprint
+tells whether the kept one is still the same (kept, not evaluated again); and writes that
+send no signal (``update``, ``bulk_update``, ``bulk_create``, a records' delete, through
+``courses.models.SheetQuerySet``) show on the next one as saves do."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+import courses.selectors
+from courses import services
+from courses.models import Attendance, AttendanceEvidence, AttendanceStatus, Enrolment
+from lms import roles
+from tests.courses.helpers import run_with_sessions
+from tests.factories import EnrolmentFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page", "page_cache_on")]
+
+
+@pytest.fixture
+def matrices_built(monkeypatch):
+    built = []
+    real = courses.selectors.attendance_matrix_for_run
+
+    def counting(*, run, now=None):
+        built.append(run.pk)
+        return real(run=run, now=now)
+
+    monkeypatch.setattr(courses.selectors, "attendance_matrix_for_run", counting)
+    return built
+
+
+@pytest.fixture
+def coordinator_client(client, role_user):
+    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
+    return client
+
+
+@pytest.fixture
+def matrix():
+    """A run with two past sessions and three people, the first marked at both."""
+    run, sessions = run_with_sessions(days_from_today=[-2, -1])
+    people = [EnrolmentFactory(run=run) for _ in range(3)]
+    for session in sessions:
+        services.attendance_record(enrolment=people[0], session=session, status="present")
+    return run, sessions, people
+
+
+def matrix_url(run) -> str:
+    return f"/admin/courses/runs/{run.pk}/attendance/"
+
+
+def _row(page: str, enrolment) -> str:
+    start = page.index(f'<th scope="row">{enrolment.user.full_name}<br>')
+    return page[start : page.index("</tr>", start)]
+
+
+def _reads_records(client, url: str) -> bool:
+    """Whether showing the page read any attendance record (its fingerprint does)."""
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return any("courses_attendance" in query["sql"] for query in captured.captured_queries)
+
+
+def test_a_kept_matrix_is_checked_again_only_after_a_write(
+    coordinator_client, matrix, matrices_built, django_capture_on_commit_callbacks
+):
+    run, _sessions, _people = matrix
+    elsewhere, elsewhere_sessions = run_with_sessions(days_from_today=[-1])
+    stranger = EnrolmentFactory(run=elsewhere)
+    coordinator_client.get(matrix_url(run))
+
+    assert not _reads_records(coordinator_client, matrix_url(run))
+
+    with django_capture_on_commit_callbacks(execute=True):  # a mark in another run
+        services.attendance_record(
+            enrolment=stranger, session=elsewhere_sessions[0], status="present"
+        )
+    assert _reads_records(coordinator_client, matrix_url(run))  # the fingerprint: the same
+    assert not _reads_records(coordinator_client, matrix_url(run))  # trusted again
+    assert matrices_built == [run.pk]
+
+
+def _record_updated(sessions, people):
+    Attendance.objects.filter(enrolment=people[0], session=sessions[0]).update(
+        status=AttendanceStatus.LATE, updated_at=timezone.now()
+    )
+    return lambda page: '<td class="cell-late">' in _row(page, people[0])
+
+
+def _records_bulk_updated(sessions, people):
+    records = list(Attendance.objects.filter(enrolment=people[0]))
+    for record in records:
+        record.status = AttendanceStatus.ABSENT
+        record.updated_at = timezone.now()
+    Attendance.objects.bulk_update(records, ["status", "updated_at"])
+    return lambda page: _row(page, people[0]).count('<td class="cell-absent">') == 2
+
+
+def _records_bulk_created(sessions, people):
+    Attendance.objects.bulk_create(
+        Attendance(
+            enrolment=people[1],
+            session=session,
+            status=AttendanceStatus.PRESENT,
+            modality=session.modality,
+            evidence=AttendanceEvidence.STAFF,
+        )
+        for session in sessions
+    )
+    return lambda page: _row(page, people[1]).count('<td class="cell-present">') == 2
+
+
+def _record_deleted(sessions, people):
+    Attendance.objects.filter(enrolment=people[0], session=sessions[1]).delete()
+    return lambda page: _row(page, people[0]).count('<td class="cell-present">') == 1
+
+
+def _seat_updated(sessions, people):
+    Enrolment.objects.filter(pk=people[2].pk).update(status="cancelled", updated_at=timezone.now())
+    return lambda page: people[2].user.full_name not in page
+
+
+WITHOUT_SIGNALS = [
+    _record_updated,
+    _records_bulk_updated,
+    _records_bulk_created,
+    _record_deleted,
+    _seat_updated,
+]
+
+
+@pytest.mark.parametrize("write", WITHOUT_SIGNALS, ids=lambda write: write.__name__.strip("_"))
+def test_a_write_without_signals_shows_on_the_next_matrix(
+    coordinator_client, matrix, write, django_capture_on_commit_callbacks
+):
+    run, sessions, people = matrix
+    coordinator_client.get(matrix_url(run))
+    before = coordinator_client.get(matrix_url(run)).content.decode()  # kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        shown = write(sessions, people)
+    page = coordinator_client.get(matrix_url(run)).content.decode()
+
+    assert not shown(before)
+    assert shown(page)
+
+
+def test_a_kept_roster_reads_no_record_until_one_is_written(
+    coordinator_client, matrix, django_capture_on_commit_callbacks
+):
+    _run, sessions, people = matrix
+    url = f"/sessions/{sessions[1].pk}/roster/"
+    coordinator_client.get(url)
+    assert not _reads_records(coordinator_client, url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Attendance.objects.filter(enrolment=people[0], session=sessions[1]).update(
+            status=AttendanceStatus.LATE, updated_at=timezone.now()
+        )
+    page = coordinator_client.get(url).content.decode()
+
+    assert f'name="mark" value="{people[0].pk}:late" aria-pressed="true"' in page
