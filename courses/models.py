@@ -652,8 +652,9 @@ class CompletionState(models.TextChoices):
 class SheetQuerySet(models.QuerySet):
     """Seats and attendance records.  Kept rosters and matrices run their fingerprint's query
     again only after a write of either (``courses.selectors.SHEETS_VERSION``): saves and
-    deletes of seats send signals; ``update`` (``bulk_update`` too), ``bulk_create`` and
-    records' deletes send none (records keep Django's fast path), so they say so here."""
+    deletes send signals (records cannot be deleted on Django's fast path anyway: their
+    changes go with them); ``update`` (``bulk_update`` too) and ``bulk_create`` send none,
+    so they say so here."""
 
     def update(self, **kwargs) -> int:
         rows = super().update(**kwargs)
@@ -666,12 +667,6 @@ class SheetQuerySet(models.QuerySet):
         if created:
             _sheets_written(self.db)
         return created
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        deleted = super().delete()
-        if deleted[0]:
-            _sheets_written(self.db)
-        return deleted
 
 
 def _sheets_written(using: str) -> None:

@@ -191,25 +191,41 @@ def is_public_content(model: type) -> bool:
 
 
 def bump_after_commit(using: str | None = None, *, seats_only: bool = False) -> None:
-    """Bump once the current transaction commits: once per transaction, however many rows.
+    """Bump once the current transaction commits: once per transaction, however many rows."""
+    once_after_commit(
+        using,
+        "public-seats" if seats_only else "public-pages",
+        lambda: bump_version(seats_only=seats_only),
+    )
 
-    Every change registers its own callback (a savepoint rolled back drops only its own), and
-    the callbacks of one transaction share one flag per kind, so only the first of them
-    bumps."""
+
+def once_after_commit(using: str | None, name: str, action: Callable[[], None]) -> None:
+    """Run ``action`` once the current transaction commits, once per transaction however many
+    changes ask.  Every change registers its own callback (a savepoint rolled back drops only
+    its own), and the callbacks of one transaction share one flag per ``name``, so only the
+    first of them runs it.  Outside a transaction it runs at once."""
     connection = transaction.get_connection(using)
-    flag = "_public_seats_bump" if seats_only else "_public_pages_bump"
+    flag = f"_after_commit:{name}"
     pending = getattr(connection, flag, None)
     if pending is None or pending["done"]:
         pending = {"done": False}
         setattr(connection, flag, pending)
 
-    def bump() -> None:
+    def run() -> None:
         if not pending["done"]:
             pending["done"] = True
-            bump_version(seats_only=seats_only)
+            action()
 
-    # Outside a transaction on_commit runs it at once; a rollback drops it with the change.
-    transaction.on_commit(bump, using=using)
+    transaction.on_commit(run, using=using)
+
+
+def waits_for_commit(using: str | None, name: str) -> bool:
+    """Whether this connection's transaction has asked ``once_after_commit(name)`` and not
+    yet committed: what it wrote is not yet in the version others read.  (After a rollback
+    it stays so, on that connection, until its next such commit: safe, only slower.)"""
+    connection = transaction.get_connection(using)
+    pending = getattr(connection, f"_after_commit:{name}", None)
+    return connection.in_atomic_block and pending is not None and not pending["done"]
 
 
 def _content_changed(sender, using=None, **kwargs) -> None:
@@ -355,20 +371,22 @@ def kept_while_unchanged(
         return build()[0]
     now = timezone.now()
     found, kept = kept_value(request, name, store=FRAGMENT_LIST_STORE)
-    in_time = found and (kept[3] is None or now < kept[3])
+    in_time = found and now < kept[3]
     if in_time and writes is not None and kept[0] == writes:
         return kept[2]
     current = fingerprint()
     if current is None:
         return build()[0]
     if in_time and kept[1] == current:
-        value, changes_at = kept[2], kept[3]
+        value, until = kept[2], kept[3]  # still the same: kept until the same moment
     else:
         value, changes_at = build()
-    timeout = _timeout()  # at most as long as a page, in case a change sends no signal
-    if changes_at is not None:
-        timeout = max(1, min(timeout, int((changes_at - now).total_seconds())))
-    entry = (writes, current, value, changes_at)
+        # At most as long as a page from when it was built, in case a change sends no signal.
+        until = now + dt.timedelta(seconds=_timeout())
+        if changes_at is not None:
+            until = min(until, changes_at)
+    timeout = max(1, int((until - now).total_seconds()))
+    entry = (writes, current, value, until)
     keep_value(request, name, entry, timeout=timeout, store=FRAGMENT_LIST_STORE)
     return value
 

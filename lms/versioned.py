@@ -27,7 +27,14 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from lms.pagecache import PERSONAL_STORE, forget_version, read_versions, register_version
+from lms.pagecache import (
+    PERSONAL_STORE,
+    forget_version,
+    once_after_commit,
+    read_versions,
+    register_version,
+    waits_for_commit,
+)
 
 T = TypeVar("T")
 
@@ -43,14 +50,15 @@ class SharedVersion:
         seconds: int,
         fields: Mapping[str, Iterable[str]] | None = None,
         ignore_new: Callable[[object], bool] | None = None,
-        saves_only: Iterable[str] = (),
+        after_commit: bool = False,
     ) -> None:
         self.name = name
         self.models = tuple(models)
-        # Models (by label) whose deletes are not listened to: a receiver would take Django's
-        # fast path for bulk deletes away from them.  Their rows must go only with a row that
-        # is listened to (a cascade), or through a queryset that bumps the version itself.
-        self.saves_only = frozenset(saves_only)
+        # Bumped only once each transaction commits, never inside it, for sources written
+        # often: with the database cache, a bump inside a transaction locks the version's row
+        # until the commit, and every writer would queue on it (and could deadlock with
+        # another's locks).  Readers ask ``written_here()`` whether to trust it.
+        self.after_commit = after_commit
         # For these models (by label), only saves that may touch these fields change what is
         # kept: a sign-in saves the account's ``last_login`` alone, and must not make every
         # coordinator's list stale.
@@ -85,8 +93,16 @@ class SharedVersion:
             return  # a save of other fields only
         if kwargs.get("created") and self.ignore_new and self.ignore_new(kwargs["instance"]):
             return
+        if self.after_commit:
+            once_after_commit(using, self._key, self.bump)
+            return
         self.bump()
         transaction.on_commit(self.bump, using=using)
+
+    def written_here(self, using: str | None = None) -> bool:
+        """For an ``after_commit`` version: whether this connection's transaction changed its
+        sources and has not committed yet (the version does not say so yet)."""
+        return waits_for_commit(using, self._key)
 
     def connect(self, *, relations: Iterable[type] = ()) -> None:
         """Listen to saves and deletes of ``models`` and to changes of the many-to-many
@@ -95,7 +111,7 @@ class SharedVersion:
 
         for label in self.models:
             model = apps.get_model(label)
-            for signal in (post_save,) if label in self.saves_only else (post_save, post_delete):
+            for signal in (post_save, post_delete):
                 signal.connect(self.changed, sender=model, dispatch_uid=f"{self._key}:{label}")
         for through in relations:
             m2m_changed.connect(

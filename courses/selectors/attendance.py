@@ -251,17 +251,17 @@ def sessions_for_roster():
     )
 
 
-# Bumped by every write of a seat or an attendance record, anywhere (signals, and
-# ``courses.models.SheetQuerySet`` for writes without them).  A kept roster or matrix checks
-# its fingerprint only after one: staff reloading a matrix while nobody marks anyone cost no
-# query for it (issue #9).  Read with every other shared version, in the request's one read.
-# Records are deleted only with their seat or session (which bump it or the public version)
-# or through ``SheetQuerySet.delete``: their deletes keep Django's fast path.
+# Bumped once each transaction that wrote a seat or an attendance record commits, anywhere
+# (signals, and ``courses.models.SheetQuerySet`` for writes without them).  A kept roster or
+# matrix checks its fingerprint only after one: staff reloading a matrix while nobody marks
+# anyone cost no query for it (issue #9).  Read with every other shared version, in the
+# request's one read.  Never bumped inside the writer's transaction: seats and records are
+# written all day, and every writer would queue on the version's row (database cache).
 SHEETS_VERSION = SharedVersion(
     "attendance-sheets",
     ("courses.Enrolment", "courses.Attendance"),
     seconds=24 * 60 * 60,
-    saves_only=("courses.Attendance",),
+    after_commit=True,
 )
 
 
@@ -378,10 +378,14 @@ def matrix_fingerprint(request, run_id: int) -> tuple | None:
     return (*fingerprint, ACCOUNTS_SHOWN_VERSION.current())
 
 
-def sheets_written() -> str:
+def sheets_written() -> str | None:
     """What every write a roster's or matrix's fingerprint sums changes (``SHEETS_VERSION``),
     with the names they show (``ACCOUNTS_SHOWN_VERSION``): while it stays the same, a kept
-    roster or matrix is served without running its fingerprint's query."""
+    roster or matrix is served without running its fingerprint's query.  None while this
+    transaction has written seats or records it has not committed (the fingerprint sees
+    them; the version does not yet)."""
+    if SHEETS_VERSION.written_here():
+        return None
     return f"{SHEETS_VERSION.current()}|{ACCOUNTS_SHOWN_VERSION.current()}"
 
 

@@ -5,14 +5,18 @@ tells whether the kept one is still the same (kept, not evaluated again); and wr
 send no signal (``update``, ``bulk_update``, ``bulk_create``, a records' delete, through
 ``courses.models.SheetQuerySet``) show on the next one as saves do."""
 
+import datetime as dt
+
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import courses.selectors
 from courses import services
-from courses.models import Attendance, AttendanceEvidence, AttendanceStatus, Enrolment
+from courses.models import Attendance, AttendanceEvidence, AttendanceStatus, Enrolment, Session
+from courses.selectors.attendance import SHEETS_VERSION, sheets_written
 from lms import roles
 from tests.courses.helpers import run_with_sessions
 from tests.factories import EnrolmentFactory
@@ -40,13 +44,24 @@ def coordinator_client(client, role_user):
 
 
 @pytest.fixture
-def matrix():
-    """A run with two past sessions and three people, the first marked at both."""
-    run, sessions = run_with_sessions(days_from_today=[-2, -1])
-    people = [EnrolmentFactory(run=run) for _ in range(3)]
-    for session in sessions:
-        services.attendance_record(enrolment=people[0], session=session, status="present")
+def matrix(django_capture_on_commit_callbacks):
+    """A run with two past sessions and three people, the first marked at both (committed:
+    until a transaction that wrote seats or records commits, nothing is trusted)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        run, sessions = run_with_sessions(days_from_today=[-2, -1])
+        people = [EnrolmentFactory(run=run) for _ in range(3)]
+        for session in sessions:
+            services.attendance_record(enrolment=people[0], session=session, status="present")
     return run, sessions, people
+
+
+@pytest.fixture
+def elsewhere(django_capture_on_commit_callbacks):
+    """Another run (its session past) with three people, none marked (committed)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        run, sessions = run_with_sessions(days_from_today=[-1])
+        people = [EnrolmentFactory(run=run) for _ in range(3)]
+    return sessions[0], people
 
 
 def matrix_url(run) -> str:
@@ -66,19 +81,16 @@ def _reads_records(client, url: str) -> bool:
 
 
 def test_a_kept_matrix_is_checked_again_only_after_a_write(
-    coordinator_client, matrix, matrices_built, django_capture_on_commit_callbacks
+    coordinator_client, matrix, elsewhere, matrices_built, django_capture_on_commit_callbacks
 ):
     run, _sessions, _people = matrix
-    elsewhere, elsewhere_sessions = run_with_sessions(days_from_today=[-1])
-    stranger = EnrolmentFactory(run=elsewhere)
+    other_session, strangers = elsewhere
     coordinator_client.get(matrix_url(run))
 
     assert not _reads_records(coordinator_client, matrix_url(run))
 
     with django_capture_on_commit_callbacks(execute=True):  # a mark in another run
-        services.attendance_record(
-            enrolment=stranger, session=elsewhere_sessions[0], status="present"
-        )
+        services.attendance_record(enrolment=strangers[0], session=other_session, status="present")
     assert _reads_records(coordinator_client, matrix_url(run))  # the fingerprint: the same
     assert not _reads_records(coordinator_client, matrix_url(run))  # trusted again
     assert matrices_built == [run.pk]
@@ -164,3 +176,50 @@ def test_a_kept_roster_reads_no_record_until_one_is_written(
     page = coordinator_client.get(url).content.decode()
 
     assert f'name="mark" value="{people[0].pk}:late" aria-pressed="true"' in page
+
+
+def test_writes_bump_the_version_once_their_transaction_commits_never_inside_it(
+    matrix, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Inside the writer's transaction a bump would lock the version's row (database cache)
+    until the commit, and every seat and record written anywhere would queue on it."""
+    _run, sessions, people = matrix
+    bumps = []
+    monkeypatch.setattr(SHEETS_VERSION, "bump", lambda: bumps.append("bumped"))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            services.attendance_record(enrolment=people[1], session=sessions[0], status="late")
+            Attendance.objects.filter(enrolment=people[0]).update(updated_at=timezone.now())
+            services.enrolment_cancel(enrolment=people[2])
+            assert bumps == []
+            assert sheets_written() is None  # this transaction's writes: not trusted yet
+    for callback in callbacks:
+        callback()
+
+    assert bumps == ["bumped"]
+    assert sheets_written() is not None
+
+
+def test_a_kept_matrix_checked_again_is_kept_no_longer_than_from_when_it_was_built(
+    coordinator_client, matrix, elsewhere, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A change no signal tells of shows once the page's time has passed since the matrix
+    was built, however often writes elsewhere make it checked (and found the same) again."""
+    run, sessions, _people = matrix
+    other_session, strangers = elsewhere
+    built_at = timezone.now()
+    coordinator_client.get(matrix_url(run))
+    Session.objects.filter(pk=sessions[0].pk).update(title="第1回 題名を直した回")
+
+    for seconds, stranger in zip((40, 80, 110), strangers, strict=True):
+        monkeypatch.setattr(
+            timezone, "now", lambda seconds=seconds: built_at + dt.timedelta(seconds=seconds)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.attendance_record(enrolment=stranger, session=other_session, status="present")
+        assert "題名を直した回" not in coordinator_client.get(matrix_url(run)).content.decode()
+
+    after = built_at + dt.timedelta(seconds=settings.PUBLIC_PAGE_CACHE_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: after)
+    assert "題名を直した回" in coordinator_client.get(matrix_url(run)).content.decode()

@@ -159,14 +159,17 @@ def test_only_public_content_is_listened_to():
     """Bulk deletes of private rows (mail log and audit purges) keep Django's fast path, which a
     delete receiver for every model would take away.  (Accounts are listened to by the staff
     lists kept whole, which show names: ``lms.selectors.ACCOUNTS_SHOWN_VERSION``.  They are
-    never deleted in bulk, only anonymised, or removed one by one in the admin.)"""
+    never deleted in bulk, only anonymised, or removed one by one in the admin.  Attendance
+    records are listened to by the kept rosters and matrices, ``courses.selectors
+    .SHEETS_VERSION``: their deletes cannot take the fast path anyway, their changes go with
+    them.)"""
     from django.db.models.signals import post_delete, post_save
 
     from audit.models import AuditEvent
-    from courses.models import Attendance, CoursePage, CourseRun, Enrolment
+    from courses.models import CoursePage, CourseRun, Enrolment
     from lms.models import OutboundEmail
 
-    for private in (OutboundEmail, AuditEvent, Attendance):
+    for private in (OutboundEmail, AuditEvent):
         assert not post_delete.has_listeners(private), private
     for public in (CourseRun, Enrolment, CoursePage):
         assert post_save.has_listeners(public) and post_delete.has_listeners(public), public
