@@ -1,10 +1,11 @@
-"""Fixtures for the staff roster's tests (``test_roster``, ``test_roster_kept``)."""
+"""Fixtures for the staff roster's and attendance matrix's tests."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
+import courses.selectors
 from courses.models import Attendance, AttendanceStatus
 from lms import roles
 from lms.models import Profession
@@ -20,6 +21,20 @@ def session():
     midnight = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     starts_at = max(timezone.now() - dt.timedelta(minutes=5), midnight)
     return SessionFactory(run=run, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2))
+
+
+@pytest.fixture
+def matrices_built(monkeypatch):
+    """The runs whose attendance matrix was evaluated from now on."""
+    built = []
+    real = courses.selectors.attendance_matrix_for_run
+
+    def counting(*, run, now=None):
+        built.append(run.pk)
+        return real(run=run, now=now)
+
+    monkeypatch.setattr(courses.selectors, "attendance_matrix_for_run", counting)
+    return built
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-import courses.selectors
 from courses import services
 from courses.models import Enrolment, EnrolmentStatus
 from lms import roles
@@ -20,26 +19,6 @@ from tests.factories import CourseRunFactory, EnrolmentFactory
 from tests.html import without_csrf_tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page", "page_cache_on")]
-
-
-@pytest.fixture
-def matrices_built(monkeypatch):
-    """The runs whose matrix was evaluated from now on."""
-    built = []
-    real = courses.selectors.attendance_matrix_for_run
-
-    def counting(*, run, now=None):
-        built.append(run.pk)
-        return real(run=run, now=now)
-
-    monkeypatch.setattr(courses.selectors, "attendance_matrix_for_run", counting)
-    return built
-
-
-@pytest.fixture
-def coordinator_client(client, role_user):
-    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
-    return client
 
 
 @pytest.fixture
@@ -75,10 +54,10 @@ def _row(page: str, enrolment) -> str:
     return page[start : page.index("</tr>", start)]
 
 
-def test_a_matrix_shown_again_evaluates_nobody_again(coordinator_client, matrix, matrices_built):
+def test_a_matrix_shown_again_evaluates_nobody_again(staff_client, matrix, matrices_built):
     run, _sessions, _people = matrix
-    first = coordinator_client.get(url(run)).content.decode()
-    again = coordinator_client.get(url(run)).content.decode()
+    first = staff_client.get(url(run)).content.decode()
+    again = staff_client.get(url(run)).content.decode()
 
     assert matrices_built == [run.pk]
     assert without_csrf_tokens(again) == without_csrf_tokens(first)
@@ -135,43 +114,43 @@ CHANGES = [
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__.strip("_"))
 def test_each_change_alone_shows_on_the_next_matrix(
-    coordinator_client, matrix, change, django_capture_on_commit_callbacks
+    staff_client, matrix, change, django_capture_on_commit_callbacks
 ):
     run, sessions, people = matrix
-    coordinator_client.get(url(run))
-    before = coordinator_client.get(url(run)).content.decode()  # kept
+    staff_client.get(url(run))
+    before = staff_client.get(url(run)).content.decode()  # kept
 
     with django_capture_on_commit_callbacks(execute=True):  # as the change commits
         shown = change(run, sessions, people)
-    page = coordinator_client.get(url(run)).content.decode()
+    page = staff_client.get(url(run)).content.decode()
 
     assert not shown(before)
     assert shown(page)
 
 
 def test_the_matrix_is_evaluated_again_once_a_session_has_ended(
-    coordinator_client, matrix, matrices_built, monkeypatch
+    staff_client, matrix, matrices_built, monkeypatch
 ):
     run, sessions, _people = matrix
-    coordinator_client.get(url(run))
-    coordinator_client.get(url(run))
+    staff_client.get(url(run))
+    staff_client.get(url(run))
     assert matrices_built == [run.pk]
 
     after_the_end = sessions[1].ends_at + dt.timedelta(seconds=1)
     monkeypatch.setattr(timezone, "now", lambda: after_the_end)
-    coordinator_client.get(url(run))
+    staff_client.get(url(run))
 
     assert matrices_built == [run.pk, run.pk]
 
 
 @pytest.mark.parametrize("rule", [{"requires_lessons": True}, {"required_mentoring_sessions": 2}])
 def test_a_course_needing_lessons_or_mentoring_is_evaluated_each_time(
-    coordinator_client, matrices_built, rule
+    staff_client, matrices_built, rule
 ):
     run, _sessions = run_with_sessions(days_from_today=[-1, 2], **rule)
     EnrolmentFactory(run=run)
-    coordinator_client.get(url(run))
-    coordinator_client.get(url(run))
+    staff_client.get(url(run))
+    staff_client.get(url(run))
     assert matrices_built == [run.pk, run.pk]
 
 
@@ -194,31 +173,29 @@ def test_a_sign_off_from_the_kept_matrix_passes_the_csrf_check(role_user):
 
 
 def test_the_csv_is_written_afresh_and_an_unknown_run_is_a_404(
-    coordinator_client, matrix, matrices_built
+    staff_client, matrix, matrices_built
 ):
     run, _sessions, people = matrix
-    coordinator_client.get(url(run))
-    csv = coordinator_client.get(url(run), {"format": "csv"}).content.decode("utf-8-sig")
+    staff_client.get(url(run))
+    csv = staff_client.get(url(run), {"format": "csv"}).content.decode("utf-8-sig")
     assert people[0].user.full_name in csv
     assert matrices_built == [run.pk, run.pk]
-    assert coordinator_client.get("/admin/courses/runs/987654/attendance/").status_code == 404
+    assert staff_client.get("/admin/courses/runs/987654/attendance/").status_code == 404
 
 
-def test_the_matrix_is_evaluated_again_when_the_day_ends(
-    coordinator_client, matrices_built, monkeypatch
-):
+def test_the_matrix_is_evaluated_again_when_the_day_ends(staff_client, matrices_built, monkeypatch):
     """The course's completion counts the runs finished before today."""
     from lms.pagecache import end_of_day
 
     run, _sessions = run_with_sessions(days_from_today=[-2, -1])
     EnrolmentFactory(run=run)
-    coordinator_client.get(url(run))
-    coordinator_client.get(url(run))
+    staff_client.get(url(run))
+    staff_client.get(url(run))
     assert matrices_built == [run.pk]
 
     tomorrow = end_of_day(timezone.now()) + dt.timedelta(seconds=1)
     monkeypatch.setattr(timezone, "now", lambda: tomorrow)
-    coordinator_client.get(url(run))
+    staff_client.get(url(run))
 
     assert matrices_built == [run.pk, run.pk]
 

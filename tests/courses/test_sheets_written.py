@@ -13,34 +13,13 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-import courses.selectors
 from courses import services
 from courses.models import Attendance, AttendanceEvidence, AttendanceStatus, Enrolment, Session
 from courses.selectors.attendance import SHEETS_VERSION, sheets_written
-from lms import roles
 from tests.courses.helpers import run_with_sessions
 from tests.factories import EnrolmentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page", "page_cache_on")]
-
-
-@pytest.fixture
-def matrices_built(monkeypatch):
-    built = []
-    real = courses.selectors.attendance_matrix_for_run
-
-    def counting(*, run, now=None):
-        built.append(run.pk)
-        return real(run=run, now=now)
-
-    monkeypatch.setattr(courses.selectors, "attendance_matrix_for_run", counting)
-    return built
-
-
-@pytest.fixture
-def coordinator_client(client, role_user):
-    client.force_login(role_user(roles.COORDINATORS, is_staff=True))
-    return client
 
 
 @pytest.fixture
@@ -81,18 +60,18 @@ def _reads_records(client, url: str) -> bool:
 
 
 def test_a_kept_matrix_is_checked_again_only_after_a_write(
-    coordinator_client, matrix, elsewhere, matrices_built, django_capture_on_commit_callbacks
+    staff_client, matrix, elsewhere, matrices_built, django_capture_on_commit_callbacks
 ):
     run, _sessions, _people = matrix
     other_session, strangers = elsewhere
-    coordinator_client.get(matrix_url(run))
+    staff_client.get(matrix_url(run))
 
-    assert not _reads_records(coordinator_client, matrix_url(run))
+    assert not _reads_records(staff_client, matrix_url(run))
 
     with django_capture_on_commit_callbacks(execute=True):  # a mark in another run
         services.attendance_record(enrolment=strangers[0], session=other_session, status="present")
-    assert _reads_records(coordinator_client, matrix_url(run))  # the fingerprint: the same
-    assert not _reads_records(coordinator_client, matrix_url(run))  # trusted again
+    assert _reads_records(staff_client, matrix_url(run))  # the fingerprint: the same
+    assert not _reads_records(staff_client, matrix_url(run))  # trusted again
     assert matrices_built == [run.pk]
 
 
@@ -147,33 +126,33 @@ WITHOUT_SIGNALS = [
 
 @pytest.mark.parametrize("write", WITHOUT_SIGNALS, ids=lambda write: write.__name__.strip("_"))
 def test_a_write_without_signals_shows_on_the_next_matrix(
-    coordinator_client, matrix, write, django_capture_on_commit_callbacks
+    staff_client, matrix, write, django_capture_on_commit_callbacks
 ):
     run, sessions, people = matrix
-    coordinator_client.get(matrix_url(run))
-    before = coordinator_client.get(matrix_url(run)).content.decode()  # kept
+    staff_client.get(matrix_url(run))
+    before = staff_client.get(matrix_url(run)).content.decode()  # kept
 
     with django_capture_on_commit_callbacks(execute=True):
         shown = write(sessions, people)
-    page = coordinator_client.get(matrix_url(run)).content.decode()
+    page = staff_client.get(matrix_url(run)).content.decode()
 
     assert not shown(before)
     assert shown(page)
 
 
 def test_a_kept_roster_reads_no_record_until_one_is_written(
-    coordinator_client, matrix, django_capture_on_commit_callbacks
+    staff_client, matrix, django_capture_on_commit_callbacks
 ):
     _run, sessions, people = matrix
     url = f"/sessions/{sessions[1].pk}/roster/"
-    coordinator_client.get(url)
-    assert not _reads_records(coordinator_client, url)
+    staff_client.get(url)
+    assert not _reads_records(staff_client, url)
 
     with django_capture_on_commit_callbacks(execute=True):
         Attendance.objects.filter(enrolment=people[0], session=sessions[1]).update(
             status=AttendanceStatus.LATE, updated_at=timezone.now()
         )
-    page = coordinator_client.get(url).content.decode()
+    page = staff_client.get(url).content.decode()
 
     assert f'name="mark" value="{people[0].pk}:late" aria-pressed="true"' in page
 
@@ -202,14 +181,14 @@ def test_writes_bump_the_version_once_their_transaction_commits_never_inside_it(
 
 
 def test_a_kept_matrix_checked_again_is_kept_no_longer_than_from_when_it_was_built(
-    coordinator_client, matrix, elsewhere, monkeypatch, django_capture_on_commit_callbacks
+    staff_client, matrix, elsewhere, monkeypatch, django_capture_on_commit_callbacks
 ):
     """A change no signal tells of shows once the page's time has passed since the matrix
     was built, however often writes elsewhere make it checked (and found the same) again."""
     run, sessions, _people = matrix
     other_session, strangers = elsewhere
     built_at = timezone.now()
-    coordinator_client.get(matrix_url(run))
+    staff_client.get(matrix_url(run))
     Session.objects.filter(pk=sessions[0].pk).update(title="第1回 題名を直した回")
 
     for seconds, stranger in zip((40, 80, 110), strangers, strict=True):
@@ -218,8 +197,8 @@ def test_a_kept_matrix_checked_again_is_kept_no_longer_than_from_when_it_was_bui
         )
         with django_capture_on_commit_callbacks(execute=True):
             services.attendance_record(enrolment=stranger, session=other_session, status="present")
-        assert "題名を直した回" not in coordinator_client.get(matrix_url(run)).content.decode()
+        assert "題名を直した回" not in staff_client.get(matrix_url(run)).content.decode()
 
     after = built_at + dt.timedelta(seconds=settings.PUBLIC_PAGE_CACHE_SECONDS + 1)
     monkeypatch.setattr(timezone, "now", lambda: after)
-    assert "題名を直した回" in coordinator_client.get(matrix_url(run)).content.decode()
+    assert "題名を直した回" in staff_client.get(matrix_url(run)).content.decode()
