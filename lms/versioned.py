@@ -11,7 +11,11 @@ that version is no longer current.
 
 Each change bumps the version twice: when it is made (so the same transaction, and tests,
 see it at once) and again once it commits, so that a value built meanwhile in another process,
-from the state before the commit, is never kept under the version after it.  The version is
+from the state before the commit, is never kept under the version after it.  A version of
+sources written all day (seats and attendance records) is bumped only once each transaction
+commits (``after_commit``): with the database cache a bump inside the transaction would lock
+the version's row until the commit, and every writer would queue on it; until then the
+writing transaction does not trust it (``written_here``).  The version is
 read before the value is built, so a change committed while building leaves it stale, not
 wrong.  Changes that send no signal (``QuerySet.update``, raw SQL) must call ``bump``.
 """
@@ -133,6 +137,8 @@ class SharedVersion:
     ) -> T:
         """As ``kept``, for a value that time alone also changes: ``build`` gives the value
         and the moment it changes by itself (None: never), after which it is built again."""
+        if self.after_commit and self.written_here():
+            return build()[0]  # this transaction's own changes are not in the version yet
         version = self.current()  # before anything is read to build it
         key = f"{self._key}|{name}"
         entry = caches[store].get(key)
