@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -465,10 +465,14 @@ def attendance_matrix_for_run(*, run: CourseRun, now: dt.datetime | None = None)
         )
     ]
     # Each person's records as (session, status, arrived_at, minutes_present): plain tuples,
-    # as there are thousands of them, in one pass.
+    # as there are thousands of them, in one pass.  Only a late arrival's time counts
+    # (``minutes_learned``): reading the others' would parse thousands of times for nothing.
     records: dict[int, list[tuple[int, str, dt.datetime | None, int | None]]] = {}
-    for enrolment_id, *record in Attendance.objects.filter(session__run=run).values_list(
-        "enrolment_id", "session_id", "status", "arrived_at", "minutes_present"
+    late_arrival = Case(When(status=AttendanceStatus.LATE, then=F("arrived_at")))
+    for enrolment_id, *record in (
+        Attendance.objects.filter(session__run=run)
+        .annotate(late_arrival=late_arrival)
+        .values_list("enrolment_id", "session_id", "status", "late_arrival", "minutes_present")
     ):
         records.setdefault(enrolment_id, []).append(record)
     # Each session's times by id, read once (``session.pk`` is a property).

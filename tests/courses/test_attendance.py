@@ -146,3 +146,37 @@ def test_a_staff_tap_on_the_status_already_there_keeps_the_check_in_evidence(ros
         AttendanceEvidence.STAFF,
         "in_person",
     )
+
+
+def test_the_matrix_counts_learning_time_from_each_kind_of_record():
+    """Present: the whole session, whenever they checked in; late: from their arrival (half
+    the session if the time is unknown); left early: the minutes staff noted; absent: none.
+    (The matrix reads only late arrivals' times: ``attendance_matrix_for_run``.)"""
+    from courses.selectors import attendance_matrix_for_run
+    from tests.courses.helpers import run_with_sessions
+
+    run, (session,) = run_with_sessions(days_from_today=[-1])  # 10:00-12:00
+    records = {
+        "present, checked in late": ("present", dt.timedelta(minutes=40), None, 120),
+        "late at 10:30": ("late", dt.timedelta(minutes=30), None, 90),
+        "late, time unknown": ("late", None, None, 60),
+        "left after 45 minutes": ("left_early", dt.timedelta(minutes=5), 45, 45),
+        "absent": ("absent", None, None, 0),
+    }
+    expected = {}
+    for name, (status, arrived_after, minutes_present, minutes) in records.items():
+        enrolment = EnrolmentFactory(run=run, user=UserFactory(full_name=name))
+        Attendance.objects.create(
+            enrolment=enrolment,
+            session=session,
+            status=status,
+            evidence="staff",
+            arrived_at=session.starts_at + arrived_after if arrived_after else None,
+            minutes_present=minutes_present,
+        )
+        expected[name] = minutes
+
+    matrix = attendance_matrix_for_run(run=run)
+
+    assert {row.full_name: row.minutes_learned for row in matrix["rows"]} == expected
+    assert matrix["total_minutes"] == sum(expected.values())
