@@ -2,8 +2,7 @@
 
 A file's URL does not change while the process runs (the manifest of hashed names is read
 once, when the storage is first used), and Wagtail's admin frame asks for sixteen of them
-on every staff page (``{% versioned_static %}``): about a third of a millisecond each time
-(issue #9).  The URLs are kept per ``base_url``, which Django works out again when
+on every staff page (``{% versioned_static %}``): 0.016 ms each, 0.009 ms kept (issue #9).  The URLs are kept per ``base_url``, which Django works out again when
 ``STATIC_URL`` changes (tests that override it get the new URLs).
 """
 

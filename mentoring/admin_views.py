@@ -232,7 +232,8 @@ def alert_list(request):
 
 
 def _alert_list_body(request) -> bytes:
-    """The alert list as HTML (UTF-8, see ``with_kept_body``), its forms with ``CSRF_PLACEHOLDER`` for the token."""
+    """The alert list as HTML (UTF-8, see ``with_kept_body``), its forms with
+    ``CSRF_PLACEHOLDER`` for the token."""
     alerts = selectors.kept_alert_entries()
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.alert_rows(list(page.object_list))
