@@ -37,7 +37,7 @@ from collections.abc import Callable, Hashable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import AnyStr, TypeVar
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -457,15 +457,14 @@ def query_name(request: HttpRequest) -> str:
     return hashlib.blake2b(asked.encode(), digest_size=16).hexdigest()
 
 
-def with_csrf_token(request: HttpRequest, html: AnyStr) -> AnyStr:
-    """HTML (text, or UTF-8 as kept by ``with_kept_body``'s callers) rendered with
-    ``CSRF_PLACEHOLDER`` as its ``csrf_token`` (so it can be kept and served to the same
-    person on another device or after login), with this request's token."""
-    placeholder = CSRF_PLACEHOLDER if isinstance(html, str) else CSRF_PLACEHOLDER.encode()
+def with_csrf_token(request: HttpRequest, html: bytes) -> bytes:
+    """HTML (UTF-8, as ``with_kept_body`` keeps it) rendered with ``CSRF_PLACEHOLDER`` as its
+    ``csrf_token`` (so it can be kept and served to the same person on another device or
+    after login), with this request's token."""
+    placeholder = CSRF_PLACEHOLDER.encode()
     if placeholder not in html:
         return html  # no form: no token asked for, as when rendering
-    token = get_token(request)
-    return html.replace(placeholder, token if isinstance(html, str) else token.encode())
+    return html.replace(placeholder, get_token(request).encode())
 
 
 def with_kept_body(
