@@ -35,6 +35,14 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return super().clean_email(email)
 
+    def save_user(self, request, user, form, commit: bool = True):
+        """The new account with the sign-up form's own fields (name, ふりがな, language,
+        consent) set before its one insert (``lms.forms.SignupForm.fill_new_account``)."""
+        fill = getattr(form, "fill_new_account", None)
+        if fill is not None:
+            fill(request, user)
+        return super().save_user(request, user, form, commit=commit)
+
     def login(self, request, user) -> None:
         """Sign in without a password (after confirming an address) through our backend, as a
         password sign-in does, not allauth's: every later request then reads the person with

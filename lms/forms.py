@@ -132,21 +132,18 @@ class SignupForm(NameFieldsMixin):
             '<a href="{}">{}</a>', privacy_policy_url(), _("Read the privacy policy")
         )
 
-    def signup(self, request, user: User) -> None:
+    def fill_new_account(self, request, user: User) -> None:
+        """This form's fields on the new account, before its one insert
+        (``lms.adapters.AccountAdapter.save_user``): saved again after it, the account would be
+        a change of a name staff lists show, and every sign-up would make them stale."""
         user.full_name = self.cleaned_data["full_name"]
         user.full_name_kana = self.cleaned_data["full_name_kana"]
         user.preferred_language = (request.LANGUAGE_CODE or "ja")[:2]
         user.privacy_policy_version = settings.PRIVACY_POLICY_VERSION
         user.privacy_consented_at = timezone.now()
-        user.save(
-            update_fields=[
-                "full_name",
-                "full_name_kana",
-                "preferred_language",
-                "privacy_policy_version",
-                "privacy_consented_at",
-            ]
-        )
+
+    def signup(self, request, user: User) -> None:
+        """allauth's hook after the insert: nothing is left to do (``fill_new_account``)."""
 
 
 # What a person can edit about themselves; staff edit the same in the Wagtail admin.

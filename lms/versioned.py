@@ -12,12 +12,14 @@ that version is no longer current.
 Each change bumps the version twice: when it is made (so the same transaction, and tests,
 see it at once) and again once it commits, so that a value built meanwhile in another process,
 from the state before the commit, is never kept under the version after it.  A version of
-sources written all day (seats and attendance records) is bumped only once each transaction
-commits (``after_commit``): with the database cache a bump inside the transaction would lock
-the version's row until the commit, and every writer would queue on it; until then the
-writing transaction does not trust it (``written_here``).  The version is
-read before the value is built, so a change committed while building leaves it stale, not
-wrong.  Changes that send no signal (``QuerySet.update``, raw SQL) must call ``bump``.
+sources many people write (seats and attendance records; volunteer profiles and mentoring
+logs) is bumped only once each transaction commits (``after_commit``): with the database
+cache a bump inside the transaction would lock the version's row until the commit, and every
+writer would queue on it; until then the writing transaction does not trust it
+(``written_here``).  The version is read before the value is built, so a change committed
+while building leaves it stale, not wrong.  Changes that send no signal
+(``QuerySet.update``, raw SQL) must call ``bump`` (or ``changed``, which waits for the
+commit where the version does).
 """
 
 from __future__ import annotations

@@ -206,6 +206,7 @@ ALERTS_VERSION = SharedVersion(
         "mentoring.AlertAcknowledgement",
     ),
     seconds=24 * 60 * 60,
+    after_commit=True,
 )
 
 

@@ -127,3 +127,16 @@ def _fresh_cache():
     yield
     for alias in settings.CACHES:
         caches[alias].clear()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed(): ...`` runs what the block registered for after the commit, as if its
+    writes had committed on their own: values kept under a version bumped only after commit
+    (``SharedVersion(after_commit=True)``) are then kept again, as in production, instead of
+    being built afresh for the test's one open transaction."""
+
+    def block():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return block

@@ -139,6 +139,7 @@ VOLUNTEER_LIST_VERSION = SharedVersion(
         "lms.Field",
     ),
     seconds=24 * 60 * 60,
+    after_commit=True,
 )
 
 

@@ -30,6 +30,34 @@ def _sign_up(client, capture, **overrides):
         return client.post(SIGNUP_URL, {**GOOD, **overrides})
 
 
+@pytest.mark.usefixtures("home_page")
+def test_a_sign_up_inserts_the_account_once_and_keeps_the_staff_lists(
+    client, django_capture_on_commit_callbacks
+):
+    """Name, ふりがな, language and consent go in with the account's one insert: saved again
+    after it, every sign-up was a change of a name staff lists show (``ACCOUNTS_SHOWN_VERSION``)
+    and made every coordinator's kept list stale, in a sign-up campaign hundreds of times."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lms.selectors import ACCOUNTS_SHOWN_VERSION
+
+    before = ACCOUNTS_SHOWN_VERSION.current()
+    with CaptureQueriesContext(connection) as queries:
+        response = _sign_up(client, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 302
+    writes = [
+        q["sql"].split(" (")[0].split(" SET ")[0]
+        for q in queries.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE", "DELETE")) and '"lms_user"' in q["sql"][:30]
+    ]
+    assert writes == ['INSERT INTO "lms_user"']
+    user = User.objects.get(email="hanako@example.jp")
+    assert (user.full_name, user.privacy_policy_version) == ("兵庫 花子", "2026-04")
+    assert ACCOUNTS_SHOWN_VERSION.current() == before
+
+
 def test_signup_creates_unverified_user_and_sends_verification_email(
     client, home_page, django_capture_on_commit_callbacks
 ):

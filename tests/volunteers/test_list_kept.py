@@ -58,8 +58,9 @@ def _list(client, query: str = "") -> str:
 
 
 @pytest.mark.usefixtures("page_cache_on")  # the bulk fields' runs kept too
-def test_shown_again_it_reads_nothing_of_the_register(coordinator_client, lists_built):
-    person("山田 一", "やまだ はじめ", "one@example.jp")
+def test_shown_again_it_reads_nothing_of_the_register(coordinator_client, lists_built, committed):
+    with committed():
+        person("山田 一", "やまだ はじめ", "one@example.jp")
     first = _list(coordinator_client)
 
     with CaptureQueriesContext(connection) as again:
@@ -73,11 +74,14 @@ def test_shown_again_it_reads_nothing_of_the_register(coordinator_client, lists_
         assert table not in read, table
 
 
-def test_each_filter_and_page_is_kept_apart(coordinator_client, lists_built, monkeypatch):
+def test_each_filter_and_page_is_kept_apart(
+    coordinator_client, lists_built, monkeypatch, committed
+):
     monkeypatch.setattr(admin_views, "PER_PAGE", 1)
-    first = person("山田 一", "やまだ はじめ", "one@example.jp", phone="")
-    second = person("山田 二", "やまだ じろう", "two@example.jp", phone="")
-    services.volunteer_stage_move(profile=second, to_stage=Stage.CONTACTED, by=None)
+    with committed():
+        first = person("山田 一", "やまだ はじめ", "one@example.jp", phone="")
+        second = person("山田 二", "やまだ じろう", "two@example.jp", phone="")
+        services.volunteer_stage_move(profile=second, to_stage=Stage.CONTACTED, by=None)
 
     contacted = _list(coordinator_client, "?stage=contacted")
     applied = _list(coordinator_client, "?stage=applied")
@@ -93,84 +97,106 @@ def test_each_filter_and_page_is_kept_apart(coordinator_client, lists_built, mon
     assert len(lists_built) == 4  # ?stage=applied and ?stage=applied&q= are two
 
 
-def test_every_change_it_shows_shows_on_the_next_visit(coordinator_client, coordinator):
-    profile = person("山田 一", "やまだ はじめ", "one@example.jp")
+def test_every_change_it_shows_shows_on_the_next_visit(coordinator_client, coordinator, committed):
+    """Each change committed on its own, as in production: the list kept before it must not
+    be shown after it."""
+    with committed():
+        profile = person("山田 一", "やまだ はじめ", "one@example.jp")
     _list(coordinator_client)
 
-    profile.user.full_name = "山田 一子"
-    profile.user.save()
+    with committed():
+        profile.user.full_name = "山田 一子"
+        profile.user.save()
     assert "山田 一子" in _list(coordinator_client)
 
-    services.volunteer_stage_move(profile=profile, to_stage=Stage.CONTACTED, by=coordinator)
+    with committed():
+        services.volunteer_stage_move(profile=profile, to_stage=Stage.CONTACTED, by=coordinator)
     assert str(Stage.CONTACTED.label) in _list(coordinator_client, "?stage=contacted")
 
-    services.volunteer_coordinator_assign(profile=profile, coordinator=coordinator, by=coordinator)
+    with committed():
+        services.volunteer_coordinator_assign(
+            profile=profile, coordinator=coordinator, by=coordinator
+        )
     assert "<td>調整 役子</td>" in _list(coordinator_client)
 
     other_field = Field.objects.exclude(pk__in=profile.fields.all()).first()
-    profile.fields.add(other_field)
+    with committed():
+        profile.fields.add(other_field)
     [row] = selectors.volunteer_rows([profile.pk])
     assert str(other_field) in row.fields
     assert f"<td>{row.fields}</td>" in _list(coordinator_client)
 
     himeji = Municipality.objects.get(code=HIMEJI)
-    himeji.name = "姫路市（新）"
-    himeji.save()
+    with committed():
+        himeji.name = "姫路市（新）"
+        himeji.save()
     assert "<td>姫路市（新）</td>" in _list(coordinator_client)
 
     # A new coordinator is one more choice of the filter.
-    role = UserFactory(full_name="新任 調整", is_staff=True)
+    with committed():
+        role = UserFactory(full_name="新任 調整", is_staff=True)
     assert "新任 調整" in _list(coordinator_client)
-    role.is_active = False
-    role.save(update_fields=["is_active"])
+    with committed():
+        role.is_active = False
+        role.save(update_fields=["is_active"])
     assert "新任 調整" not in _list(coordinator_client)
 
 
-def test_duplicates_flagged_and_dismissed_show_at_once(coordinator_client, coordinator):
+def test_duplicates_flagged_and_dismissed_show_at_once(coordinator_client, coordinator, committed):
     to_check = f'href="{reverse("volunteers_duplicates")}"'
-    person("山田 一", "やまだ はじめ", "one@example.jp", phone="078-000-0001")
+    with committed():
+        person("山田 一", "やまだ はじめ", "one@example.jp", phone="078-000-0001")
     assert to_check not in _list(coordinator_client)
 
-    person("山田 一", "やまだ はじめ", "one-again@example.jp", phone="078-000-0001")
+    with committed():
+        person("山田 一", "やまだ はじめ", "one-again@example.jp", phone="078-000-0001")
     assert to_check in _list(coordinator_client)
 
     # Dismissing is an update, which sends no signal: the service makes the list stale.
-    services.duplicate_dismiss(flag=LikelyDuplicate.objects.get(), by=coordinator)
+    with committed():
+        services.duplicate_dismiss(flag=LikelyDuplicate.objects.get(), by=coordinator)
     assert to_check not in _list(coordinator_client)
 
 
-def test_a_withdrawal_shows_at_once(coordinator_client, coordinator):
+def test_a_withdrawal_shows_at_once(coordinator_client, coordinator, committed):
     from lms.services import user_anonymise
 
-    profile = person("山田 一", "やまだ はじめ", "one@example.jp")
-    services.volunteer_coordinator_assign(profile=profile, coordinator=coordinator, by=coordinator)
+    with committed():
+        profile = person("山田 一", "やまだ はじめ", "one@example.jp")
+        services.volunteer_coordinator_assign(
+            profile=profile, coordinator=coordinator, by=coordinator
+        )
     assert "山田 一" in _list(coordinator_client)
 
-    user_anonymise(user=profile.user, by=coordinator)
+    with committed():
+        user_anonymise(user=profile.user, by=coordinator)
 
     assert "山田 一" not in _list(coordinator_client)
     assert VolunteerProfile.objects.get(pk=profile.pk).coordinator is None
 
 
-def test_a_sign_in_keeps_the_list(coordinator_client, lists_built):
+def test_a_sign_in_keeps_the_list(coordinator_client, lists_built, committed):
     """Signing in saves the account's last sign-in alone, which the list does not show: every
     coordinator's list would otherwise be built again each time anyone signs in."""
-    profile = person("山田 一", "やまだ はじめ", "one@example.jp")
+    with committed():
+        profile = person("山田 一", "やまだ はじめ", "one@example.jp")
     _list(coordinator_client)
 
-    update_last_login(None, profile.user)
+    with committed():
+        update_last_login(None, profile.user)
     _list(coordinator_client)
 
     assert lists_built == [""]
 
 
 def test_an_applicant_starting_to_wait_makes_it_stale(
-    coordinator_client, lists_built, monkeypatch, settings
+    coordinator_client, lists_built, monkeypatch, settings, committed
 ):
     """Nobody changes anything, yet the count of applicants waiting for contact grows when
     one has waited the whole time allowed: the list is built again then, not before."""
     settings.VOLUNTEER_CONTACT_WITHIN_DAYS = 7
-    profile = person("山田 一", "やまだ はじめ", "one@example.jp")
+    with committed():
+        profile = person("山田 一", "やまだ はじめ", "one@example.jp")
     applied_at = timezone.now() - dt.timedelta(days=6, hours=23)
     VolunteerProfile.objects.filter(pk=profile.pk).update(stage_changed_at=applied_at)
     selectors.VOLUNTEER_LIST_VERSION.bump()  # the update sends no signal
@@ -188,15 +214,16 @@ def test_an_applicant_starting_to_wait_makes_it_stale(
     assert len(lists_built) == 2
 
 
-def test_each_reader_gets_their_own_token_and_the_bulk_fields(role_user, lists_built):
+def test_each_reader_gets_their_own_token_and_the_bulk_fields(role_user, lists_built, committed):
     """One list built for two coordinators: each page's forms carry its reader's own CSRF
     token, which the bulk action accepts, and the runs to enrol in."""
-    person("山田 一", "やまだ はじめ", "one@example.jp")
-    CourseRunFactory(
-        title="新しい回",
-        starts_on=timezone.localdate() + dt.timedelta(days=8),
-        ends_on=timezone.localdate() + dt.timedelta(days=9),
-    )
+    with committed():
+        person("山田 一", "やまだ はじめ", "one@example.jp")
+        CourseRunFactory(
+            title="新しい回",
+            starts_on=timezone.localdate() + dt.timedelta(days=8),
+            ends_on=timezone.localdate() + dt.timedelta(days=9),
+        )
     clients = []
     for email in ("c-one@example.jp", "c-two@example.jp"):
         clients.append(Client(enforce_csrf_checks=True))
@@ -249,13 +276,15 @@ def test_accounts_turned_off_in_wagtails_bulk_action_leave_the_filter(coordinato
     assert "別の 調整" not in _list(coordinator_client)
 
 
-def test_a_new_learners_account_keeps_the_list(coordinator_client, lists_built):
+def test_a_new_learners_account_keeps_the_list(coordinator_client, lists_built, committed):
     """A new account is on no staff list before a profile, a seat or a pair: signing up as
     a learner does not make every coordinator's list stale.  A new staff member does."""
-    person("山田 一", "やまだ はじめ", "one@example.jp")
+    with committed():
+        person("山田 一", "やまだ はじめ", "one@example.jp")
     _list(coordinator_client)
 
-    User.objects.create_user("learner@example.jp", "つながり2026", full_name="新しい 学習者")
+    with committed():
+        User.objects.create_user("learner@example.jp", "つながり2026", full_name="新しい 学習者")
     _list(coordinator_client)
     assert len(lists_built) == 1
 
