@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
@@ -312,6 +312,9 @@ def roster_fingerprint(request, session_id: int) -> tuple | None:
     return (*rows[0], ACCOUNTS_SHOWN_VERSION.current()) if rows else None
 
 
+T = TypeVar("T")
+
+
 class RosterHeading(NamedTuple):
     """What the roster page shows of its session above the roster itself."""
 
@@ -394,9 +397,10 @@ def kept_roster(
     session_id: int,
     variant: str,
     fingerprint: Callable[[], tuple | None] | None,
-    build: Callable[[], tuple[RosterHeading, bytes]],
-) -> tuple[RosterHeading, bytes]:
-    """The roster's heading and body as ``build`` writes them (reading the session), kept
+    build: Callable[[], T],
+) -> T:
+    """The roster as ``build`` writes it (reading the session: the page's heading and body,
+    or the live update's JSON), kept
     while its ``fingerprint()`` (``roster_fingerprint``, read first) and the public version
     stay the same (``lms.pagecache.kept_while_unchanged``), checked only after a write of a
     seat or a record (``sheets_written``).  Staff at the venue reload the roster again and

@@ -24,12 +24,21 @@
     });
   }
 
-  // The whole list is one form; the button pressed says who and what.
+  // The whole list is one form; the button pressed says who and what.  Browsers without
+  // event.submitter (Safari before 15.4, still on older residents' and staff's iPhones) are
+  // told by the click that submitted it.
   roster.querySelectorAll("form.roster-mark").forEach((form) => {
+    let clicked = null;
+    form.addEventListener("click", (event) => {
+      const button = event.target.closest("button[name]");
+      if (button && form.contains(button)) clicked = button;
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = new FormData(form);
-      if (event.submitter) body.set(event.submitter.name, event.submitter.value);
+      const submitter = event.submitter || clicked;
+      clicked = null;
+      if (submitter && submitter.name) body.set(submitter.name, submitter.value);
       errorBox.hidden = true;
       try {
         const response = await fetch(form.action, {
@@ -50,10 +59,17 @@
     });
   });
 
+  // Each refresh says which state it already has: while nothing changed the server answers
+  // 304 without a body, not 300 people again every ten seconds on the phone's data.
+  let shown = null;
   async function refresh() {
+    const headers = { Accept: "application/json" };
+    if (shown) headers["If-None-Match"] = shown;
     try {
-      const response = await fetch(liveUrl, { headers: { Accept: "application/json" } });
-      if (response.ok) apply(await response.json());
+      const response = await fetch(liveUrl, { headers, cache: "no-store" });
+      if (response.status === 304 || !response.ok) return;
+      apply(await response.json());
+      shown = response.headers.get("ETag");
     } catch (error) {
       /* offline for a moment: the next refresh catches up */
     }

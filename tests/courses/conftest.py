@@ -46,6 +46,11 @@ def staff_client(client, role_user):
 @pytest.fixture
 def marked_roster(session):
     """Three people, two of them marked, one with a note and an arrival time."""
+    return mark_roster(session)
+
+
+def mark_roster(session):
+    """``marked_roster`` for a test that commits it itself."""
     nurse = Profession.objects.get(slug="nurse")
     people = [
         EnrolmentFactory(run=session.run, user=UserFactory(profession=nurse)) for _ in range(3)

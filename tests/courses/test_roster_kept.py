@@ -2,7 +2,8 @@
 ``courses.selectors.kept_roster``, ``roster_fingerprint``): shown again, it reads nobody
 again; each change to what it shows (a mark, a walk-in, a place given up, a person's account,
 the session, a profession) shows on the next one; a search is written afresh; each variant,
-language and time zone is kept apart; and its forms carry the reader's own CSRF token."""
+language and time zone is kept apart; and its forms carry the reader's own CSRF token.  The
+live update phones ask for every ten seconds is kept the same way, with an ETag."""
 
 import datetime as dt
 import re
@@ -245,3 +246,47 @@ def test_only_seats_taken_are_on_the_roster_and_a_place_given_up_leaves_it(
     waiting = EnrolmentFactory(run=session.run, status=EnrolmentStatus.WAITLISTED)
     page = staff_client.get(url(session)).content.decode()
     assert f'id="person-{waiting.pk}"' not in page and page.count('class="roster-person"') == 3
+
+
+def test_the_live_update_is_kept_and_a_phone_that_has_it_gets_a_304(
+    staff_client, session, committed
+):
+    """Every phone showing the roster asks every ten seconds (static/js/roster.js): while
+    nothing changed it is answered from the kept update, without reading the register, and a
+    phone that says which state it has (``If-None-Match``) gets no body at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from courses import services
+    from tests.courses.conftest import mark_roster
+
+    with committed():
+        people = mark_roster(session)
+    url = f"/sessions/{session.pk}/roster/live/"
+    first = staff_client.get(url)
+    assert first.status_code == 200
+    assert first.json()["people"][str(people[0].pk)]["status"] == "late"
+
+    with CaptureQueriesContext(connection) as again:
+        unchanged = staff_client.get(url, headers={"if-none-match": first["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged["ETag"] == first["ETag"]
+    read = " ".join(query["sql"] for query in again.captured_queries)
+    assert "courses_attendance" not in read and "courses_enrolment" not in read
+    # Without the header it is the same update in full.
+    assert staff_client.get(url).content == first.content
+
+    with committed():
+        services.attendance_record(enrolment=people[2], session=session, status="present")
+    changed = staff_client.get(url, headers={"if-none-match": first["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert changed.json()["people"][str(people[2].pk)]["status"] == "present"
+    assert changed.json()["counts"] == staff_client.get(url).json()["counts"]
+
+
+def test_the_live_update_follows_the_language(staff_client, session, marked_roster):
+    japanese = staff_client.get(f"/sessions/{session.pk}/roster/live/")
+    english = staff_client.get(f"/en/sessions/{session.pk}/roster/live/")
+    assert japanese.json()["people"][str(marked_roster[0].pk)]["label"] == "遅刻"
+    assert english.json()["people"][str(marked_roster[0].pk)]["label"] == "Late"
+    assert japanese["ETag"] != english["ETag"]

@@ -104,6 +104,60 @@ def test_staff_mark_the_roster_on_a_phone(page, live_server, today_session, axe)
     axe(page, "roster after closing")
 
 
+
+def test_a_check_in_arrives_on_the_roster_while_staff_watch(page, live_server, today_session):
+    """The roster asks every ten seconds what changed (static/js/roster.js): while nothing
+    did, the answer is a bodiless 304; a participant checking in shows on the next one."""
+    from courses import services
+    from courses.models import Enrolment
+
+    session = today_session
+    page.clock.install()
+    sign_in(page, live_server, *COORDINATOR)
+    page.goto(f"{live_server.url}/sessions/{session.pk}/roster/")
+    counts = page.locator(".roster-counts")
+    expect(counts.locator("[data-count=arrived]")).to_have_text("0")
+
+    def next_refresh():
+        with page.expect_response(lambda r: "/roster/live/" in r.url) as answer:
+            page.clock.run_for(10_000)
+        return answer.value.status, answer.value.request.all_headers().get("if-none-match")
+
+    first, second = next_refresh(), next_refresh()
+    assert first == (200, None)
+    assert second[0] == 304 and second[1]  # it said which state it has, and nothing changed
+
+    sasaki = Enrolment.objects.get(run=session.run, user__full_name="佐々木 陽子")
+    services.attendance_record(enrolment=sasaki, session=session, status="present")
+    assert next_refresh()[0] == 200
+    row = page.locator(f"#person-{sasaki.pk}")
+    expect(row.locator("[data-role=label]")).to_have_text("出席")
+    expect(row.locator("button[value$=':present']")).to_have_attribute("aria-pressed", "true")
+    expect(counts.locator("[data-count=arrived]")).to_have_text("1")
+
+
+def test_a_phone_without_the_submitter_of_a_form_still_marks(page, live_server, today_session):
+    """Safari before 15.4 has no ``event.submitter``: the tap that submitted the roster's one
+    form still says who and what (static/js/roster.js), without a reload."""
+    from courses.models import Attendance, Enrolment
+
+    session = today_session
+    page.add_init_script(
+        "Object.defineProperty(SubmitEvent.prototype, 'submitter', { get: () => null });"
+    )
+    sign_in(page, live_server, *COORDINATOR)
+    page.goto(f"{live_server.url}/sessions/{session.pk}/roster/")
+    assert page.evaluate("() => new SubmitEvent('submit').submitter") is None
+
+    matsumoto = Enrolment.objects.get(run=session.run, user__full_name="松本 直樹")
+    row = page.locator(f"#person-{matsumoto.pk}")
+    row.locator("button[value$=':late']").tap()
+    expect(row.locator("[data-role=label]")).to_have_text("遅刻")
+    expect(row.locator("button[value$=':late']")).to_have_attribute("aria-pressed", "true")
+    assert page.url.endswith(f"/sessions/{session.pk}/roster/")  # no reload, no error shown
+    expect(page.locator(".roster-error")).to_be_hidden()
+    assert Attendance.objects.get(enrolment=matsumoto, session=session).status == "late"
+
 def test_participants_check_in_by_qr_link_and_by_typed_number(
     page, new_page, live_server, today_session, axe
 ):
