@@ -6,6 +6,10 @@
   if (!roster) return;
   const liveUrl = roster.dataset.liveUrl;
   const errorBox = roster.querySelector(".roster-error");
+  // The state last shown (the ETag of the answer it came in): each refresh says it has it, and
+  // while nothing changed the server answers 304 without a body, not 300 people again every
+  // ten seconds on the phone's data.
+  let shown = null;
 
   function apply(data) {
     Object.entries(data.counts).forEach(([key, value]) => {
@@ -51,6 +55,7 @@
         const data = isJson ? await response.json() : {};
         if (!response.ok || !isJson) throw new Error(data.error || roster.dataset.error);
         apply(data);
+        shown = response.headers.get("ETag");
       } catch (error) {
         // A network failure gives the browser's own (English) text: show ours instead.
         errorBox.textContent = error instanceof TypeError ? roster.dataset.error : error.message;
@@ -59,9 +64,6 @@
     });
   });
 
-  // Each refresh says which state it already has: while nothing changed the server answers
-  // 304 without a body, not 300 people again every ten seconds on the phone's data.
-  let shown = null;
   async function refresh() {
     const headers = { Accept: "application/json" };
     if (shown) headers["If-None-Match"] = shown;

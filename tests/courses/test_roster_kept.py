@@ -283,6 +283,14 @@ def test_the_live_update_is_kept_and_a_phone_that_has_it_gets_a_304(
     assert changed.json()["people"][str(people[2].pk)]["status"] == "present"
     assert changed.json()["counts"] == staff_client.get(url).json()["counts"]
 
+    # A mark's answer is the update too, whatever the request says it has.
+    marked = staff_client.post(
+        f"/sessions/{session.pk}/roster/mark/",
+        {"mark": f"{people[2].pk}:present"},
+        headers={"accept": "application/json", "if-none-match": changed["ETag"]},
+    )
+    assert marked.status_code == 200 and marked["ETag"] == changed["ETag"]
+
 
 def test_the_live_update_follows_the_language(staff_client, session, marked_roster):
     japanese = staff_client.get(f"/sessions/{session.pk}/roster/live/")

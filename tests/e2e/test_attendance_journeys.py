@@ -104,7 +104,6 @@ def test_staff_mark_the_roster_on_a_phone(page, live_server, today_session, axe)
     axe(page, "roster after closing")
 
 
-
 def test_a_check_in_arrives_on_the_roster_while_staff_watch(page, live_server, today_session):
     """The roster asks every ten seconds what changed (static/js/roster.js): while nothing
     did, the answer is a bodiless 304; a participant checking in shows on the next one."""
@@ -135,6 +134,14 @@ def test_a_check_in_arrives_on_the_roster_while_staff_watch(page, live_server, t
     expect(row.locator("button[value$=':present']")).to_have_attribute("aria-pressed", "true")
     expect(counts.locator("[data-count=arrived]")).to_have_text("1")
 
+    # This phone marks her late; another phone marks her present again before the next
+    # refresh: the state before the late mark, which this phone must not take for its own.
+    row.locator("button[value$=':late']").tap()
+    expect(row.locator("[data-role=label]")).to_have_text("遅刻")
+    services.attendance_record(enrolment=sasaki, session=session, status="present")
+    assert next_refresh()[0] == 200
+    expect(row.locator("[data-role=label]")).to_have_text("出席")
+
 
 def test_a_phone_without_the_submitter_of_a_form_still_marks(page, live_server, today_session):
     """Safari before 15.4 has no ``event.submitter``: the tap that submitted the roster's one
@@ -157,6 +164,7 @@ def test_a_phone_without_the_submitter_of_a_form_still_marks(page, live_server, 
     assert page.url.endswith(f"/sessions/{session.pk}/roster/")  # no reload, no error shown
     expect(page.locator(".roster-error")).to_be_hidden()
     assert Attendance.objects.get(enrolment=matsumoto, session=session).status == "late"
+
 
 def test_participants_check_in_by_qr_link_and_by_typed_number(
     page, new_page, live_server, today_session, axe
