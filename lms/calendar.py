@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gzip
 import hashlib
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -219,7 +219,8 @@ class CachedCalendar:
     unchanged calendar is written once, not on every poll.  The key is the digest of what goes
     into the bytes, never a name for them, so a change anywhere gives a new key and no kept
     bytes can be stale or belong to a different calendar; ``timeout`` only bounds storage.
-    The bytes are kept compressed (a feed of 200 sessions: 240 KB, about 11 KB compressed)."""
+    The bytes are kept gzipped (a feed of 200 sessions: 240 KB, about 11 KB gzipped), which is
+    also what a calendar app that accepts gzip is sent, as they are."""
 
     def __init__(
         self,
@@ -246,23 +247,34 @@ class CachedCalendar:
     def etag(self) -> str:
         return calendar_etag(self.digest)
 
-    def body(self) -> bytes:
+    def body(self, *, gzipped: bool = False) -> bytes:
+        """The calendar's bytes, gzipped if asked; written (and kept) only if none are kept."""
         from django.core.cache import caches
 
-        kept = kept_calendar_bytes(self.digest, cache=self.cache)
+        kept = kept_calendar_bytes(self.digest, cache=self.cache, gzipped=gzipped)
         if kept is not None:
             return kept
         data = calendar_bytes(self.events, **self.options)
-        caches[self.cache].set(f"calendar:{self.digest}", zlib.compress(data), self.timeout)
-        return data
+        packed = gzip.compress(data, mtime=0)  # the same bytes for the same calendar
+        caches[self.cache].set(_kept_key(self.digest), packed, self.timeout)
+        return packed if gzipped else data
 
 
-def kept_calendar_bytes(digest: str, *, cache: str = "default") -> bytes | None:
-    """The bytes ``CachedCalendar`` kept under ``digest``, or None when they are gone."""
+def _kept_key(digest: str) -> str:
+    return f"calendar-gz:{digest}"
+
+
+def kept_calendar_bytes(
+    digest: str, *, cache: str = "default", gzipped: bool = False
+) -> bytes | None:
+    """The bytes ``CachedCalendar`` kept under ``digest`` (gzipped if asked), or None when they
+    are gone."""
     from django.core.cache import caches
 
-    kept = caches[cache].get(f"calendar:{digest}")
-    return None if kept is None else zlib.decompress(kept)
+    kept = caches[cache].get(_kept_key(digest))
+    if kept is None or gzipped:
+        return kept
+    return gzip.decompress(kept)
 
 
 def google_calendar_link(event: CalendarEvent) -> str:

@@ -121,7 +121,7 @@ class PersonalCalendar:
 
     etag: str
     stamp: dt.datetime
-    body: Callable[[], bytes]
+    body: Callable[..., bytes]  # body(gzipped=False)
 
 
 def personal_calendar(request: HttpRequest, *, feed: CalendarFeed) -> PersonalCalendar:
@@ -188,8 +188,10 @@ def personal_calendar(request: HttpRequest, *, feed: CalendarFeed) -> PersonalCa
         return build(keep_as=name)
     digest, stamp = kept
 
-    def body() -> bytes:
-        kept_bytes = kept_calendar_bytes(digest)
-        return kept_bytes if kept_bytes is not None else build(keep_as=name).body()
+    def body(*, gzipped: bool = False) -> bytes:
+        kept_bytes = kept_calendar_bytes(digest, gzipped=gzipped)
+        if kept_bytes is not None:
+            return kept_bytes
+        return build(keep_as=name).body(gzipped=gzipped)
 
     return PersonalCalendar(etag=calendar_etag(digest), stamp=stamp, body=body)

@@ -15,16 +15,23 @@ class MentoringConfig(AppConfig):
         ALERTS_VERSION.connect()
 
     def calendar_events(self, user, now) -> list:
-        """The person's mentoring meetings, for their private calendar feed.  No
-        ``calendar_changed_at``: each event carries its meeting's last change, and a meeting
-        that left the feed changes its digest, so a query for the latest change would tell
-        nothing more (it was one more query on every poll)."""
+        """The person's mentoring meetings, for their private calendar feed, read only when
+        ``calendar_fingerprint`` changed.  No ``calendar_changed_at``: each event carries its
+        meeting's last change, and a meeting that left the feed changes its digest, so a
+        query for the latest change would tell nothing more."""
         from mentoring import selectors, services
 
         return [
             services.meeting_event(meeting)
             for meeting in selectors.meetings_for_feed(user=user, now=now)
         ]
+
+    def calendar_fingerprint(self, user) -> tuple:
+        """What the person's meeting events depend on besides the day and the language
+        (``lms.selectors.personal_calendar``): their meetings and the names shown."""
+        from mentoring import selectors
+
+        return selectors.feed_meetings_fingerprint(user=user)
 
     def erase_personal_data(self, user) -> None:
         """Before the account is anonymised: what the person wrote or was written about them

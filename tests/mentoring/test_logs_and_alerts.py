@@ -212,6 +212,56 @@ def test_meetings_appear_in_both_private_calendar_feeds_and_nobody_elses(client,
         assert len(mentoring) == expected
 
 
+
+@pytest.mark.usefixtures("page_cache_on")
+def test_a_kept_feed_reads_meetings_only_after_a_change_and_shows_each_one(
+    client, pair, committed, monkeypatch
+):
+    """Polls of an unchanged feed do not read the meetings (their fingerprint says nothing
+    changed, ``selectors.feed_meetings_fingerprint``); a meeting booked, the partner renamed
+    and the meeting cancelled each show on the next poll."""
+    from lms.services import calendar_feed_regenerate
+
+    read = []
+    real = selectors.meetings_for_feed
+    monkeypatch.setattr(
+        selectors, "meetings_for_feed", lambda **kw: read.append(kw["user"].pk) or real(**kw)
+    )
+    address = f"/calendar/{calendar_feed_regenerate(user=pair.mentee).token}.ics"
+
+    def meetings():
+        answer = client.get(address)
+        assert answer.status_code == 200
+        feed = icalendar.Calendar.from_ical(answer.content)
+        return [e for e in feed.walk("VEVENT") if str(e["UID"]).startswith("mentoring-")]
+
+    assert meetings() == [] and meetings() == []
+    assert len(read) == 1  # the second poll found the feed kept
+
+    with committed():
+        meeting = services.meeting_schedule(
+            pair=pair,
+            by=pair.mentor,
+            starts_at=timezone.now() + dt.timedelta(days=3),
+            minutes=60,
+            mode="online",
+        )
+    (booked,) = meetings()
+    assert pair.mentor.full_name in str(booked["SUMMARY"])
+    assert len(meetings()) == 1 and len(read) == 2
+
+    with committed():
+        pair.mentor.full_name = "改名 先輩"
+        pair.mentor.save()
+    (renamed,) = meetings()
+    assert "改名 先輩" in str(renamed["SUMMARY"])
+
+    with committed():
+        services.meeting_cancel(meeting=meeting, by=pair.mentee)
+    (cancelled,) = meetings()
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert len(read) == 4
+
 def test_a_leader_course_waits_for_confirmed_mentoring_sessions(
     client, django_capture_on_commit_callbacks
 ):
