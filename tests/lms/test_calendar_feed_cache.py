@@ -93,7 +93,6 @@ def test_kept_bytes_are_exactly_what_writing_again_gives(client, me, writes):
     assert len(writes) == 2
 
 
-
 @pytest.mark.django_db
 def test_a_calendar_app_that_accepts_gzip_gets_the_kept_bytes_as_they_are(client, me, writes):
     """Kept gzipped, sent gzipped to the apps that take it (a twentieth of the size on a
@@ -124,6 +123,7 @@ def test_a_client_that_refuses_gzip_gets_the_calendar_plain(client, me, refusal)
     assert answer.status_code == 200 and "Content-Encoding" not in answer
     assert len(vevents(answer.content)) == 2
     assert not answer["ETag"].startswith("W/")
+
 
 def _retitle(run, me):
     Session.objects.filter(pk=first_session(run).pk).update(title="第1回 改題しました")

@@ -212,7 +212,6 @@ def test_meetings_appear_in_both_private_calendar_feeds_and_nobody_elses(client,
         assert len(mentoring) == expected
 
 
-
 @pytest.mark.usefixtures("page_cache_on")
 def test_a_kept_feed_reads_meetings_only_after_a_change_and_shows_each_one(
     client, pair, committed, monkeypatch
@@ -261,6 +260,7 @@ def test_a_kept_feed_reads_meetings_only_after_a_change_and_shows_each_one(
     (cancelled,) = meetings()
     assert str(cancelled["STATUS"]) == "CANCELLED"
     assert len(read) == 4
+
 
 def test_a_leader_course_waits_for_confirmed_mentoring_sessions(
     client, django_capture_on_commit_callbacks
