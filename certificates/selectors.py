@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from certificates.models import Certificate, CertificateStatus
 from courses.models import Attendance, Enrolment, SessionStatus
+from lms.statements import ANY_KEY, IdStatement
 
 
 def learning_minutes_for_enrolment(enrolment: Enrolment) -> int:
@@ -20,13 +21,20 @@ def learning_minutes_for_enrolment(enrolment: Enrolment) -> int:
     )
 
 
+# The public verification page's lookup, built once (``lms.statements``): anyone with a
+# certificate's code asks for it, and building the query took longer than running it.
+VERIFICATION = IdStatement(
+    lambda alias, code: Certificate.objects.using(alias).filter(verification_code=code),
+    stand_in=ANY_KEY,
+)
+
+
 def certificate_for_verification(code: str) -> Certificate | None:
-    """The certificate a verification code names, with the one that superseded it."""
+    """The certificate a verification code names (codes are unique), in one query; the one
+    that superseded it is read only for a superseded certificate, which the page links to."""
     if not code:
         return None
-    return (
-        Certificate.objects.select_related("superseded_by").filter(verification_code=code).first()
-    )
+    return VERIFICATION.instance(code, model=Certificate)
 
 
 def certificates_for_holder(*, user) -> QuerySet[Certificate]:

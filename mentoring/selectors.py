@@ -179,22 +179,24 @@ def meetings_for_feed(*, user: User, now: dt.datetime) -> list[Meeting]:
 def feed_meetings_fingerprint(*, user: User) -> tuple:
     """What the person's meetings in their feed depend on, in one query built once
     (``lms.statements``): each meeting of theirs, ever, with its last change (a cancellation
-    stamps it too) and the pair's two people, whose names the events show; the names
-    themselves are in ``ACCOUNTS_SHOWN_VERSION``.  Which of them are in the feed's window
-    follows from the day, which names the kept feed.  Reading the meetings themselves took
-    more than the rest of a kept feed together (the query's joins were built on every poll)."""
-    from lms.selectors import ACCOUNTS_SHOWN_VERSION
-
-    rows = FEED_MEETINGS_FINGERPRINT.rows(user.pk, model=Meeting)
-    return (*rows, ACCOUNTS_SHOWN_VERSION.current())
+    stamps it too) and the pair's two people with what their names are written from
+    (``User.get_full_name``).  Which of the meetings are in the feed's window follows from
+    the day, which names the kept feed.  Reading the meetings themselves took more than the
+    rest of a kept feed together (the query's joins were built on every poll)."""
+    return tuple(FEED_MEETINGS_FINGERPRINT.rows(user.pk, model=Meeting))
 
 
 def _feed_meetings_fingerprint_of(alias: str, person: int) -> QuerySet:
+    people = [
+        f"pair__{role}__{field}"
+        for role in ("mentor", "mentee")
+        for field in ("id", "full_name", "email", "withdrawn_at")
+    ]
     return (
         Meeting.objects.using(alias)
         .filter(Q(pair__mentor_id=person) | Q(pair__mentee_id=person))
         .order_by("pk")
-        .values_list("pk", "updated_at", "pair__mentor_id", "pair__mentee_id")
+        .values_list("pk", "updated_at", *people)
     )
 
 

@@ -117,7 +117,9 @@ def test_a_calendar_app_that_accepts_gzip_gets_the_kept_bytes_as_they_are(client
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("refusal", ["gzip;q=0", "gzip; q=0.000, identity", "deflate", ""])
+@pytest.mark.parametrize(
+    "refusal", ["gzip;q=0", "gzip; q=0.000, identity", "GZIP;\tQ=0", "deflate", ""]
+)
 def test_a_client_that_refuses_gzip_gets_the_calendar_plain(client, me, refusal):
     answer = feed_of(client, me, headers={"accept-encoding": refusal})
     assert answer.status_code == 200 and "Content-Encoding" not in answer
@@ -199,9 +201,10 @@ def test_304_needs_neither_the_writer_nor_the_kept_bytes(client, me, writes, mon
     assert again.content == b""
     assert again["ETag"] == first["ETag"]
     assert len(writes) == 1
-    # ... and a client asking by date only still gets its 304.
+    # A client asking by date alone gets the calendar again: Last-Modified does not move when
+    # a venue or a mentoring partner is renamed, so a 304 by date could be stale.
     by_date = feed_of(client, me, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
-    assert by_date.status_code == 304
+    assert by_date.status_code == 200 and by_date.content == first.content
 
 
 # --- People ----------------------------------------------------------------------------------------

@@ -249,6 +249,12 @@ def test_a_kept_feed_reads_meetings_only_after_a_change_and_shows_each_one(
     assert pair.mentor.full_name in str(booked["SUMMARY"])
     assert len(meetings()) == 1 and len(read) == 2
 
+    with committed():  # somebody else renamed: nothing of this feed's changed
+        stranger = UserFactory(full_name="無関係 一郎")
+        stranger.full_name = "無関係 二郎"
+        stranger.save()
+    assert len(meetings()) == 1 and len(read) == 2
+
     with committed():
         pair.mentor.full_name = "改名 先輩"
         pair.mentor.save()
