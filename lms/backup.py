@@ -38,7 +38,12 @@ DIST_NAME = "hyogo-tsunagari-academy"
 # Rebuilt by the site as it runs, so neither dumped nor compared: the rate-limit and lockout
 # counters of the database cache and of lms.ratelimit (keyed on client addresses: no reason to
 # keep them), and django-q2's task results (the queue itself, pending mail among it, is kept).
-TRANSIENT_TABLES = (settings.CACHE_TABLE, "lms_ratelimitcounter", "django_q_task")
+TRANSIENT_TABLES = (
+    settings.CACHE_TABLE,
+    settings.CALENDAR_CACHE_TABLE,  # the calendar feeds' bytes, written again when asked for
+    "lms_ratelimitcounter",
+    "django_q_task",
+)
 STORAGES = ("media", "private")
 _COPY_ALIAS = "backup_copy"
 

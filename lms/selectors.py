@@ -114,6 +114,10 @@ def user_personal_data(*, user: User) -> dict:
 # --- The private calendar feed ---------------------------------------------------------------------
 
 
+# Where the feeds' written bytes are kept (settings.CACHES): apart from the default cache.
+CALENDAR_CACHE = "calendar-feeds"
+
+
 @dataclass(frozen=True)
 class PersonalCalendar:
     """A person's feed as the view answers it: the validators, and the bytes only when asked
@@ -163,6 +167,7 @@ def personal_calendar(request: HttpRequest, *, feed: CalendarFeed) -> PersonalCa
             refresh_hours=settings.CALENDAR_REFRESH_HOURS,
             organizer=calendar_organizer(),
             now=stamp,
+            cache=CALENDAR_CACHE,
             timeout=bytes_kept_for,
         )
         if keep_as:
@@ -189,7 +194,7 @@ def personal_calendar(request: HttpRequest, *, feed: CalendarFeed) -> PersonalCa
     digest, stamp = kept
 
     def body(*, gzipped: bool = False) -> bytes:
-        kept_bytes = kept_calendar_bytes(digest, gzipped=gzipped)
+        kept_bytes = kept_calendar_bytes(digest, cache=CALENDAR_CACHE, gzipped=gzipped)
         if kept_bytes is not None:
             return kept_bytes
         return build(keep_as=name).body(gzipped=gzipped)

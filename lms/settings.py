@@ -302,6 +302,11 @@ else:
 # per-process memory cache would let each gunicorn worker count on its own, multiplying every
 # limit by the number of workers.
 CACHE_TABLE = "lms_cache"
+# The private calendar feeds' written bytes (lms.calendar.CachedCalendar), one entry per feed
+# that changed within two refresh intervals: tens of thousands at prefecture scale.  Apart from
+# the default cache, because Django's database cache counts its whole table on every write, and
+# the default cache is written on the hot paths (a shared version drawn after each change).
+CALENDAR_CACHE_TABLE = "lms_calendar_cache"
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -312,6 +317,19 @@ CACHES = {
             # Expired entries are removed once the table passes this size; the default (300)
             # would let a burst of addresses evict live rate-limit counters.
             "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    ),
+    "calendar-feeds": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "calendar",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CALENDAR_CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     ),
     # Whole public pages for anonymous visitors, and the values pages share (the menu, routes,

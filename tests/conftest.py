@@ -94,8 +94,9 @@ def default_language():
 
 @pytest.fixture
 def site_cache(settings):
-    """The site's own default cache (a database table) instead of the tests' memory cache, so
-    that the queries Wagtail and the rate limits make to the cache are counted too."""
+    """The site's own shared caches (database tables: the default one and the calendar
+    feeds') instead of the tests' memory caches, so that the queries Wagtail, the rate limits
+    and the feeds make to them are counted too."""
     from django.core.management import call_command
 
     from lms import settings as site_settings
@@ -105,6 +106,10 @@ def site_cache(settings):
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": site_settings.CACHE_TABLE,
+        },
+        "calendar-feeds": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": site_settings.CALENDAR_CACHE_TABLE,
         },
     }
     call_command("createcachetable", verbosity=0)

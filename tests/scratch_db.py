@@ -29,7 +29,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = ROOT / "manage.py"
 # Tables the backup leaves out on purpose (docs/backup.md).
-TRANSIENT_TABLES = {"lms_cache", "lms_ratelimitcounter", "django_q_task"}
+TRANSIENT_TABLES = {"lms_cache", "lms_calendar_cache", "lms_ratelimitcounter", "django_q_task"}
 # Variables of the outer environment that would point a scratch site elsewhere.
 _SCRUB = ("DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "DJANGO_SETTINGS_MODULE", "DJANGO_ENV")
 

@@ -12,6 +12,10 @@ ACCOUNT_RATE_LIMITS = False
 # tests/lms/test_shared_cache.py and the two-worker sign-in lockout test.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "calendar-feeds": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "calendar-feeds",
+    },
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
     "personal-pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -7,7 +7,7 @@ import datetime as dt
 
 import icalendar
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -61,6 +61,12 @@ def feed_of(client, user, **headers):
     return client.get(f"/calendar/{token}.ics", **headers)
 
 
+def forget_kept_bytes():
+    """The kept bytes gone (expired, or another process's), and the default cache too."""
+    caches["calendar-feeds"].clear()
+    cache.clear()
+
+
 def vevents(body: bytes) -> list:
     return list(icalendar.Calendar.from_ical(body).walk("VEVENT"))
 
@@ -87,7 +93,7 @@ def test_an_unchanged_calendar_is_written_once(client, me, writes):
 @pytest.mark.django_db
 def test_kept_bytes_are_exactly_what_writing_again_gives(client, me, writes):
     kept = feed_of(client, me).content
-    cache.clear()
+    forget_kept_bytes()
 
     assert feed_of(client, me).content == kept
     assert len(writes) == 2
@@ -193,7 +199,7 @@ def test_any_change_gives_new_bytes_on_the_next_request(client, run, me, writes,
 @pytest.mark.django_db
 def test_304_needs_neither_the_writer_nor_the_kept_bytes(client, me, writes, monkeypatch):
     first = feed_of(client, me)
-    cache.clear()
+    forget_kept_bytes()
 
     again = feed_of(client, me, HTTP_IF_NONE_MATCH=first["ETag"])
 
@@ -296,6 +302,21 @@ def test_in_the_database_cache_a_kept_feed_costs_one_query_more_than_its_events(
     # mentoring meetings, the places' latest change, and the kept bytes.
     assert len(small.captured_queries) == len(large.captured_queries) == 7
     assert "calendar-gz:" in large.captured_queries[-1]["sql"]
+
+
+def test_the_bytes_are_kept_apart_from_the_default_cache(client, me, site_cache):
+    """Django's database cache counts its whole table on every write, and the default cache
+    is written on hot paths: tens of thousands of feeds are kept in a table of their own."""
+    from lms.settings import CACHE_TABLE, CALENDAR_CACHE_TABLE
+
+    feed_of(client, me)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {CALENDAR_CACHE_TABLE}")  # noqa: S608
+        kept_apart = [key for (key,) in cursor.fetchall()]
+        cursor.execute(f"SELECT cache_key FROM {CACHE_TABLE}")  # noqa: S608
+        default = [key for (key,) in cursor.fetchall()]
+    assert len(kept_apart) == 1 and "calendar-gz:" in kept_apart[0]
+    assert not any("calendar" in key for key in default)
 
 
 # --- The digest ------------------------------------------------------------------------------------
@@ -730,7 +751,7 @@ def test_a_kept_feed_gives_exactly_the_bytes_of_one_read_afresh(client, run, me,
     kept = feed_of(client, me)
 
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
-    cache.clear()
+    forget_kept_bytes()
     afresh = feed_of(client, me)
 
     assert kept.content == afresh.content
