@@ -40,9 +40,12 @@ messages: venv
 demo: migrate
 	@$(PY) manage.py seed_demo
 
+# The site's messages only: not the tests', the benchmarks' or the virtualenv's.
+MESSAGES_IGNORE = --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=test-artifacts
+
 makemessages: venv
-	@$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=var --no-obsolete
-	@$(PY) manage.py makemessages -d djangojs -l ja --ignore=.venv --ignore=var --no-obsolete
+	@$(PY) manage.py makemessages -l ja $(MESSAGES_IGNORE) --no-obsolete
+	@$(PY) manage.py makemessages -d djangojs -l ja $(MESSAGES_IGNORE) --no-obsolete
 
 lint: venv
 	@$(VENV)/bin/ruff check .

@@ -17,8 +17,8 @@ ones given here:
   3. restores the database (pg_restore, or copies the SQLite file) and unpacks the files;
   4. compares the result with manifest.json: rows in every table, applied migrations, every
      file and its SHA-256;
-  5. runs `manage.py migrate`, so a backup from an older version comes forward, and compares
-     again (rows may then change only if migrate applied newer migrations; reported).
+  5. runs `manage.py migrate` (and `createcachetable`), so a backup from an older version comes
+     forward, and compares again (rows may then change only if migrate applied newer migrations; reported).
 
   --database-url URL   restore into this database instead of $DATABASE_URL
   --media-root DIR     ... these public uploads instead of $DJANGO_MEDIA_ROOT
@@ -128,6 +128,9 @@ manage backup_manifest --verify "$backup/manifest.json" \
   || fail 5 "the restored data does not match $backup/manifest.json (see above)."
 log "Migrating…"
 manage migrate --noinput >&2
+# The cache tables (empty in every backup) for this site's settings: a backup of a site that
+# used Redis has none, and migrate created them only where no Redis was configured then.
+manage createcachetable >&2
 manage backup_manifest --verify "$backup/manifest.json" --after-migrate \
   || fail 5 "after migrate, the data does not match $backup/manifest.json (see above)."
 log "Restored and verified from $backup."

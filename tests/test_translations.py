@@ -1,6 +1,7 @@
 """Japanese first: every message of the site's catalogue has its Japanese translation (none
 left empty or fuzzy, which gettext would show in English), and the catalogue is valid."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ def test_every_message_has_its_japanese_translation():
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "LC_ALL": "C"},  # msgfmt's own messages in English, as read below
     )
     assert checked.returncode == 0, checked.stderr
     assert "warning" not in checked.stderr, checked.stderr

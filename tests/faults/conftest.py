@@ -253,8 +253,8 @@ def postgres_admin(settings_dict: dict, *statements: str) -> None:
 
 
 def prepare_shared_database(database: SharedDatabase) -> None:
-    """What the copy needs besides pytest's migrated database: the database cache table the
-    site's settings use (the test settings use a memory cache) and a home page."""
+    """What the copy needs besides pytest's migrated database: the database cache tables the
+    site's settings use (the test settings use memory caches) and a home page."""
     from django.core.management import call_command
     from django.test import override_settings
 
@@ -265,7 +265,11 @@ def prepare_shared_database(database: SharedDatabase) -> None:
             "default": {
                 "BACKEND": "django.core.cache.backends.db.DatabaseCache",
                 "LOCATION": "lms_cache",
-            }
+            },
+            "calendar-feeds": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "lms_calendar_cache",
+            },
         }
         with override_settings(CACHES=db_cache):
             call_command("createcachetable", verbosity=0)
