@@ -100,7 +100,7 @@ def calendar_feed(request, token: str):
     unchanged calendar get 304.
 
     The bytes are written only when something in them changed (``CachedCalendar``, in the
-    default cache: Redis, or the database table), and kept gzipped: a calendar app that
+    ``calendar-feeds`` cache: Redis, or a database table of their own), and kept gzipped: a calendar app that
     accepts gzip (phones' do) gets them as they are, about a twentieth of the size, and the
     server neither decompresses nor sends 240 KB.  The ETag is the digest of what goes into
     the bytes, so a 304 needs neither the cache nor the writer; the gzipped representation's
@@ -136,11 +136,11 @@ def accepts_gzip(request) -> bool:
     for coding in request.headers.get("Accept-Encoding", "").split(","):
         name, _sep, params = coding.partition(";")
         if name.strip().lower() == "gzip":
-            return not REFUSED.fullmatch("".join(params.split()).lower())
+            return not GZIP_REFUSED.fullmatch("".join(params.split()).lower())
     return False
 
 
-REFUSED = re.compile(r"q=0(\.0{0,3})?")
+GZIP_REFUSED = re.compile(r"q=0(\.0{0,3})?")  # a q-value of zero
 
 
 class CalendarFeedView(LoginRequiredMixin, View):
