@@ -106,7 +106,8 @@ def rush_section(data: dict | None) -> list[str]:
     limit = data.get("database_limit") or {}
     share = limit.get("share")
     lines += [
-        f"{when(data)}; {ours['people']} people for {data['settings']['seats']} seats, gunicorn "
+        f"{when(data)}; {ours['people']} people for {data['settings']['seats']} seats of a run "
+        f"with {data['settings'].get('sessions', 0)} sessions, gunicorn "
         f"{data['settings']['workers']} workers × {data['settings']['threads']} threads.",
         "",
         "| figure | value | target |",

@@ -33,26 +33,17 @@ def issue_certificate(enrolment_id: int) -> str | None:
         return None  # no longer completed (e.g. cancelled meanwhile): nothing to issue
 
 
-def _batch_seconds() -> float:
-    """How long one batch may issue before it hands the rest on: half the cluster's task
-    timeout (read in the worker, so it is the cluster's own), so a batch on a loaded machine
-    is never killed by the timeout half done."""
-    from django_q.conf import Conf
-
-    return (Conf.TIMEOUT or 120) / 2
-
-
 def issue_certificates(enrolment_ids: list[int]) -> list[str]:
     """Staff's "issue for the whole run", a batch per task (the broker's cost per task is as
     large as a certificate's): ``issue_certificate`` for each enrolment in turn, each its own
     transaction, so the batch is as safe to run twice as one certificate is.  One that fails
     does not stop the others; the task then fails naming the enrolments (it shows among the
     failed tasks), and the periodic ``issue_missing`` and ``render_missing_pdfs`` make what is
-    missing.  A batch that has run for ``_batch_seconds`` queues the enrolments it has not
+    missing.  A batch that has run for ``batch_seconds`` queues the enrolments it has not
     reached as a new task.  Returns the serials issued (or completed) by this task."""
-    from lms.taskqueue import async_task
+    from lms.taskqueue import async_task, batch_seconds
 
-    deadline = time.monotonic() + _batch_seconds()
+    deadline = time.monotonic() + batch_seconds()
     serials, failed = [], []
     for index, enrolment_id in enumerate(enrolment_ids):
         if index and time.monotonic() > deadline:

@@ -10,11 +10,13 @@ they stay visible to staff in the Wagtail admin.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
@@ -26,7 +28,10 @@ from lms.taskqueue import async_task
 
 logger = logging.getLogger(__name__)
 
-DELIVER_TASK = "lms.tasks.deliver_email"
+# One task delivers the messages written together (a seat's confirmation and its invites),
+# or up to this many of the ones the requeue job finds; each message is claimed on its own.
+DELIVER_BATCH_TASK = "lms.tasks.deliver_emails"
+DELIVER_BATCH_SIZE = 20
 # Account mails carry one-time links (email confirmation, password reset).  Once delivered,
 # their bodies are removed so nobody reading the log or a database copy can reuse the link.
 REDACTED_TEMPLATE_PREFIXES = ("account/",)
@@ -64,26 +69,57 @@ def notification_queue(
     calendar: bytes = b"",
     calendar_method: str = "",
 ) -> OutboundEmail:
-    """Record an already rendered message and deliver it after commit.  An address on the
-    reserved ``.invalid`` domain (a withdrawn person, someone registered at a counter without
-    email) is recorded as undeliverable instead, so staff see that it did not go out."""
-    undeliverable = is_undeliverable(recipient)
-    message = OutboundEmail.objects.create(
-        status=OutboundEmailStatus.FAILED if undeliverable else OutboundEmailStatus.QUEUED,
-        attempts=settings.EMAIL_MAX_ATTEMPTS if undeliverable else 0,
-        last_error=UNDELIVERABLE_ERROR if undeliverable else "",
-        recipient=recipient,
-        subject=" ".join(subject.splitlines()).strip()[:255],
-        body_text=body_text,
-        body_html=body_html,
-        template=template,
-        language=language,
-        calendar=calendar.decode() if calendar else "",
-        calendar_method=calendar_method,
-    )
-    if not undeliverable:
-        transaction.on_commit(partial(_enqueue, message.pk))
-    return message
+    """Record an already rendered message and deliver it after commit (see
+    ``notification_queue_all``)."""
+    return notification_queue_all(
+        [
+            {
+                "recipient": recipient,
+                "subject": subject,
+                "body_text": body_text,
+                "body_html": body_html,
+                "template": template,
+                "language": language,
+                "calendar": calendar,
+                "calendar_method": calendar_method,
+            }
+        ]
+    )[0]
+
+
+def notification_queue_all(messages: list[dict]) -> list[OutboundEmail]:
+    """Record already rendered messages (``notification_render``'s dicts) with one insert and
+    hand them to one worker task after commit: a seat's confirmation and its invites are
+    written while the run is locked, and a task per message would cost the broker a row, and
+    the worker a fetch, for each.  An address on the reserved ``.invalid`` domain (a withdrawn
+    person, someone registered at a counter without email) is recorded as undeliverable
+    instead, so staff see that it did not go out."""
+    rows = []
+    for message in messages:
+        undeliverable = is_undeliverable(message["recipient"])
+        calendar = message.get("calendar", b"")
+        rows.append(
+            OutboundEmail(
+                status=OutboundEmailStatus.FAILED if undeliverable else OutboundEmailStatus.QUEUED,
+                attempts=settings.EMAIL_MAX_ATTEMPTS if undeliverable else 0,
+                last_error=UNDELIVERABLE_ERROR if undeliverable else "",
+                recipient=message["recipient"],
+                subject=" ".join(message["subject"].splitlines()).strip()[:255],
+                body_text=message["body_text"],
+                body_html=message.get("body_html", ""),
+                template=message["template"],
+                language=message["language"],
+                calendar=calendar.decode() if calendar else "",
+                calendar_method=message.get("calendar_method", ""),
+            )
+        )
+    if not rows:
+        return []
+    OutboundEmail.objects.bulk_create(rows)
+    deliverable = [row.pk for row in rows if row.status == OutboundEmailStatus.QUEUED]
+    if deliverable:
+        transaction.on_commit(partial(_enqueue, deliverable))
+    return rows
 
 
 UNDELIVERABLE_ERROR = "no email address (withdrawn, or registered without email)"
@@ -152,8 +188,10 @@ def notification_send(
     )
 
 
-def email_deliver(*, message_id: int) -> OutboundEmail:
-    """Send one message and record the outcome.
+def email_deliver(*, message_id: int, connection: BaseEmailBackend | None = None) -> OutboundEmail:
+    """Send one message and record the outcome.  A batch passes its own ``connection``,
+    opened by the first message that needs it and kept open for the next (after a failure it is
+    closed, so the next message opens a fresh one).
 
     Safe to run twice and from several workers at once: the row is claimed by a conditional
     UPDATE that moves it to ``sending``, so only one worker ever sends it, and a sent message
@@ -185,6 +223,7 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
         headers={"Message-ID": message_id_header(message)},
+        connection=connection,
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
@@ -195,8 +234,12 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
             message.calendar, f"text/calendar; method={message.calendar_method}"
         )
     try:
+        if connection is not None:
+            connection.open()  # no-op while it is open
         email.send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any transport error is recorded and retried
+        if connection is not None:
+            _close_quietly(connection)
         message.status = OutboundEmailStatus.FAILED
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if message.attempts < settings.EMAIL_MAX_ATTEMPTS:
@@ -222,6 +265,30 @@ def email_deliver(*, message_id: int) -> OutboundEmail:
         update_fields=["status", "sent_at", "last_error", "body_text", "body_html", "updated_at"]
     )
     return message
+
+
+def emails_deliver(*, message_ids: list[int], until: float | None = None) -> list[int]:
+    """Send messages one after another over one SMTP connection (``email_deliver`` for each:
+    each is claimed, sent and recorded on its own, so a batch is as safe to run twice as one
+    message).  Stops before a message once ``time.monotonic()`` passes ``until`` and returns
+    the ids it did not reach, for a new task."""
+    connection = get_connection()
+    try:
+        for index, message_id in enumerate(message_ids):
+            if index and until is not None and time.monotonic() > until:
+                return message_ids[index:]
+            email_deliver(message_id=message_id, connection=connection)
+    finally:
+        _close_quietly(connection)
+    return []
+
+
+def _close_quietly(connection: BaseEmailBackend) -> None:
+    """Close an SMTP connection that may already be broken: nothing to record about it."""
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - the server dropped it; the next open starts afresh
+        logger.info("Closing the SMTP connection failed; the next message opens another")
 
 
 def email_requeue_undelivered(
@@ -251,15 +318,18 @@ def email_requeue_undelivered(
         )
         .values_list("pk", flat=True)
     )
-    for message_id in ids:
-        _enqueue(message_id)
+    _enqueue(ids)
     return len(ids)
 
 
-def _enqueue(message_id: int) -> None:
-    """Hand a message to the worker; if the broker is down the row stays queued and the
-    periodic requeue job sends it later, so the caller never fails because of mail."""
-    try:
-        async_task(DELIVER_TASK, message_id, task_name=f"email-{message_id}")
-    except Exception:  # noqa: BLE001 - broker errors must not break the user's action
-        logger.exception("Could not queue email %s; the requeue job will retry it", message_id)
+def _enqueue(message_ids: list[int]) -> None:
+    """Hand messages to the worker, up to ``DELIVER_BATCH_SIZE`` a task; if the broker is down
+    the rows stay queued and the periodic requeue job sends them later, so the caller never
+    fails because of mail."""
+    for start in range(0, len(message_ids), DELIVER_BATCH_SIZE):
+        batch = message_ids[start : start + DELIVER_BATCH_SIZE]
+        name = f"email-{batch[0]}" if len(batch) == 1 else f"emails-{batch[0]}-{batch[-1]}"
+        try:
+            async_task(DELIVER_BATCH_TASK, batch, task_name=name)
+        except Exception:  # noqa: BLE001 - broker errors must not break the user's action
+            logger.exception("Could not queue emails %s; the requeue job will retry them", batch)

@@ -21,3 +21,10 @@ def async_task(func: str, *args, **kwargs):
         with transaction.atomic(using=Conf.ORM):
             return _django_q_async_task(func, *args, **kwargs)
     return _django_q_async_task(func, *args, **kwargs)
+
+
+def batch_seconds() -> float:
+    """How long a task working through a batch may run before it queues the rest as a new
+    task: half the cluster's task timeout (read in the worker, so it is the cluster's own), so
+    a batch on a loaded machine is never killed by the timeout half done."""
+    return (Conf.TIMEOUT or 120) / 2

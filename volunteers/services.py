@@ -20,7 +20,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from courses.models import Enrolment
 from lms.models import AVAILABILITY_FLAGS, User
-from lms.notifications import notification_queue, notification_send
+from lms.notifications import notification_queue_all, notification_send
 from volunteers.models import (
     PIPELINE,
     LikelyDuplicate,
@@ -340,20 +340,18 @@ def volunteers_message(
     subject, body = " ".join(subject.split()), body.strip()
     if not subject or not body:
         raise VolunteerError(_("Write a subject and a message."))
-    sent = 0
-    for profile in profiles:
-        person = profile.user
-        if person.withdrawn_at or not person.is_active:
-            continue
-        notification_queue(
-            recipient=person.email,
-            subject=subject,
-            body_text=body,
-            template="volunteers/email/staff_message",
-            language=person.preferred_language,
-        )
-        sent += 1
-    return sent
+    messages = [
+        {
+            "recipient": person.email,
+            "subject": subject,
+            "body_text": body,
+            "template": "volunteers/email/staff_message",
+            "language": person.preferred_language,
+        }
+        for person in (profile.user for profile in profiles)
+        if not person.withdrawn_at and person.is_active
+    ]
+    return len(notification_queue_all(messages))
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ from courses.models import (
 )
 from courses.seats import SeatPlan
 from lms.calendar import calendar_bytes, calendar_organizer
-from lms.notifications import notification_queue, notification_render
+from lms.notifications import notification_queue_all, notification_render
 
 
 class EnrolmentError(Exception):
@@ -133,10 +133,9 @@ def _notices_render(
 
 
 def _notices_queue(rendered: list[dict]) -> None:
-    """Write rendered messages to the outbox in the current transaction; each is handed to the
-    worker only once it commits."""
-    for message in rendered:
-        notification_queue(**message)
+    """Write rendered messages to the outbox in the current transaction, with one insert; they
+    are handed to the worker, in one task, only once it commits."""
+    notification_queue_all(rendered)
 
 
 def _invited_sessions(

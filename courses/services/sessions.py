@@ -24,7 +24,7 @@ from courses.models import (
     Venue,
 )
 from courses.services.base import ATTENDING_STATUSES, EnrolmentError, _lock_run, _notify
-from lms.notifications import notification_queue
+from lms.notifications import notification_queue_all
 
 
 @transaction.atomic
@@ -125,18 +125,17 @@ def run_message_participants(
     recipients = (
         Enrolment.objects.filter(run=run, status__in=statuses).select_related("user").order_by("pk")
     )
-    count = 0
-    with transaction.atomic():
-        for enrolment in recipients:
-            notification_queue(
-                recipient=enrolment.user.email,
-                subject=subject,
-                body_text=body,
-                template="courses/email/staff_message",
-                language=enrolment.user.preferred_language,
-            )
-            count += 1
-    return count
+    messages = [
+        {
+            "recipient": enrolment.user.email,
+            "subject": subject,
+            "body_text": body,
+            "template": "courses/email/staff_message",
+            "language": enrolment.user.preferred_language,
+        }
+        for enrolment in recipients
+    ]
+    return len(notification_queue_all(messages))
 
 
 # --- Reminders (issue #6) -----------------------------------------------------------------------

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from courses import services
 from courses.models import CourseRun, Enrolment, EnrolmentStatus
-from courses.services import base as services_base
 from courses.services import enrolment as enrolment_module
 from lms import notifications
 from lms.models import OutboundEmail, OutboundEmailStatus, Profession
@@ -35,14 +34,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
 
 
 @pytest.fixture
-def enqueued(monkeypatch) -> list[int]:
-    """The ids handed to the worker (the broker is outside this test: only the hand-over is
-    recorded)."""
-    ids: list[int] = []
+def enqueued(monkeypatch) -> list[tuple[str, list[int]]]:
+    """The tasks handed to the worker, as (task, message ids) (the broker is outside this
+    test: only the hand-over is recorded)."""
+    tasks: list[tuple[str, list[int]]] = []
     monkeypatch.setattr(
-        notifications, "async_task", lambda _task, message_id, **kw: ids.append(message_id)
+        notifications, "async_task", lambda task, ids, **kw: tasks.append((task, ids))
     )
-    return ids
+    return tasks
 
 
 @pytest.fixture
@@ -113,7 +112,8 @@ def test_a_seat_and_its_emails_are_written_together_and_sent_after_commit(
 
     for callback in callbacks:
         callback()
-    assert sorted(enqueued) == [e.pk for e in emails]
+    # One task for the three: the broker's row and the worker's fetch are not paid per email.
+    assert enqueued == [("lms.tasks.deliver_emails", [e.pk for e in emails])]
 
 
 @pytest.mark.parametrize("outcome", ["waitlisted", "pending"])
@@ -134,27 +134,24 @@ def test_a_waiting_place_or_a_request_and_its_email_are_written_together(
         assert _emails(person)[0].calendar == ""
 
 
-@pytest.mark.parametrize("failing_message", [1, 2])
-def test_when_writing_the_email_fails_no_place_is_taken(
-    run, monkeypatch, failing_message, django_capture_on_commit_callbacks
+def test_when_writing_the_emails_fails_no_place_is_taken(
+    run, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Fault injection: the outbox insert fails (the first message, or the second after the
-    first was written); the enrolment is rolled back with it and the seat stays free."""
-    real_queue, written = services_base.notification_queue, []
+    """Fault injection: the outbox insert (one statement for the confirmation and its invites)
+    fails; the enrolment is rolled back with it and the seat stays free."""
+    written: list[list[str]] = []
 
-    def failing_queue(**message):
-        written.append(message["template"])
-        if len(written) == failing_message:
-            raise IntegrityError("outbox insert failed")
-        return real_queue(**message)
+    def failing_insert(rows, *args, **kwargs):
+        written.append([row.template for row in rows])
+        raise IntegrityError("outbox insert failed")
 
-    monkeypatch.setattr(services_base, "notification_queue", failing_queue)
+    monkeypatch.setattr(OutboundEmail.objects, "bulk_create", failing_insert)
     person = UserFactory()
 
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(IntegrityError):
         services.enrolment_create(run=run, user=person)
 
-    assert len(written) == failing_message
+    assert written == [["courses/email/enrolled"] + ["courses/email/session_invite"] * 2]
     assert not Enrolment.objects.filter(user=person).exists()
     assert _emails(person) == []
     assert callbacks == []  # nothing left to hand to the worker

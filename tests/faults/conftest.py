@@ -86,6 +86,10 @@ class MailSink:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # The client's address and port of each message taken: one per SMTP connection.
+        self.peers: list[tuple[str, int]] = []
+        # Recipients refused at RCPT (550), as a server does for an unknown mailbox.
+        self.refuse: set[str] = set()
         self.hold_at: str | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
@@ -99,6 +103,8 @@ class MailSink:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         await self._hold("RCPT")
+        if address in self.refuse:
+            return "550 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -106,6 +112,7 @@ class MailSink:
         self.messages.append(
             email.message_from_bytes(envelope.original_content, policy=policy.default)
         )
+        self.peers.append(tuple(session.peer[:2]))
         await self._hold("DATA")
         return "250 Message accepted for delivery"
 

@@ -18,11 +18,12 @@ import pytest
 from django.db.models import F
 from django.utils import formats, timezone
 
+from courses import services
 from courses.models import Enrolment
 from courses.tasks import send_session_reminders
 from lms import notifications, roles, tasks
 from lms.models import OutboundEmail, OutboundEmailStatus
-from tests.factories import EnrolmentFactory, SessionFactory
+from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
 from tests.faults.conftest import note, use_broker, wait_for
 
 MINUTE = dt.timedelta(minutes=1)
@@ -182,6 +183,60 @@ def test_a_long_outage_is_retried_with_growing_waits_until_the_attempts_run_out(
 
 
 # --- a worker killed in the middle of a send --------------------------------------------------
+
+
+def test_a_seats_emails_go_out_in_one_task_over_one_connection(
+    db, home_page, smtp_settings, smtp_server, django_capture_on_commit_callbacks
+):
+    """The confirmation and each session's invite are one task after commit: one SMTP
+    connection for the three, not a connection (and a broker row) each."""
+    smtp_server.start()
+    run = CourseRunFactory(capacity=5)
+    first = SessionFactory(run=run)
+    SessionFactory(run=run, starts_at=first.starts_at + dt.timedelta(days=1))
+    person = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(run=run, user=person)
+
+    assert [str(m["To"]) for m in smtp_server.messages] == [person.email] * 3
+    assert len(set(smtp_server.sink.peers)) == 1
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmailStatus.SENT}
+
+
+def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(
+    db, smtp_settings, smtp_server, django_capture_on_commit_callbacks
+):
+    """The server refuses the second of three (an unknown mailbox): that message is recorded
+    as failed, to be retried, and the third goes out over a new connection."""
+    smtp_server.start()
+    smtp_server.sink.refuse = {"gone@example.jp"}
+    addresses = ["hanako@example.jp", "gone@example.jp", "ichiro@example.jp"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notifications.notification_queue_all(
+            [
+                {
+                    "recipient": address,
+                    "subject": "研修のお知らせ",
+                    "body_text": "本文",
+                    "template": "tests/batch",
+                    "language": "ja",
+                }
+                for address in addresses
+            ]
+        )
+
+    statuses = [OutboundEmail.objects.get(pk=row.pk) for row in rows]
+    assert [m.status for m in statuses] == [
+        OutboundEmailStatus.SENT,
+        OutboundEmailStatus.FAILED,
+        OutboundEmailStatus.SENT,
+    ]
+    assert statuses[1].last_error.startswith("SMTPRecipientsRefused")
+    assert statuses[1].next_attempt_at is not None
+    assert smtp_server.received_per_recipient() == {"hanako@example.jp": 1, "ichiro@example.jp": 1}
+    assert len(set(smtp_server.sink.peers)) == 2
 
 
 @pytest.mark.parametrize(

@@ -261,3 +261,88 @@ def test_notification_queue_survives_a_broker_outage(
     message.refresh_from_db()
     assert message.status == OutboundEmailStatus.QUEUED
     assert mail.outbox == []
+
+
+def _message(recipient: str) -> dict:
+    return {
+        "recipient": recipient,
+        "subject": "研修のお知らせ",
+        "body_text": "本文",
+        "template": "tests/email/plain",
+        "language": "ja",
+    }
+
+
+def test_messages_written_together_are_one_insert_and_one_task_after_commit(
+    monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """A seat's confirmation and its invites, or staff's message to a run: one insert, and one
+    task for the worker once the transaction commits (an undeliverable address is recorded as
+    failed and left out of it)."""
+    handed: list[tuple[str, list[int]]] = []
+    monkeypatch.setattr(
+        notifications, "async_task", lambda task, ids, **kw: handed.append((task, ids))
+    )
+    addresses = ["hanako@example.jp", "ichiro@example.jp", "no-email-1@invalid", "jiro@example.jp"]
+
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
+        rows = notifications.notification_queue_all([_message(a) for a in addresses])
+
+    assert [row.recipient for row in rows] == addresses
+    assert [row.status for row in OutboundEmail.objects.order_by("pk")] == [
+        OutboundEmailStatus.QUEUED,
+        OutboundEmailStatus.QUEUED,
+        OutboundEmailStatus.FAILED,
+        OutboundEmailStatus.QUEUED,
+    ]
+    deliverable = [row.pk for row in rows if row.recipient != "no-email-1@invalid"]
+    assert handed == [(notifications.DELIVER_BATCH_TASK, deliverable)]
+
+
+def test_a_batch_sends_each_message_once_and_a_second_run_sends_nothing():
+    rows = notifications.notification_queue_all(
+        [_message(f"person{n}@example.jp") for n in range(3)]
+    )
+    ids = [row.pk for row in rows]
+
+    assert tasks.deliver_emails(ids) == 3
+    assert tasks.deliver_emails(ids) == 3  # attempted again, claimed by nobody
+
+    assert sorted(m.to[0] for m in mail.outbox) == [f"person{n}@example.jp" for n in range(3)]
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmailStatus.SENT}
+
+
+def test_a_batch_that_runs_long_hands_the_rest_to_a_new_task(monkeypatch):
+    """A slow SMTP server (each attempt may wait EMAIL_TIMEOUT) must not make a batch reach the
+    cluster's timeout half done: past half of it, the messages not reached go to a new task."""
+    from django_q.models import Task
+
+    from lms import taskqueue
+
+    monkeypatch.setattr(taskqueue, "batch_seconds", lambda: -1)  # every message "too slow"
+    monkeypatch.setattr(tasks, "batch_seconds", lambda: -1)
+    rows = notifications.notification_queue_all(
+        [_message(f"person{n}@example.jp") for n in range(3)]
+    )
+
+    assert tasks.deliver_emails([row.pk for row in rows]) == 1
+
+    chain = sorted(Task.objects.all(), key=lambda t: -len(t.args[0]))
+    assert [t.args[0] for t in chain] == [[rows[1].pk, rows[2].pk], [rows[2].pk]]
+    assert all(t.success for t in chain)
+    assert sorted(m.to[0] for m in mail.outbox) == [f"person{n}@example.jp" for n in range(3)]
+
+
+def test_the_requeue_job_hands_messages_on_in_batches(monkeypatch):
+    handed: list[list[int]] = []
+    monkeypatch.setattr(notifications, "async_task", lambda task, ids, **kw: handed.append(ids))
+    rows = notifications.notification_queue_all(
+        [_message(f"person{n}@example.jp") for n in range(notifications.DELIVER_BATCH_SIZE + 5)]
+    )
+    handed.clear()  # what the inserts handed over (their commit is the test's, never run)
+    OutboundEmail.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert notifications.email_requeue_undelivered() == notifications.DELIVER_BATCH_SIZE + 5
+
+    assert [len(batch) for batch in handed] == [notifications.DELIVER_BATCH_SIZE, 5]
+    assert sorted(id_ for batch in handed for id_ in batch) == [row.pk for row in rows]
