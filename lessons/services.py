@@ -97,7 +97,8 @@ def _evaluate_course(user: User, lesson: LessonPage) -> None:
     from courses.services import completion_evaluate
 
     enrolments = list(
-        Enrolment.objects.select_for_update()
+        # OF self: the filter joins the runs, which enrolments in them lock.
+        Enrolment.objects.select_for_update(of=("self",))
         .filter(user=user, run__course_id=lesson.get_parent().pk, status=EnrolmentStatus.ENROLLED)
         .order_by("pk")
     )

@@ -117,7 +117,7 @@ def pair_confirm(
     exceeded, and both people are told."""
     now = now or timezone.now()
     pair = (
-        Pair.objects.select_for_update()
+        Pair.objects.select_for_update(of=("self",))
         .select_related("mentor", "mentee", "programme")
         .get(pk=pair.pk)
     )

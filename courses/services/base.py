@@ -31,7 +31,9 @@ class EnrolmentError(Exception):
 
 
 def _lock_run(run_id: int) -> CourseRun:
-    return CourseRun.objects.select_for_update().select_related("course").get(pk=run_id)
+    """Lock the run's row only (``OF self``): its course page, read with it, stays free for
+    editors publishing it and for enrolments in the course's other runs."""
+    return CourseRun.objects.select_for_update(of=("self",)).select_related("course").get(pk=run_id)
 
 
 def _seat_plan(run: CourseRun, now: datetime) -> SeatPlan:

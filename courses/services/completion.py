@@ -102,7 +102,9 @@ def reflection_submit(
     """The participant's reflection (振り返り), which some courses require to complete: one
     answer per question of the course's reflection sheet, or one free text."""
     enrolment = (
-        Enrolment.objects.select_for_update().select_related("run__course").get(pk=enrolment.pk)
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("run__course")
+        .get(pk=enrolment.pk)
     )
     questions = [block.value for block in enrolment.run.course.reflection_questions]
     if questions:
@@ -139,7 +141,7 @@ def reflection_feedback_give(*, enrolment: Enrolment, by: User, text: str) -> En
     if not text:
         raise EnrolmentError(_("Write the feedback first."))
     enrolment = (
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("user", "run__course")
         .get(pk=enrolment.pk)
     )

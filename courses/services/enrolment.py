@@ -181,7 +181,7 @@ def enrolment_move(
     """
     locked = {
         run.pk: run
-        for run in CourseRun.objects.select_for_update()
+        for run in CourseRun.objects.select_for_update(of=("self",))
         .select_related("course")
         .filter(pk__in=[enrolment.run_id, to_run.pk])
         .order_by("pk")

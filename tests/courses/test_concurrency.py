@@ -30,6 +30,7 @@ from courses.models import (
     EnrolmentStatus,
 )
 from courses.services import EnrolmentError
+from courses.services import enrolment as enrolment_module
 from lms.models import OutboundEmail
 from tests.factories import CourseRunFactory, EnrolmentFactory, UserFactory
 
@@ -430,3 +431,72 @@ def test_a_double_scan_racing_a_staff_roster_keeps_one_record_and_the_first_arri
         AttendanceStatus.ABSENT
     }
     assert len(others) == 3
+
+
+def test_a_run_locked_by_an_enrolment_leaves_its_course_page_and_other_runs_free(
+    course, monkeypatch
+):
+    """While one run's lock is held (a rush), editors publish the course page and people enrol
+    in the course's other runs without waiting: the lock is the run's own row.  Before, the
+    lock also took the course page's rows it reads with the run."""
+    rushed, other = CourseRunFactory(course=course), CourseRunFactory(course=course)
+    in_lock, release = threading.Event(), threading.Event()
+    real_give = enrolment_module._give_seat_or_queue
+
+    def held(run, enrolment, now):
+        if run.pk == rushed.pk:
+            in_lock.set()
+            release.wait(timeout=30)
+        return real_give(run, enrolment, now)
+
+    monkeypatch.setattr(enrolment_module, "_give_seat_or_queue", held)
+    holder = threading.Thread(target=race, args=([lambda: enrol(rushed)],))
+    holder.start()
+    try:
+        assert in_lock.wait(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # fail, not hang, if it waits
+        page = CoursePage.objects.get(pk=course.pk)
+        page.title = "多職種合同研修 地域包括ケア（改訂）"
+        page.save_revision().publish()
+        assert enrol(other).status == ENROLLED
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert Enrolment.objects.get(run=rushed).status == ENROLLED
+    assert CoursePage.objects.get(pk=course.pk).title.endswith("（改訂）")
+
+
+def enrol(run: CourseRun) -> Enrolment:
+    return services.enrolment_create(run=run, user=UserFactory())
+
+
+def test_locks_on_places_take_only_the_rows_they_mean(course):
+    """Every row lock taken by enrolment, moves, reflections and lessons names its own table
+    when its query joins others (PostgreSQL locks the rows of every joined table otherwise:
+    a learner finishing a lesson locked the run's row, which every enrolment waits for)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from lessons.services import lesson_complete
+    from tests.lessons.test_lessons import add_lesson
+
+    course.requires_lessons = True
+    course.save_revision().publish()
+    first, second = CourseRunFactory(course=course), CourseRunFactory(course=course)
+    lesson = add_lesson(CoursePage.objects.get(pk=course.pk), "第1回 孤立に気づく")
+    person, staff = UserFactory(), UserFactory()
+
+    with CaptureQueriesContext(connection) as captured:
+        place = services.enrolment_create(run=first, user=person)
+        services.enrolment_move(enrolment=place, to_run=second)
+        place = Enrolment.objects.get(user=person, run=second)
+        lesson_complete(user=person, lesson=lesson)
+        services.reflection_submit(enrolment=place, text="地域の方とつながる大切さを学びました。次の活動では声かけから始めます。")
+        services.reflection_feedback_give(enrolment=place, by=staff, text="ありがとうございます。")
+
+    locking = [q["sql"] for q in captured.captured_queries if " FOR UPDATE" in q["sql"]]
+    assert len(locking) >= 5
+    too_wide = [sql for sql in locking if " JOIN " in sql and " FOR UPDATE OF " not in sql]
+    assert too_wide == []
