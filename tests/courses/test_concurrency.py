@@ -493,7 +493,10 @@ def test_locks_on_places_take_only_the_rows_they_mean(course):
         services.enrolment_move(enrolment=place, to_run=second)
         place = Enrolment.objects.get(user=person, run=second)
         lesson_complete(user=person, lesson=lesson)
-        services.reflection_submit(enrolment=place, text="地域の方とつながる大切さを学びました。次の活動では声かけから始めます。")
+        services.reflection_submit(
+            enrolment=place,
+            text="地域の方とつながる大切さを学びました。次の活動では声かけから始めます。",
+        )
         services.reflection_feedback_give(enrolment=place, by=staff, text="ありがとうございます。")
 
     locking = [q["sql"] for q in captured.captured_queries if " FOR UPDATE" in q["sql"]]
