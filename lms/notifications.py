@@ -10,6 +10,7 @@ they stay visible to staff in the Wagtail admin.
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
 from datetime import datetime, timedelta
 from functools import partial
@@ -191,7 +192,7 @@ def notification_send(
 def email_deliver(*, message_id: int, connection: BaseEmailBackend | None = None) -> OutboundEmail:
     """Send one message and record the outcome.  A batch passes its own ``connection``,
     opened by the first message that needs it and kept open for the next (after a failure it is
-    closed, so the next message opens a fresh one).
+    dropped, so the next message opens a fresh one).
 
     Safe to run twice and from several workers at once: the row is claimed by a conditional
     UPDATE that moves it to ``sending``, so only one worker ever sends it, and a sent message
@@ -234,12 +235,10 @@ def email_deliver(*, message_id: int, connection: BaseEmailBackend | None = None
             message.calendar, f"text/calendar; method={message.calendar_method}"
         )
     try:
-        if connection is not None:
-            connection.open()  # no-op while it is open
-        email.send(fail_silently=False)
+        _send(email, connection)
     except Exception as exc:  # noqa: BLE001 - any transport error is recorded and retried
         if connection is not None:
-            _close_quietly(connection)
+            _drop(connection)
         message.status = OutboundEmailStatus.FAILED
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if message.attempts < settings.EMAIL_MAX_ATTEMPTS:
@@ -267,24 +266,80 @@ def email_deliver(*, message_id: int, connection: BaseEmailBackend | None = None
     return message
 
 
-def emails_deliver(*, message_ids: list[int], until: float | None = None) -> list[int]:
+def _send(email: EmailMultiAlternatives, connection: BaseEmailBackend | None) -> None:
+    """Send over the batch's connection, opening it if needed.  A server may close a connection
+    between messages (idle, or a limit of messages per connection): a reused connection found
+    closed is opened again once, for the same message, instead of costing it an attempt."""
+    if connection is None:
+        email.send(fail_silently=False)
+        return
+    reused = connection.open() is False  # the SMTP backend: False when already open
+    try:
+        email.send(fail_silently=False)
+    except smtplib.SMTPServerDisconnected:
+        if not reused:
+            raise
+        _drop(connection)
+        connection.open()
+        email.send(fail_silently=False)
+
+
+class EmailBatchError(Exception):
+    """Some messages of a batch failed in an unexpected way (not a refusal or an outage of the
+    SMTP server, which is recorded on the message); the requeue job tries them again."""
+
+    def __init__(self, message_ids: list[int]):
+        super().__init__(f"emails {', '.join(map(str, message_ids))} failed; they will be retried")
+        self.message_ids = message_ids
+
+
+def emails_deliver(*, message_ids: list[int], until: float | None = None) -> int:
     """Send messages one after another over one SMTP connection (``email_deliver`` for each:
     each is claimed, sent and recorded on its own, so a batch is as safe to run twice as one
-    message).  Stops before a message once ``time.monotonic()`` passes ``until`` and returns
-    the ids it did not reach, for a new task."""
+    message).  Once ``time.monotonic()`` passes ``until`` the messages not reached go to a new
+    task, handed on before anything else can hold the worker.  One message failing
+    unexpectedly does not stop the others: the batch then raises ``EmailBatchError`` naming
+    it.  Returns how many messages this task attempted."""
     connection = get_connection()
+    attempted, broken = 0, []
     try:
         for index, message_id in enumerate(message_ids):
             if index and until is not None and time.monotonic() > until:
-                return message_ids[index:]
-            email_deliver(message_id=message_id, connection=connection)
+                _drop(connection)
+                _enqueue(message_ids[index:])
+                break
+            attempted += 1
+            try:
+                email_deliver(message_id=message_id, connection=connection)
+            except Exception:  # noqa: BLE001 - one message must not strand the others
+                logger.exception(
+                    "Email %s failed unexpectedly; the requeue job retries it", message_id
+                )
+                _drop(connection)
+                broken.append(message_id)
     finally:
         _close_quietly(connection)
-    return []
+    if broken:
+        raise EmailBatchError(broken)
+    return attempted
+
+
+def _drop(connection: BaseEmailBackend) -> None:
+    """Let go of a connection after an error, without QUIT: on a server that stopped answering
+    a polite QUIT would wait ``EMAIL_TIMEOUT`` again before the failure is even recorded."""
+    socket = getattr(connection, "connection", None)
+    if socket is None:
+        _close_quietly(connection)
+        return
+    try:
+        socket.close()
+    except Exception:  # noqa: BLE001 - already broken: nothing more to do
+        logger.info("Closing a broken SMTP socket failed")
+    connection.connection = None
 
 
 def _close_quietly(connection: BaseEmailBackend) -> None:
-    """Close an SMTP connection that may already be broken: nothing to record about it."""
+    """Close a connection at the end of a batch (QUIT, if it is still open)."""
     try:
         connection.close()
     except Exception:  # noqa: BLE001 - the server dropped it; the next open starts afresh

@@ -3,7 +3,7 @@
 import time
 
 from lms import notifications, ratelimit, services
-from lms.taskqueue import async_task, batch_seconds
+from lms.taskqueue import batch_seconds
 
 
 def deliver_email(message_id: int) -> str:
@@ -15,12 +15,9 @@ def deliver_emails(message_ids: list[int]) -> int:
     """Messages written together, over one SMTP connection; those not reached within
     ``batch_seconds`` (a slow server: each attempt may wait ``EMAIL_TIMEOUT``) go on in a new
     task.  Returns how many this task attempted."""
-    rest = notifications.emails_deliver(
+    return notifications.emails_deliver(
         message_ids=message_ids, until=time.monotonic() + batch_seconds()
     )
-    if rest:
-        async_task(notifications.DELIVER_BATCH_TASK, rest, task_name=f"emails-{rest[0]}-{rest[-1]}")
-    return len(message_ids) - len(rest)
 
 
 def requeue_undelivered_emails() -> int:

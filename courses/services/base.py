@@ -36,6 +36,18 @@ def _lock_run(run_id: int) -> CourseRun:
     return CourseRun.objects.select_for_update(of=("self",)).select_related("course").get(pk=run_id)
 
 
+def _lock_place(enrolment_id: int) -> Enrolment:
+    """Lock one place (its row only), after its run's lock: the run lock orders the changes of
+    places, but completion (a lesson, a reflection, attendance) changes a place holding only
+    this row's lock, and a cancellation reading the place unlocked would overwrite a
+    completion committed meanwhile."""
+    return (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=enrolment_id)
+    )
+
+
 def _seat_plan(run: CourseRun, now: datetime) -> SeatPlan:
     """The run's seats, reserved pools and what is taken (the same plan the course page shows,
     built by one selector): read under the run lock to decide, or before it to foresee the

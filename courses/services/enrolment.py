@@ -27,6 +27,7 @@ from courses.models import (
 from courses.seats import Seat, SeatPlan
 from courses.services.base import (
     EnrolmentError,
+    _lock_place,
     _lock_run,
     _notices_queue,
     _notices_render,
@@ -188,7 +189,7 @@ def enrolment_move(
     }
     now = now or timezone.now()
     from_run, target = locked[enrolment.run_id], locked.get(to_run.pk)
-    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    enrolment = _lock_place(enrolment.pk)
     if target is None or target.pk == from_run.pk or target.status != RunStatus.SCHEDULED:
         raise EnrolmentError(_("Choose another scheduled run to move the person to."))
     if enrolment.status not in CURRENT_STATUSES:
@@ -226,7 +227,7 @@ def enrolment_cancel(
     """Cancel a place.  A freed seat is offered to the next person waiting."""
     now = now or timezone.now()
     run = _lock_run(enrolment.run_id)
-    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    enrolment = _lock_place(enrolment.pk)
     if enrolment.status not in CURRENT_STATUSES:
         raise EnrolmentError(_("This place cannot be cancelled."))
     if (
@@ -257,7 +258,7 @@ def enrolment_erase_for_person(*, user: User, now: datetime | None = None) -> No
     now = now or timezone.now()
     for enrolment in Enrolment.objects.filter(user=user, status__in=CURRENT_STATUSES):
         run = _lock_run(enrolment.run_id)
-        enrolment = Enrolment.objects.get(pk=enrolment.pk)
+        enrolment = _lock_place(enrolment.pk)
         if enrolment.status not in CURRENT_STATUSES:
             continue
         held_seat = enrolment.status in SEAT_STATUSES
@@ -326,7 +327,7 @@ def offer_accept(*, enrolment: Enrolment, user: User, now: datetime | None = Non
     """Take an offered seat before the offer expires."""
     now = now or timezone.now()
     _lock_run(enrolment.run_id)
-    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    enrolment = _lock_place(enrolment.pk)
     if enrolment.user_id != user.pk or enrolment.status != EnrolmentStatus.OFFERED:
         raise EnrolmentError(_("There is no seat on offer for you here."))
     if enrolment.offer_expires_at and now >= enrolment.offer_expires_at:
@@ -343,7 +344,7 @@ def offer_decline(*, enrolment: Enrolment, user: User, now: datetime | None = No
     """Turn an offer down; the seat goes to the next person waiting."""
     # Check under the lock: an offer accepted meanwhile (another tab) must not be cancelled.
     _lock_run(enrolment.run_id)
-    enrolment = Enrolment.objects.get(pk=enrolment.pk)
+    enrolment = _lock_place(enrolment.pk)
     if enrolment.user_id != user.pk or enrolment.status != EnrolmentStatus.OFFERED:
         raise EnrolmentError(_("There is no seat on offer for you here."))
     return enrolment_cancel(enrolment=enrolment, now=now)
@@ -427,7 +428,7 @@ def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> E
     """Staff accept a pending request: a seat if free, otherwise the waiting list."""
     run = _lock_run(enrolment.run_id)
     now = now or timezone.now()  # under the lock, as in enrolment_create
-    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    enrolment = _lock_place(enrolment.pk)
     if enrolment.status != EnrolmentStatus.PENDING:
         raise EnrolmentError(_("Only pending requests can be approved."))
     _give_seat_or_queue(run, enrolment, now)
@@ -444,7 +445,7 @@ def enrolment_approve(*, enrolment: Enrolment, now: datetime | None = None) -> E
 def enrolment_reject(*, enrolment: Enrolment, reason: str) -> Enrolment:
     """Staff turn a pending request down, with a reason the person sees."""
     _lock_run(enrolment.run_id)
-    enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+    enrolment = _lock_place(enrolment.pk)
     if enrolment.status != EnrolmentStatus.PENDING:
         raise EnrolmentError(_("Only pending requests can be rejected."))
     if not reason.strip():

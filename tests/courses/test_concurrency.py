@@ -503,3 +503,49 @@ def test_locks_on_places_take_only_the_rows_they_mean(course):
     assert len(locking) >= 5
     too_wide = [sql for sql in locking if " JOIN " in sql and " FOR UPDATE OF " not in sql]
     assert too_wide == []
+
+
+def test_a_place_completed_by_a_lesson_while_staff_cancel_it_stays_completed(course, monkeypatch):
+    """A lesson completes a place (locking only that place) while staff cancel it (locking the
+    run): the cancellation waits for the completion and then finds a completed place, which it
+    refuses, instead of overwriting the completion with "cancelled" after the completion's
+    certificate and survey were already on their way."""
+    from lessons.services import lesson_complete
+    from tests.lessons.test_lessons import add_lesson
+
+    course.requires_lessons = True
+    course.save_revision().publish()
+    run = CourseRunFactory(course=course)
+    lesson = add_lesson(CoursePage.objects.get(pk=course.pk), "第1回 孤立に気づく")
+    person = UserFactory()
+    place = services.enrolment_create(run=run, user=person)
+    in_lock, release = threading.Event(), threading.Event()
+    real_evaluate = services.completion_evaluate
+
+    def held(**kwargs):
+        changed = real_evaluate(**kwargs)
+        in_lock.set()
+        release.wait(timeout=30)  # the completion's transaction is still open
+        return changed
+
+    monkeypatch.setattr(services, "completion_evaluate", held)
+    learner = threading.Thread(
+        target=race, args=([lambda: lesson_complete(user=person, lesson=lesson)],)
+    )
+    learner.start()
+    assert in_lock.wait(timeout=30)
+    cancelled: list[object] = []
+    staff = threading.Thread(
+        target=lambda: cancelled.extend(
+            race([lambda: services.enrolment_cancel(enrolment=place, by_staff=True)])
+        )
+    )
+    staff.start()
+    time.sleep(1)  # the cancellation is waiting for the place's lock
+    release.set()
+    learner.join(timeout=30)
+    staff.join(timeout=30)
+
+    place.refresh_from_db()
+    assert place.status == EnrolmentStatus.COMPLETED
+    assert isinstance(cancelled[0], EnrolmentError)

@@ -90,6 +90,9 @@ class MailSink:
         self.peers: list[tuple[str, int]] = []
         # Recipients refused at RCPT (550), as a server does for an unknown mailbox.
         self.refuse: set[str] = set()
+        # Close the connection after each message taken, as a server with a limit of one
+        # message per connection (or a short idle timeout) does.
+        self.one_message_per_connection = False
         self.hold_at: str | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
@@ -113,6 +116,8 @@ class MailSink:
             email.message_from_bytes(envelope.original_content, policy=policy.default)
         )
         self.peers.append(tuple(session.peer[:2]))
+        if self.one_message_per_connection:
+            asyncio.get_running_loop().call_soon(server.transport.close)  # after the reply
         await self._hold("DATA")
         return "250 Message accepted for delivery"
 

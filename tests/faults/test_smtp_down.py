@@ -239,6 +239,34 @@ def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(
     assert len(set(smtp_server.sink.peers)) == 2
 
 
+def test_a_server_closing_the_connection_after_each_message_costs_no_attempt(
+    db, smtp_settings, smtp_server, django_capture_on_commit_callbacks
+):
+    """A server that takes one message per connection: the batch finds its connection closed
+    at the next message and opens another for it, so each goes out on its first attempt."""
+    smtp_server.start()
+    smtp_server.sink.one_message_per_connection = True
+    addresses = [f"person{n}@example.jp" for n in range(3)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notifications.notification_queue_all([_plain(address) for address in addresses])
+
+    sent = [OutboundEmail.objects.get(pk=row.pk) for row in rows]
+    assert [(m.status, m.attempts) for m in sent] == [(OutboundEmailStatus.SENT, 1)] * 3
+    assert sorted(smtp_server.received_per_recipient()) == addresses
+    assert len(set(smtp_server.sink.peers)) == 3
+
+
+def _plain(address: str) -> dict:
+    return {
+        "recipient": address,
+        "subject": "研修のお知らせ",
+        "body_text": "本文",
+        "template": "tests/batch",
+        "language": "ja",
+    }
+
+
 @pytest.mark.parametrize(
     ("kind", "hold_at"),
     [

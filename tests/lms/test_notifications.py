@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError
 from django.utils import timezone
 
 from lms import notifications, tasks
@@ -346,3 +347,26 @@ def test_the_requeue_job_hands_messages_on_in_batches(monkeypatch):
 
     assert [len(batch) for batch in handed] == [notifications.DELIVER_BATCH_SIZE, 5]
     assert sorted(id_ for batch in handed for id_ in batch) == [row.pk for row in rows]
+
+
+def test_one_message_failing_unexpectedly_does_not_strand_the_rest_of_its_batch(monkeypatch):
+    """A database error on one message (not an SMTP failure, which is recorded on the message):
+    the others still go out, and the task fails naming it, for the requeue job."""
+    rows = notifications.notification_queue_all(
+        [_message(f"person{n}@example.jp") for n in range(3)]
+    )
+    real_deliver = notifications.email_deliver
+
+    def deliver(*, message_id, connection=None):
+        if message_id == rows[1].pk:
+            raise DatabaseError("connection lost")
+        return real_deliver(message_id=message_id, connection=connection)
+
+    monkeypatch.setattr(notifications, "email_deliver", deliver)
+
+    with pytest.raises(notifications.EmailBatchError) as failed:
+        tasks.deliver_emails([row.pk for row in rows])
+
+    assert failed.value.message_ids == [rows[1].pk]
+    assert sorted(m.to[0] for m in mail.outbox) == ["person0@example.jp", "person2@example.jp"]
+    assert OutboundEmail.objects.get(pk=rows[1].pk).status == OutboundEmailStatus.QUEUED
