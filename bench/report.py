@@ -98,6 +98,12 @@ def load_section(data: dict | None) -> list[str]:
     return lines
 
 
+def _run_with_sessions(count: int) -> str:
+    if count == 0:
+        return "a run without sessions"
+    return f"a run with {count} session{'s' if count > 1 else ''}"
+
+
 def rush_section(data: dict | None) -> list[str]:
     lines = ["### Enrolment rush (PostgreSQL)", ""]
     if data is None:
@@ -106,8 +112,8 @@ def rush_section(data: dict | None) -> list[str]:
     limit = data.get("database_limit") or {}
     share = limit.get("share")
     lines += [
-        f"{when(data)}; {ours['people']} people for {data['settings']['seats']} seats of a run "
-        f"with {data['settings'].get('sessions', 0)} sessions, gunicorn "
+        f"{when(data)}; {ours['people']} people for {data['settings']['seats']} seats of "
+        f"{_run_with_sessions(data['settings'].get('sessions', 0))}, gunicorn "
         f"{data['settings']['workers']} workers × {data['settings']['threads']} threads.",
         "",
         "| figure | value | target |",
@@ -119,7 +125,7 @@ def rush_section(data: dict | None) -> list[str]:
         f"{mark(ours['errors'] == 0 and ours['status_5xx'] == 0)} |",
         f"| enrolled / waitlisted | {places['enrolled']} / {places['waitlisted']} | exact: "
         f"{mark(places['exact'])} |",
-        f"| database limit (pgbench, same SQL, {limit.get('clients', '?')} clients) | "
+        f"| database limit (pgbench, the same seat-claiming SQL, {limit.get('clients', '?')} clients) | "
         f"{limit.get('per_minute', 'not run')} per minute | |",
         f"| share of the database limit | {share if share is not None else '?'} | ≥ "
         f"{RUSH_SHARE_TARGET}: {mark(share is not None and share >= RUSH_SHARE_TARGET)} |",

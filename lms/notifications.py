@@ -29,8 +29,9 @@ from lms.taskqueue import async_task
 
 logger = logging.getLogger(__name__)
 
-# One task delivers the messages written together (a seat's confirmation and its invites),
-# or up to this many of the ones the requeue job finds; each message is claimed on its own.
+# One task delivers up to this many messages: those written together (a seat's confirmation
+# and its invites; staff's message to a run, in tasks of this many) or found by the requeue
+# job.  Each message is claimed and recorded on its own.
 DELIVER_BATCH_TASK = "lms.tasks.deliver_emails"
 DELIVER_BATCH_SIZE = 20
 # Account mails carry one-time links (email confirmation, password reset).  Once delivered,
@@ -90,9 +91,9 @@ def notification_queue(
 
 def notification_queue_all(messages: list[dict]) -> list[OutboundEmail]:
     """Record already rendered messages (``notification_render``'s dicts) with one insert and
-    hand them to one worker task after commit: a seat's confirmation and its invites are
-    written while the run is locked, and a task per message would cost the broker a row, and
-    the worker a fetch, for each.  An address on the reserved ``.invalid`` domain (a withdrawn
+    hand them to the worker after commit, in tasks of up to ``DELIVER_BATCH_SIZE``: a seat's
+    confirmation and its invites are written while the run is locked, and a task per message
+    would cost the broker a row, and the worker a fetch, for each.  An address on the reserved ``.invalid`` domain (a withdrawn
     person, someone registered at a counter without email) is recorded as undeliverable
     instead, so staff see that it did not go out."""
     rows = []
@@ -268,27 +269,39 @@ def email_deliver(*, message_id: int, connection: BaseEmailBackend | None = None
 
 def _send(email: EmailMultiAlternatives, connection: BaseEmailBackend | None) -> None:
     """Send over the batch's connection, opening it if needed.  A server may close a connection
-    between messages (idle, or a limit of messages per connection): a reused connection found
-    closed is opened again once, for the same message, instead of costing it an attempt."""
+    between messages (idle, or a limit of messages per connection), with a 421 reply or
+    without a word: a reused connection found closed is opened again once, for the same
+    message, instead of costing it an attempt."""
     if connection is None:
         email.send(fail_silently=False)
         return
     reused = connection.open() is False  # the SMTP backend: False when already open
     try:
         email.send(fail_silently=False)
-    except smtplib.SMTPServerDisconnected:
-        if not reused:
+    except smtplib.SMTPException as exc:
+        if not (reused and _closed_by_server(exc)):
             raise
         _drop(connection)
         connection.open()
         email.send(fail_silently=False)
 
 
+def _closed_by_server(exc: smtplib.SMTPException) -> bool:
+    """Whether the server closed the connection (RFC 5321's 421, "service not available,
+    closing transmission channel", to MAIL, RCPT or DATA; or no reply at all), rather than
+    refusing this message."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code == 421 for code, _text in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421
+
+
 class EmailBatchError(Exception):
     """Some messages of a batch failed in an unexpected way (not a refusal or an outage of the
     SMTP server, which is recorded on the message); the requeue job tries them again."""
 
-    def __init__(self, message_ids: list[int]):
+    def __init__(self, message_ids: list[int]) -> None:
         super().__init__(f"emails {', '.join(map(str, message_ids))} failed; they will be retried")
         self.message_ids = message_ids
 
@@ -296,8 +309,8 @@ class EmailBatchError(Exception):
 def emails_deliver(*, message_ids: list[int], until: float | None = None) -> int:
     """Send messages one after another over one SMTP connection (``email_deliver`` for each:
     each is claimed, sent and recorded on its own, so a batch is as safe to run twice as one
-    message).  Once ``time.monotonic()`` passes ``until`` the messages not reached go to a new
-    task, handed on before anything else can hold the worker.  One message failing
+    message).  Once ``time.monotonic()`` passes ``until`` it lets go of the connection without
+    QUIT and queues the messages not reached as a new task.  One message failing
     unexpectedly does not stop the others: the batch then raises ``EmailBatchError`` naming
     it.  Returns how many messages this task attempted."""
     connection = get_connection()

@@ -2,21 +2,21 @@
 
 import time
 
-from lms import notifications, ratelimit, services
-from lms.taskqueue import batch_seconds
+from lms import notifications, ratelimit, services, taskqueue
 
 
 def deliver_email(message_id: int) -> str:
-    """One message (tasks queued before messages went in batches, and single retries)."""
+    """One message: kept for tasks queued by an older release (nothing queues it now)."""
     return notifications.email_deliver(message_id=message_id).status
 
 
 def deliver_emails(message_ids: list[int]) -> int:
-    """Messages written together, over one SMTP connection; those not reached within
-    ``batch_seconds`` (a slow server: each attempt may wait ``EMAIL_TIMEOUT``) go on in a new
-    task.  Returns how many this task attempted."""
+    """Up to ``DELIVER_BATCH_SIZE`` messages (written together, or found by the requeue job)
+    over one SMTP connection; those not reached within ``batch_seconds`` (a slow server: each
+    attempt may wait ``EMAIL_TIMEOUT``) go on in a new task.  Returns how many this task
+    attempted; raises ``EmailBatchError`` naming messages that failed unexpectedly."""
     return notifications.emails_deliver(
-        message_ids=message_ids, until=time.monotonic() + batch_seconds()
+        message_ids=message_ids, until=time.monotonic() + taskqueue.batch_seconds()
     )
 
 

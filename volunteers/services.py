@@ -340,6 +340,7 @@ def volunteers_message(
     subject, body = " ".join(subject.split()), body.strip()
     if not subject or not body:
         raise VolunteerError(_("Write a subject and a message."))
+    people = [profile.user for profile in profiles]
     messages = [
         {
             "recipient": person.email,
@@ -348,7 +349,7 @@ def volunteers_message(
             "template": "volunteers/email/staff_message",
             "language": person.preferred_language,
         }
-        for person in (profile.user for profile in profiles)
+        for person in people
         if not person.withdrawn_at and person.is_active
     ]
     return len(notification_queue_all(messages))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
@@ -98,11 +99,13 @@ def _with_site_root_paths(sessions: list[Session]) -> list[Session]:
     return sessions
 
 
-def sessions_for_calendar(*, session_ids=None, run=None) -> list[Session]:
+def sessions_for_calendar(
+    *, session_ids: Iterable[int] | None = None, run: CourseRun | None = None
+) -> list[Session]:
     """Sessions with their run, course and venue, in time order, for invites and .ics files.
     Those of one ``run`` share that run object (and the course the caller read with it): a
-    course is a wide page row, which a seat's invites read again for each session (8 ms of an
-    enrolment of six sessions)."""
+    course is a wide page row, and reading it again for each session cost 8 ms of an
+    enrolment of six sessions."""
     if run is not None:
         sessions = run.sessions.select_related("venue").order_by("starts_at", "pk")
     else:

@@ -98,8 +98,8 @@ def _notices_render(
     invite_sessions: list[Session] | None = None,
     **extra,
 ) -> list[dict]:
-    """The messages of one notice to the participant, rendered in their language (the arguments
-    of ``notification_queue``, for ``_notices_queue``).
+    """The messages of one notice to the participant, rendered in their language (the dicts
+    ``notification_queue_all`` takes, for ``_notices_queue``).
 
     With ``invite`` ("REQUEST" or "CANCEL") calendar invites go along for ``invite_sessions``
     (default: the run's sessions that are not cancelled).  One iTIP message carries one event:
@@ -148,7 +148,7 @@ def _notices_render(
 
 def _notices_queue(rendered: list[dict]) -> None:
     """Write rendered messages to the outbox in the current transaction, with one insert; they
-    are handed to the worker, in one task, only once it commits."""
+    are handed to the worker (one task for up to 20) only once it commits."""
     notification_queue_all(rendered)
 
 

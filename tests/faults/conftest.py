@@ -90,9 +90,11 @@ class MailSink:
         self.peers: list[tuple[str, int]] = []
         # Recipients refused at RCPT (550), as a server does for an unknown mailbox.
         self.refuse: set[str] = set()
-        # Close the connection after each message taken, as a server with a limit of one
-        # message per connection (or a short idle timeout) does.
-        self.one_message_per_connection = False
+        # One message per connection, as a server with that limit (or a short idle timeout)
+        # has: "close" closes the connection after it without a word, "421" answers the next
+        # MAIL with 421 (RFC 5321: closing the channel), as Postfix and Exim do.
+        self.one_message_per_connection: str = ""
+        self._taken_on: set[int] = set()  # connections (their session's id) that took one
         self.hold_at: str | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
@@ -103,6 +105,13 @@ class MailSink:
         self.holding.set()
         while not self.release.is_set():
             await asyncio.sleep(0.05)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.one_message_per_connection == "421" and id(session) in self._taken_on:
+            return "421 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         await self._hold("RCPT")
@@ -116,7 +125,8 @@ class MailSink:
             email.message_from_bytes(envelope.original_content, policy=policy.default)
         )
         self.peers.append(tuple(session.peer[:2]))
-        if self.one_message_per_connection:
+        self._taken_on.add(id(session))
+        if self.one_message_per_connection == "close":
             asyncio.get_running_loop().call_soon(server.transport.close)  # after the reply
         await self._hold("DATA")
         return "250 Message accepted for delivery"

@@ -239,13 +239,15 @@ def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(
     assert len(set(smtp_server.sink.peers)) == 2
 
 
+@pytest.mark.parametrize("closing", ["close", "421"])
 def test_a_server_closing_the_connection_after_each_message_costs_no_attempt(
-    db, smtp_settings, smtp_server, django_capture_on_commit_callbacks
+    db, smtp_settings, smtp_server, django_capture_on_commit_callbacks, closing
 ):
-    """A server that takes one message per connection: the batch finds its connection closed
-    at the next message and opens another for it, so each goes out on its first attempt."""
+    """A server that takes one message per connection, closing it without a word or with a
+    421 to the next MAIL: the batch opens another connection for the next message, so each
+    goes out on its first attempt."""
     smtp_server.start()
-    smtp_server.sink.one_message_per_connection = True
+    smtp_server.sink.one_message_per_connection = closing
     addresses = [f"person{n}@example.jp" for n in range(3)]
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -321,7 +321,6 @@ def test_a_batch_that_runs_long_hands_the_rest_to_a_new_task(monkeypatch):
     from lms import taskqueue
 
     monkeypatch.setattr(taskqueue, "batch_seconds", lambda: -1)  # every message "too slow"
-    monkeypatch.setattr(tasks, "batch_seconds", lambda: -1)
     rows = notifications.notification_queue_all(
         [_message(f"person{n}@example.jp") for n in range(3)]
     )
