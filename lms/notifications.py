@@ -60,7 +60,7 @@ def message_id_header(message: OutboundEmail) -> str:
     return f"<outbound-{message.pk}.{stamp}@{settings.CALENDAR_UID_DOMAIN}>"
 
 
-def notification_queue(
+def rendered_message(
     *,
     recipient: str,
     subject: str,
@@ -70,23 +70,25 @@ def notification_queue(
     language: str,
     calendar: bytes = b"",
     calendar_method: str = "",
-) -> OutboundEmail:
-    """Record an already rendered message and deliver it after commit (see
-    ``notification_queue_all``)."""
-    return notification_queue_all(
-        [
-            {
-                "recipient": recipient,
-                "subject": subject,
-                "body_text": body_text,
-                "body_html": body_html,
-                "template": template,
-                "language": language,
-                "calendar": calendar,
-                "calendar_method": calendar_method,
-            }
-        ]
-    )[0]
+) -> dict:
+    """One message as ``notification_queue_all`` records it (and ``notification_render``
+    returns it)."""
+    return {
+        "recipient": recipient,
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "template": template,
+        "language": language,
+        "calendar": calendar,
+        "calendar_method": calendar_method,
+    }
+
+
+def notification_queue(**message) -> OutboundEmail:
+    """Record an already rendered message (the fields of ``rendered_message``) and deliver it
+    after commit (see ``notification_queue_all``)."""
+    return notification_queue_all([rendered_message(**message)])[0]
 
 
 def notification_queue_all(messages: list[dict]) -> list[OutboundEmail]:
@@ -143,8 +145,7 @@ def notification_render(
     calendar_method: str = "",
 ) -> dict:
     """Render ``<template>_subject.txt``, ``_message.txt`` (and ``_message.html`` if present)
-    in ``language`` (the recipient's preferred language): the arguments of
-    ``notification_queue``.  Apart so that a service can render before it takes a lock and
+    in ``language`` (the recipient's preferred language), as ``rendered_message``.  Apart so that a service can render before it takes a lock and
     queue the message inside its transaction."""
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -154,16 +155,16 @@ def notification_render(
             body_html = render_to_string(f"{template}_message.html", context)
         except TemplateDoesNotExist:  # the HTML part is optional
             body_html = ""
-    return {
-        "recipient": recipient,
-        "subject": subject,
-        "body_text": body_text,
-        "body_html": body_html,
-        "template": template,
-        "language": language,
-        "calendar": calendar,
-        "calendar_method": calendar_method,
-    }
+    return rendered_message(
+        recipient=recipient,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        template=template,
+        language=language,
+        calendar=calendar,
+        calendar_method=calendar_method,
+    )
 
 
 def notification_send(

@@ -20,7 +20,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from courses.models import Enrolment
 from lms.models import AVAILABILITY_FLAGS, User
-from lms.notifications import notification_queue_all, notification_send
+from lms.notifications import notification_queue_all, notification_send, rendered_message
 from volunteers.models import (
     PIPELINE,
     LikelyDuplicate,
@@ -342,13 +342,13 @@ def volunteers_message(
         raise VolunteerError(_("Write a subject and a message."))
     people = [profile.user for profile in profiles]
     messages = [
-        {
-            "recipient": person.email,
-            "subject": subject,
-            "body_text": body,
-            "template": "volunteers/email/staff_message",
-            "language": person.preferred_language,
-        }
+        rendered_message(
+            recipient=person.email,
+            subject=subject,
+            body_text=body,
+            template="volunteers/email/staff_message",
+            language=person.preferred_language,
+        )
         for person in people
         if not person.withdrawn_at and person.is_active
     ]

@@ -24,7 +24,7 @@ from courses.models import (
     Venue,
 )
 from courses.services.base import ATTENDING_STATUSES, EnrolmentError, _lock_run, _notify
-from lms.notifications import notification_queue_all
+from lms.notifications import notification_queue_all, rendered_message
 
 
 @transaction.atomic
@@ -126,13 +126,13 @@ def run_message_participants(
         Enrolment.objects.filter(run=run, status__in=statuses).select_related("user").order_by("pk")
     )
     messages = [
-        {
-            "recipient": enrolment.user.email,
-            "subject": subject,
-            "body_text": body,
-            "template": "courses/email/staff_message",
-            "language": enrolment.user.preferred_language,
-        }
+        rendered_message(
+            recipient=enrolment.user.email,
+            subject=subject,
+            body_text=body,
+            template="courses/email/staff_message",
+            language=enrolment.user.preferred_language,
+        )
         for enrolment in recipients
     ]
     return len(notification_queue_all(messages))

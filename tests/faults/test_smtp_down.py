@@ -214,18 +214,7 @@ def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(
     addresses = ["hanako@example.jp", "gone@example.jp", "ichiro@example.jp"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        rows = notifications.notification_queue_all(
-            [
-                {
-                    "recipient": address,
-                    "subject": "研修のお知らせ",
-                    "body_text": "本文",
-                    "template": "tests/batch",
-                    "language": "ja",
-                }
-                for address in addresses
-            ]
-        )
+        rows = notifications.notification_queue_all([_plain(address) for address in addresses])
 
     statuses = [OutboundEmail.objects.get(pk=row.pk) for row in rows]
     assert [m.status for m in statuses] == [
@@ -260,13 +249,13 @@ def test_a_server_closing_the_connection_after_each_message_costs_no_attempt(
 
 
 def _plain(address: str) -> dict:
-    return {
-        "recipient": address,
-        "subject": "研修のお知らせ",
-        "body_text": "本文",
-        "template": "tests/batch",
-        "language": "ja",
-    }
+    return notifications.rendered_message(
+        recipient=address,
+        subject="研修のお知らせ",
+        body_text="本文",
+        template="tests/batch",
+        language="ja",
+    )
 
 
 @pytest.mark.parametrize(

@@ -265,13 +265,13 @@ def test_notification_queue_survives_a_broker_outage(
 
 
 def _message(recipient: str) -> dict:
-    return {
-        "recipient": recipient,
-        "subject": "研修のお知らせ",
-        "body_text": "本文",
-        "template": "tests/email/plain",
-        "language": "ja",
-    }
+    return notifications.rendered_message(
+        recipient=recipient,
+        subject="研修のお知らせ",
+        body_text="本文",
+        template="tests/email/plain",
+        language="ja",
+    )
 
 
 def test_messages_written_together_are_one_insert_and_one_task_after_commit(
