@@ -519,8 +519,47 @@ def test_a_place_completed_by_a_lesson_while_staff_cancel_it_stays_completed(cou
     lesson = add_lesson(CoursePage.objects.get(pk=course.pk), "第1回 孤立に気づく")
     person = UserFactory()
     place = services.enrolment_create(run=run, user=person)
+
+    cancelled = _cancel_while_completing(
+        place, lambda: lesson_complete(user=person, lesson=lesson), services, monkeypatch
+    )
+
+    place.refresh_from_db()
+    assert place.status == EnrolmentStatus.COMPLETED
+    assert isinstance(cancelled, EnrolmentError)
+
+
+def test_a_place_completed_by_an_attendance_mark_while_staff_cancel_it_stays_completed(
+    home_page, monkeypatch
+):
+    """The same race for staff marking the last session: the mark has only ever locked the
+    place, never the run, so this cancellation overwrote the completion before the session
+    that added the place's own lock."""
+    from courses.services import attendance as attendance_services
+    from tests.courses.helpers import run_with_sessions
+
+    run, (first, last) = run_with_sessions(days_from_today=[-3, -1], min_attendance_percent=100)
+    place = EnrolmentFactory(run=run)
+    services.attendance_record(enrolment=place, session=first, status="present")
+
+    cancelled = _cancel_while_completing(
+        place,
+        lambda: services.attendance_record(enrolment=place, session=last, status="present"),
+        attendance_services,
+        monkeypatch,
+    )
+
+    place.refresh_from_db()
+    assert place.status == EnrolmentStatus.COMPLETED
+    assert isinstance(cancelled, EnrolmentError)
+
+
+def _cancel_while_completing(place, complete, module, monkeypatch) -> object:
+    """Run ``complete`` in a thread and hold its transaction open just after it evaluated the
+    place (``module.completion_evaluate``); meanwhile staff cancel the place in another.
+    Returns what the cancellation returned or raised."""
     in_lock, release = threading.Event(), threading.Event()
-    real_evaluate = services.completion_evaluate
+    real_evaluate = module.completion_evaluate
 
     def held(**kwargs):
         changed = real_evaluate(**kwargs)
@@ -528,11 +567,9 @@ def test_a_place_completed_by_a_lesson_while_staff_cancel_it_stays_completed(cou
         release.wait(timeout=30)  # the completion's transaction is still open
         return changed
 
-    monkeypatch.setattr(services, "completion_evaluate", held)
-    learner = threading.Thread(
-        target=race, args=([lambda: lesson_complete(user=person, lesson=lesson)],)
-    )
-    learner.start()
+    monkeypatch.setattr(module, "completion_evaluate", held)
+    completing = threading.Thread(target=race, args=([complete],))
+    completing.start()
     assert in_lock.wait(timeout=30)
     cancelled: list[object] = []
     staff = threading.Thread(
@@ -543,9 +580,6 @@ def test_a_place_completed_by_a_lesson_while_staff_cancel_it_stays_completed(cou
     staff.start()
     time.sleep(1)  # the cancellation is waiting for the place's lock
     release.set()
-    learner.join(timeout=30)
+    completing.join(timeout=30)
     staff.join(timeout=30)
-
-    place.refresh_from_db()
-    assert place.status == EnrolmentStatus.COMPLETED
-    assert isinstance(cancelled[0], EnrolmentError)
+    return cancelled[0]
