@@ -92,16 +92,16 @@ def notification_queue(**message) -> OutboundEmail:
 
 
 def notification_queue_all(messages: list[dict]) -> list[OutboundEmail]:
-    """Record already rendered messages (``notification_render``'s dicts) with one insert and
+    """Record already rendered messages (``rendered_message``'s dicts) with one insert and
     hand them to the worker after commit, in tasks of up to ``DELIVER_BATCH_SIZE``: a seat's
     confirmation and its invites are written while the run is locked, and a task per message
-    would cost the broker a row, and the worker a fetch, for each.  An address on the reserved ``.invalid`` domain (a withdrawn
-    person, someone registered at a counter without email) is recorded as undeliverable
-    instead, so staff see that it did not go out."""
+    would cost the broker a row, and the worker a fetch, for each.  An address on the reserved
+    ``.invalid`` domain (a withdrawn person, someone registered at a counter without email) is
+    recorded as undeliverable instead, so staff see that it did not go out."""
     rows = []
     for message in messages:
         undeliverable = is_undeliverable(message["recipient"])
-        calendar = message.get("calendar", b"")
+        calendar = message["calendar"]
         rows.append(
             OutboundEmail(
                 status=OutboundEmailStatus.FAILED if undeliverable else OutboundEmailStatus.QUEUED,
@@ -110,11 +110,11 @@ def notification_queue_all(messages: list[dict]) -> list[OutboundEmail]:
                 recipient=message["recipient"],
                 subject=" ".join(message["subject"].splitlines()).strip()[:255],
                 body_text=message["body_text"],
-                body_html=message.get("body_html", ""),
+                body_html=message["body_html"],
                 template=message["template"],
                 language=message["language"],
                 calendar=calendar.decode() if calendar else "",
-                calendar_method=message.get("calendar_method", ""),
+                calendar_method=message["calendar_method"],
             )
         )
     if not rows:
@@ -145,8 +145,9 @@ def notification_render(
     calendar_method: str = "",
 ) -> dict:
     """Render ``<template>_subject.txt``, ``_message.txt`` (and ``_message.html`` if present)
-    in ``language`` (the recipient's preferred language), as ``rendered_message``.  Apart so that a service can render before it takes a lock and
-    queue the message inside its transaction."""
+    in ``language`` (the recipient's preferred language), as ``rendered_message``.  Apart so
+    that a service can render before it takes a lock and queue the message inside its
+    transaction."""
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
         subject = render_to_string(f"{template}_subject.txt", context)
