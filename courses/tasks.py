@@ -21,3 +21,16 @@ def evaluate_completion() -> int:
 def send_session_reminders() -> int:
     """Every 15 minutes: the day-before (and hour-before online) reminders that are due."""
     return services.session_reminders_send()
+
+
+def announce_session_changes(run_id: int) -> int:
+    """After staff save a run: tell its participants about changed or cancelled sessions (one
+    notice per person and session, with its invite).  Safe to run twice: a change is announced
+    once.  Returns how many sessions were announced."""
+    from courses.models import CourseRun
+
+    try:
+        run = CourseRun.objects.get(pk=run_id)
+    except CourseRun.DoesNotExist:
+        return 0  # deleted meanwhile: nobody to tell
+    return services.session_changes_announce(run=run)

@@ -235,9 +235,10 @@ def register_follow_up_menu_item():
 @hooks.register("after_edit_snippet")
 @hooks.register("after_create_snippet")
 def announce_session_changes(request, instance):
-    """After staff save a run, tell its participants about changed or cancelled sessions."""
+    """After staff save a run, tell its participants about changed or cancelled sessions (in a
+    task: a full run's notices take seconds to render)."""
     if isinstance(instance, CourseRun):
-        announced = services.session_changes_announce(run=instance)
+        announced = services.session_changes_announce_later(run=instance)
         if announced:
             people = instance.enrolments.filter(status__in=SEAT_STATUSES).count()
             messages.info(

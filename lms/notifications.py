@@ -91,6 +91,11 @@ def notification_queue(**message) -> OutboundEmail:
     return notification_queue_all([rendered_message(**message)])[0]
 
 
+# Rows per INSERT when many messages are written at once (a session change to a full run is
+# hundreds, each with its HTML and invite): statements of about a megabyte, not of tens.
+OUTBOX_INSERT_BATCH_SIZE = 100
+
+
 def notification_queue_all(messages: list[dict]) -> list[OutboundEmail]:
     """Record already rendered messages (``rendered_message``'s dicts) with one insert and
     hand them to the worker after commit, in tasks of up to ``DELIVER_BATCH_SIZE``: a seat's
@@ -119,7 +124,7 @@ def notification_queue_all(messages: list[dict]) -> list[OutboundEmail]:
         )
     if not rows:
         return []
-    OutboundEmail.objects.bulk_create(rows)
+    OutboundEmail.objects.bulk_create(rows, batch_size=OUTBOX_INSERT_BATCH_SIZE)
     deliverable = [row.pk for row in rows if row.status == OutboundEmailStatus.QUEUED]
     if deliverable:
         transaction.on_commit(partial(_enqueue, deliverable))

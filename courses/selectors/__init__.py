@@ -40,6 +40,7 @@ from courses.selectors.calendars import (
     session_calendar_event,
     session_calendar_events,
     sessions_for_calendar,
+    sessions_with_unannounced_changes,
 )
 from courses.selectors.catalogue import (
     RUN_ONLY_FILTERS,
@@ -138,6 +139,7 @@ __all__ = [
     "seat_plans_for_runs",
     "session_calendar_event",
     "session_calendar_events",
+    "sessions_with_unannounced_changes",
     "sessions_for_roster",
     "session_list_for_day",
     "sessions_for_calendar",

@@ -115,6 +115,18 @@ def sessions_for_calendar(
     return _with_site_root_paths(list(sessions))
 
 
+def sessions_with_unannounced_changes(*, run: CourseRun) -> int:
+    """How many sessions of ``run`` changed (time, place, link or status) since participants
+    were last told: what ``session_changes_announce`` will announce, for staff's note after
+    saving the run.  Sessions never announced are new, not changed."""
+    count = 0
+    for session in run.sessions.all():
+        session.run = run  # current_state reads the run's status
+        if session.announced_state and session.current_state() != session.announced_state:
+            count += 1
+    return count
+
+
 def has_seat(*, user, run_id: int) -> bool:
     return (
         user.is_authenticated

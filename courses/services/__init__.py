@@ -50,6 +50,7 @@ from courses.services.groups import (
 from courses.services.sessions import (
     run_message_participants,
     session_changes_announce,
+    session_changes_announce_later,
     session_reminders_send,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "reflection_submit",
     "run_message_participants",
     "session_changes_announce",
+    "session_changes_announce_later",
     "session_reminders_send",
     "walk_in_add",
 ]

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import translation
@@ -70,24 +69,17 @@ def _notify(
     *,
     invite: str = "",
     invite_sessions: list[Session] | None = None,
-    immediate: bool = False,
     **extra,
 ) -> None:
-    """Tell the participant, in their language, once the transaction has committed (or at once,
-    inside the caller's transaction, with ``immediate``).  See ``_notices_render`` for invites.
-    """
-
-    def send() -> None:
-        _notices_queue(
-            _notices_render(
-                enrolment, template, invite=invite, invite_sessions=invite_sessions, **extra
-            )
+    """Tell the participant, in their language: the notice is rendered and written to the
+    outbox in the caller's transaction, so it commits with the change it tells of (a worker
+    stopping after the commit cannot lose it, and a notice that cannot be rendered leaves the
+    change undone).  See ``_notices_render`` for invites."""
+    _notices_queue(
+        _notices_render(
+            enrolment, template, invite=invite, invite_sessions=invite_sessions, **extra
         )
-
-    if immediate:
-        send()
-    else:
-        transaction.on_commit(send)
+    )
 
 
 def _notices_render(

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import selectors
 from courses.models import (
     SEAT_STATUSES,
     CourseRun,
@@ -23,7 +24,14 @@ from courses.models import (
     SessionStatus,
     Venue,
 )
-from courses.services.base import ATTENDING_STATUSES, EnrolmentError, _lock_run, _notify
+from courses.services.base import (
+    ATTENDING_STATUSES,
+    EnrolmentError,
+    _lock_run,
+    _notices_queue,
+    _notices_render,
+    _notify,
+)
 from lms.notifications import notification_queue_all, rendered_message
 
 
@@ -32,13 +40,17 @@ def session_changes_announce(*, run: CourseRun) -> int:
     """Tell everyone with a seat about each session of ``run`` whose time, place, link or status
     changed since they were last told, and bump that session's revision (``sequence``).
 
-    Called after staff save a run in the admin; safe to call any number of times, because a
-    session is announced only when its state differs from the one recorded at the last notice.
-    New sessions are recorded without a notice.  Returns how many sessions were announced.
+    Run by a task after staff save a run in the admin (``courses.tasks.announce_session_changes``):
+    a venue moved for three sessions of a full run is 900 emails with invites, seconds of work
+    a staff request should not wait for.  Safe to run any number of times, because a session is
+    announced only when its state differs from the one recorded at the last notice, and the
+    notices are written to the outbox in the same transaction that records the new state (one
+    insert for all of them): either both commit or neither does.  New sessions are recorded
+    without a notice.  Returns how many sessions were announced.
     """
     run = _lock_run(run.pk)
     run_cancelled = run.status == RunStatus.CANCELLED
-    sessions = list(Session.objects.filter(run=run).select_for_update())
+    sessions = list(Session.objects.filter(run=run).select_for_update(of=("self",)))
     for session in sessions:
         session.run = run  # the locked row: current_state reads its status
     venue_ids = {
@@ -53,6 +65,7 @@ def session_changes_announce(*, run: CourseRun) -> int:
             "user", "run__course"
         )
     )
+    notices: list[dict] = []
     announced = 0
     for session in sessions:
         state = session.current_state()
@@ -70,7 +83,7 @@ def session_changes_announce(*, run: CourseRun) -> int:
         if is_new:
             for enrolment in participants if run_known else []:
                 if enrolment.status != EnrolmentStatus.OFFERED:
-                    _notify(
+                    notices += _notices_render(
                         enrolment,
                         "session_added",
                         invite="REQUEST",
@@ -86,9 +99,10 @@ def session_changes_announce(*, run: CourseRun) -> int:
         template = "session_cancelled" if cancelled else "session_changed"
         for enrolment in participants:
             if enrolment.status == EnrolmentStatus.OFFERED:
-                _notify(enrolment, template, session=session, before=before)
-                continue  # no invite until they hold the seat
-            _notify(
+                # No invite until they hold the seat.
+                notices += _notices_render(enrolment, template, session=session, before=before)
+                continue
+            notices += _notices_render(
                 enrolment,
                 template,
                 invite="CANCEL" if cancelled else "REQUEST",
@@ -96,7 +110,25 @@ def session_changes_announce(*, run: CourseRun) -> int:
                 session=session,
                 before=before,
             )
+    _notices_queue(notices)
     return announced
+
+
+def session_changes_announce_later(*, run: CourseRun) -> int:
+    """After staff save a run: announce its sessions' changes in a task once the save has
+    committed (new sessions are recorded there too), and return how many sessions changed, for
+    staff's note."""
+    from lms.taskqueue import async_task
+
+    transaction.on_commit(
+        lambda: async_task(
+            "courses.tasks.announce_session_changes",
+            run.pk,
+            task_name=f"announce-run-{run.pk}",
+            group="session-changes",
+        )
+    )
+    return selectors.sessions_with_unannounced_changes(run=run)
 
 
 def _state_before(announced_state: str, venues: dict) -> dict:
@@ -181,7 +213,6 @@ def session_reminders_send(*, now: datetime | None = None) -> int:
                         _notify(
                             enrolment,
                             "session_reminder",
-                            immediate=True,
                             session=session,
                             kind=kind,
                         )

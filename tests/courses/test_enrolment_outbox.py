@@ -160,6 +160,65 @@ def test_when_writing_the_emails_fails_no_place_is_taken(
     assert services.enrolment_create(run=run, user=other).status == EnrolmentStatus.ENROLLED
 
 
+def test_a_cancellation_and_the_offer_it_frees_are_written_with_it(
+    run, enqueued, django_capture_on_commit_callbacks
+):
+    """The notices of a change other than a new place (here a cancellation, and the offer of
+    the seat it frees) are in the outbox inside the change's transaction too: a worker stopping
+    after the commit cannot lose them."""
+    person, waiting = UserFactory(), UserFactory()
+    place = services.enrolment_create(run=run, user=person)
+    services.enrolment_create(run=run, user=waiting)
+    sent_before = {user: len(_emails(user)) for user in (person, waiting)}
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.enrolment_cancel(enrolment=place)
+        cancelled = _emails(person)[sent_before[person] :]
+        offered = _emails(waiting)[sent_before[waiting] :]
+        assert [e.template for e in cancelled] == [
+            "courses/email/cancelled",
+            "courses/email/session_invite",
+            "courses/email/session_invite",
+        ]
+        assert {e.calendar_method for e in cancelled[1:]} == {"CANCEL"}
+        assert [e.template for e in offered] == ["courses/email/offered"]
+        assert enqueued == []
+
+    for callback in callbacks:
+        callback()
+    assert [ids for _task, ids in enqueued] == [
+        [e.pk for e in cancelled],
+        [e.pk for e in offered],
+    ]
+
+
+def test_when_a_cancellation_notice_cannot_be_written_the_place_is_kept(
+    run, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Fault injection: the outbox insert fails while a place is cancelled.  The person keeps
+    their seat, the person waiting is not offered it, and the sessions' revisions (raised by a
+    personal CANCEL) are as they were: nothing half done."""
+    person, waiting = UserFactory(), UserFactory()
+    place = services.enrolment_create(run=run, user=person)
+    second = services.enrolment_create(run=run, user=waiting)
+    sequences = list(run.sessions.order_by("pk").values_list("sequence", flat=True))
+
+    def failing_insert(rows, *args, **kwargs):
+        raise IntegrityError("outbox insert failed")
+
+    monkeypatch.setattr(OutboundEmail.objects, "bulk_create", failing_insert)
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(IntegrityError):
+        services.enrolment_cancel(enrolment=place)
+
+    assert Enrolment.objects.get(pk=place.pk).status == EnrolmentStatus.ENROLLED
+    assert Enrolment.objects.get(pk=second.pk).status == EnrolmentStatus.WAITLISTED
+    assert list(run.sessions.order_by("pk").values_list("sequence", flat=True)) == sequences
+    assert callbacks == []
+    monkeypatch.undo()
+    services.enrolment_cancel(enrolment=place)
+    assert Enrolment.objects.get(pk=second.pk).status == EnrolmentStatus.OFFERED
+
+
 def test_the_email_is_rendered_before_the_run_lock_is_taken(run, monkeypatch):
     events: list[str] = []
     real_render, real_lock = enrolment_module._notices_render, enrolment_module._lock_run

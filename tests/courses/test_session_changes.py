@@ -5,13 +5,23 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from courses import services
+from courses import services, tasks
 from courses.models import Session, SessionStatus
+from courses.services import sessions as sessions_module
 from lms import roles
 from lms.models import OutboundEmail
 from tests.admin_forms import admin_form_data
-from tests.factories import CourseRunFactory, SessionFactory, UserFactory
+from tests.factories import (
+    CourseRunFactory,
+    EnrolmentFactory,
+    SessionFactory,
+    UserFactory,
+    VenueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +98,99 @@ def test_saving_the_run_in_the_admin_announces_the_change(
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
     assert OutboundEmail.objects.filter(template="courses/email/session_cancelled").count() == 1
+
+
+def test_saving_the_run_answers_before_the_notices_are_made(
+    client, run_with_people, django_capture_on_commit_callbacks
+):
+    """The admin request only counts the changes and queues the task: a venue moved for a full
+    run is hundreds of notices with invites, seconds of work staff should not wait for."""
+    run, session = run_with_people
+    coordinator = UserFactory(is_staff=True)
+    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
+    client.force_login(coordinator)
+    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
+    data = admin_form_data(client.get(edit_url).context["form"])
+    data["sessions-0-status"] = SessionStatus.CANCELLED
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(edit_url, data)
+
+    assert response.status_code == 302
+    notes = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "1回分の変更を1人に送信しています。" in notes  # one changed session, one seat
+    session.refresh_from_db()
+    assert (session.sequence, session.announced_state) != (1, session.current_state())
+    assert not OutboundEmail.objects.exists()
+
+    for callback in callbacks:
+        callback()  # the task (run at once in the tests, in the cluster otherwise)
+    session.refresh_from_db()
+    assert (session.sequence, session.status) == (1, SessionStatus.CANCELLED)
+    assert list(OutboundEmail.objects.values_list("recipient", "template")) == [
+        ("seat@example.jp", "courses/email/session_cancelled")
+    ]
+
+
+def test_a_notice_that_cannot_be_made_leaves_the_change_to_announce_again(
+    run_with_people, monkeypatch
+):
+    """The notices are written in the transaction that records the announced state: if one
+    cannot be rendered, nothing is recorded, and the next run of the task tells everyone."""
+    run, session = run_with_people
+    EnrolmentFactory(run=run, user=UserFactory(email="second@example.jp"))
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=session.starts_at + dt.timedelta(hours=1)
+    )
+    before = Session.objects.values_list("sequence", "status", "announced_state").get()
+    real_render, rendered = sessions_module._notices_render, []
+
+    def render_then_fail(enrolment, *args, **kwargs):
+        if rendered:
+            raise RuntimeError("template error")
+        rendered.append(enrolment.pk)
+        return real_render(enrolment, *args, **kwargs)
+
+    monkeypatch.setattr(sessions_module, "_notices_render", render_then_fail)
+    with pytest.raises(RuntimeError):
+        tasks.announce_session_changes(run.pk)
+
+    assert Session.objects.values_list("sequence", "status", "announced_state").get() == before
+    assert not OutboundEmail.objects.exists()
+    monkeypatch.undo()
+    assert tasks.announce_session_changes(run.pk) == 1
+    assert sorted(OutboundEmail.objects.values_list("recipient", flat=True)) == [
+        "seat@example.jp",
+        "second@example.jp",
+    ]
+
+
+def test_a_full_runs_notices_are_written_with_one_insert(run_with_people):
+    """Every notice of an announcement (here three people and two changed sessions, each notice
+    with its invite) goes to the outbox in one statement, not one per person."""
+    run, session = run_with_people
+    run.capacity = 3
+    run.save()
+    for number in range(2):
+        EnrolmentFactory(run=run, user=UserFactory(email=f"more{number}@example.jp"))
+    SessionFactory(run=run, starts_at=session.starts_at + dt.timedelta(days=1))
+    services.session_changes_announce(run=run)  # records the second session
+    OutboundEmail.objects.all().delete()
+    Session.objects.filter(run=run).update(venue=VenueFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        assert services.session_changes_announce(run=run) == 2
+
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "lms_outboundemail"')]
+    assert len(inserts) == 1
+    assert OutboundEmail.objects.filter(template="courses/email/session_changed").count() == 6
+    assert OutboundEmail.objects.exclude(calendar_method="REQUEST").count() == 0
+
+
+def test_the_task_for_a_run_deleted_meanwhile_does_nothing(run_with_people):
+    run, _session = run_with_people
+    run_id = run.pk
+    run.enrolments.all().delete()
+    run.delete()
+
+    assert tasks.announce_session_changes(run_id) == 0
