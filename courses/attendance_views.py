@@ -249,7 +249,7 @@ def check_in_screen(request, session_id: int):
 def check_in_screen_code(request, session_id: int):
     session = get_object_or_404(Session, pk=session_id)
     code = _screen_code(request, session)
-    counts = selectors.roster_for_session(session=session)["counts"]
+    counts = selectors.arrivals_for_session(session=session)
     return JsonResponse(
         {
             "svg": code["qr_svg"],

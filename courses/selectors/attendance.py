@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -231,6 +231,18 @@ def roster_for_session(*, session: Session, query: str = "") -> dict:
             or needle in p.email.casefold()
         ]
     return {"session": session, "people": people, "counts": counts, "query": query}
+
+
+def arrivals_for_session(*, session: Session) -> dict[str, int]:
+    """How many people with a seat have arrived, and how many seats there are: the check-in
+    screen's count, fetched every time its code turns (one aggregate, not the whole roster
+    that ``roster_for_session`` reads)."""
+    arrived = Attendance.objects.filter(
+        enrolment=OuterRef("pk"), session=session, status__in=ARRIVED_STATUSES
+    )
+    return Enrolment.objects.filter(run_id=session.run_id, status__in=SEATED_STATUSES).aggregate(
+        arrived=Count("pk", filter=Q(Exists(arrived))), total=Count("pk")
+    )
 
 
 def sessions_for_roster():

@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from courses import selectors
 from courses.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from lms import roles
 from lms.models import Profession
-from tests.factories import EnrolmentFactory, UserFactory
+from tests.factories import EnrolmentFactory, SessionFactory, UserFactory
 from tests.html import without_csrf_tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
@@ -443,3 +444,31 @@ def test_a_mark_from_the_admin_roster_comes_back_to_it(staff_client, session):
     assert response["Location"] == f"{admin_url}#person-{person.pk}"
     page = staff_client.get(admin_url).content.decode()
     assert f'name="mark" value="{person.pk}:late" aria-pressed="true"' in page
+
+
+def test_the_check_in_screen_counts_arrivals_without_reading_the_roster(
+    staff_client, session, django_assert_num_queries
+):
+    """The projector asks for the next code and the count every time the code turns: one
+    aggregate query counts the arrivals (present, late, left early) among the people with a
+    seat; other sessions' records, the excused, the cancelled and the waiting do not count."""
+    arrived = [EnrolmentFactory(run=session.run) for _ in range(3)]
+    excused, not_yet = EnrolmentFactory(run=session.run), EnrolmentFactory(run=session.run)
+    cancelled = EnrolmentFactory(run=session.run, status=EnrolmentStatus.CANCELLED)
+    for enrolment, status in zip(arrived, ["present", "late", "left_early"], strict=True):
+        Attendance.objects.create(enrolment=enrolment, session=session, status=status)
+    Attendance.objects.create(enrolment=excused, session=session, status="excused")
+    Attendance.objects.create(enrolment=cancelled, session=session, status="present")
+    other_session = SessionFactory(run=session.run)
+    Attendance.objects.create(enrolment=not_yet, session=other_session, status="present")
+    url = f"/sessions/{session.pk}/check-in-screen/code/"
+    staff_client.get(url)  # warm the signed-in person's caches
+
+    with django_assert_num_queries(4):  # session, signed-in person (2), the count
+        counts = staff_client.get(url).json()
+
+    assert (counts["arrived"], counts["total"]) == (3, 5)
+    roster = staff_client.get(f"/sessions/{session.pk}/roster/live/").json()["counts"]
+    assert (roster["arrived"], roster["total"]) == (3, 5)
+    with django_assert_num_queries(1):
+        assert selectors.arrivals_for_session(session=session) == {"arrived": 3, "total": 5}
