@@ -152,6 +152,17 @@ def certificates_section(data: dict | None) -> list[str]:
         f"{limit['per_second']} per second | |",
         f"| share of the rendering limit | {share} | ≥ {CERTS_SHARE_TARGET}: "
         f"{mark(share is not None and share >= CERTS_SHARE_TARGET)} |",
+    ]
+    alone = data.get("ours_alone")
+    if alone:  # measured from the twentieth session on
+        lines += [
+            f"| our certificate rendered alone (no database, no queue, {alone['processes']} "
+            f"processes) | {alone['per_second']} per second: "
+            f"{data['alone_share_of_limit']} of the limit | |",
+            f"| issued through the cluster, as a share of rendering ours alone | "
+            f"{data['issued_share_of_alone']} | |",
+        ]
+    lines += [
         f"| queries per certificate (median) | {queries} | ≤ {CERTS_QUERIES_TARGET}: "
         f"{mark(queries <= CERTS_QUERIES_TARGET)} |",
         f"| workers' peak memory | {', '.join(f'{m} MiB' for m in ours['worker_peak_rss_mib'])} "

@@ -567,6 +567,9 @@ class Session(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    # The fields current_state reads (with the run's status), for queries that only compare.
+    STATE_FIELDS = ("run", "starts_at", "ends_at", "venue", "online_url", "status")
+
     def current_state(self) -> str:
         """What participants care about (time, place, link, status) as one comparable string.
         A cancelled run marks every session (appended, so the states of other runs stay as

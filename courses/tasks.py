@@ -5,12 +5,22 @@ from courses import services
 
 def handle_seat_offers() -> dict[str, int]:
     """Every few minutes: pass expired offers on, offer seats that opened, remind people
-    whose offer is about to expire."""
-    return {
-        "expired": services.offers_expire(),
-        "offered": services.free_seats_offer(),
-        "reminded": services.offer_reminders_send(),
+    whose offer is about to expire.  Each step runs even if one before it failed for some
+    run (it then fails the task, after the others)."""
+    steps = {
+        "expired": services.offers_expire,
+        "offered": services.free_seats_offer,
+        "reminded": services.offer_reminders_send,
     }
+    done, failure = {}, None
+    for name, step in steps.items():
+        try:
+            done[name] = step()
+        except services.RunSweepError as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return done
 
 
 def evaluate_completion() -> int:
@@ -34,3 +44,9 @@ def announce_session_changes(run_id: int) -> int:
     except CourseRun.DoesNotExist:
         return 0  # deleted meanwhile: nobody to tell
     return services.session_changes_announce(run=run)
+
+
+def announce_pending_session_changes() -> int:
+    """Every 15 minutes: session changes still untold (the task after staff's save was lost
+    or failed)."""
+    return services.session_changes_announce_pending()

@@ -10,6 +10,7 @@ PERIODIC_JOBS = [
     ("seat-offers", "courses.tasks.handle_seat_offers", 5),
     ("completion", "courses.tasks.evaluate_completion", 15),
     ("session-reminders", "courses.tasks.send_session_reminders", 15),
+    ("session-changes", "courses.tasks.announce_pending_session_changes", 15),
     ("purge-abandoned-volunteer-applications", "volunteers.tasks.purge_abandoned", 24 * 60),
     ("mentoring-weekly-digest", "mentoring.tasks.send_weekly_digest", 24 * 60),
     ("survey-invitations", "surveys.tasks.send_invitations", 15),

@@ -20,7 +20,12 @@ from courses.services.attendance import (
     online_join,
     walk_in_add,
 )
-from courses.services.base import ATTENDING_STATUSES, SETTLED_STATUSES, EnrolmentError
+from courses.services.base import (
+    ATTENDING_STATUSES,
+    SETTLED_STATUSES,
+    EnrolmentError,
+    RunSweepError,
+)
 from courses.services.completion import (
     completion_evaluate,
     completion_evaluate_recent_runs,
@@ -51,6 +56,7 @@ from courses.services.sessions import (
     run_message_participants,
     session_changes_announce,
     session_changes_announce_later,
+    session_changes_announce_pending,
     session_reminders_send,
 )
 
@@ -61,6 +67,7 @@ __all__ = [
     "SETTLED_STATUSES",
     "CheckInError",
     "EnrolmentError",
+    "RunSweepError",
     "WrongCode",
     "attendance_apologise",
     "attendance_check_in",
@@ -89,6 +96,7 @@ __all__ = [
     "run_message_participants",
     "session_changes_announce",
     "session_changes_announce_later",
+    "session_changes_announce_pending",
     "session_reminders_send",
     "walk_in_add",
 ]

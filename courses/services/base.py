@@ -3,10 +3,13 @@ notices to participants (email, with calendar invites)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import translation
@@ -24,9 +27,37 @@ from courses.seats import SeatPlan
 from lms.calendar import calendar_bytes, calendar_organizer
 from lms.notifications import notification_queue_all, notification_render
 
+logger = logging.getLogger(__name__)
+
 
 class EnrolmentError(Exception):
     """An enrolment request that cannot be carried out; the message is for the person."""
+
+
+class RunSweepError(Exception):
+    """A periodic job's step failed for some runs; the other runs were done."""
+
+    def __init__(self, what: str, run_ids: list[int]):
+        super().__init__(f"{what} failed for runs {', '.join(map(str, run_ids))}")
+        self.run_ids = run_ids
+
+
+def _each_run(run_ids: Iterable[int], step: Callable[[int], int], what: str) -> int:
+    """A periodic job's ``step`` for each run, each in its own transaction, summing what they
+    return.  A run whose step fails (a notice that cannot be rendered) is rolled back and
+    logged, and does not stop the others; the job then fails naming them (it shows among the
+    failed tasks, and the next run of the job tries them again)."""
+    done, failed = 0, []
+    for run_id in run_ids:
+        try:
+            with transaction.atomic():
+                done += step(run_id)
+        except Exception:  # noqa: BLE001 - one run's failure must not stop the others
+            logger.exception("%s failed for run %s", what, run_id)
+            failed.append(run_id)
+    if failed:
+        raise RunSweepError(what, failed)
+    return done
 
 
 def _lock_run(run_id: int) -> CourseRun:

@@ -27,6 +27,7 @@ from courses.models import (
 from courses.seats import Seat, SeatPlan
 from courses.services.base import (
     EnrolmentError,
+    _each_run,
     _lock_place,
     _lock_run,
     _notices_queue,
@@ -359,20 +360,22 @@ def offers_expire(*, now: datetime | None = None) -> int:
             status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
         ).values_list("run_id", flat=True)
     )
-    expired = 0
-    for run_id in run_ids:
-        with transaction.atomic():
-            run = _lock_run(run_id)
-            for enrolment in Enrolment.objects.filter(
-                run=run, status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
-            ).select_related("user"):
-                enrolment.status = EnrolmentStatus.CANCELLED
-                enrolment.decision_reason = _("The offer was not accepted in time.")
-                enrolment.save(update_fields=["status", "decision_reason", "updated_at"])
-                _notify(enrolment, "offer_expired")
-                expired += 1
-            _offer_free_seats(run, now)
-    return expired
+
+    def expire(run_id: int) -> int:
+        run = _lock_run(run_id)
+        expired = 0
+        for enrolment in Enrolment.objects.filter(
+            run=run, status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
+        ).select_related("user"):
+            enrolment.status = EnrolmentStatus.CANCELLED
+            enrolment.decision_reason = _("The offer was not accepted in time.")
+            enrolment.save(update_fields=["status", "decision_reason", "updated_at"])
+            _notify(enrolment, "offer_expired")
+            expired += 1
+        _offer_free_seats(run, now)
+        return expired
+
+    return _each_run(sorted(run_ids), expire, "Passing expired offers on")
 
 
 def free_seats_offer(*, now: datetime | None = None) -> int:
@@ -387,13 +390,13 @@ def free_seats_offer(*, now: datetime | None = None) -> int:
             run__ends_on__gte=timezone.localdate(now),
         ).values_list("run_id", flat=True)
     )
-    offered = 0
-    for run_id in sorted(run_ids):
-        with transaction.atomic():
-            run = _lock_run(run_id)
-            before = _seat_plan(run, now).taken
-            offered += _offer_free_seats(run, now).taken - before
-    return offered
+
+    def offer(run_id: int) -> int:
+        run = _lock_run(run_id)
+        before = _seat_plan(run, now).taken
+        return _offer_free_seats(run, now).taken - before
+
+    return _each_run(sorted(run_ids), offer, "Offering free seats")
 
 
 def offer_reminders_send(*, now: datetime | None = None) -> int:

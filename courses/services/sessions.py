@@ -3,7 +3,9 @@ messages to participants and reminders before each session."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,12 +29,15 @@ from courses.models import (
 from courses.services.base import (
     ATTENDING_STATUSES,
     EnrolmentError,
+    _each_run,
     _lock_run,
     _notices_queue,
     _notices_render,
     _notify,
 )
 from lms.notifications import notification_queue_all, rendered_message
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -50,7 +55,9 @@ def session_changes_announce(*, run: CourseRun) -> int:
     """
     run = _lock_run(run.pk)
     run_cancelled = run.status == RunStatus.CANCELLED
-    sessions = list(Session.objects.filter(run=run).select_for_update(of=("self",)))
+    # FOR NO KEY UPDATE: the run's lock already keeps announcements apart, and check-ins and
+    # reminders (rows that point at a session, needing its key share) go on while this renders.
+    sessions = list(Session.objects.filter(run=run).select_for_update(of=("self",), no_key=True))
     for session in sessions:
         session.run = run  # the locked row: current_state reads its status
     venue_ids = {
@@ -117,18 +124,37 @@ def session_changes_announce(*, run: CourseRun) -> int:
 def session_changes_announce_later(*, run: CourseRun) -> int:
     """After staff save a run: announce its sessions' changes in a task once the save has
     committed (new sessions are recorded there too), and return how many sessions changed, for
-    staff's note."""
+    staff's note (counted before the task is queued, which may run at once)."""
+    changed = selectors.sessions_with_unannounced_changes(run=run)
+    transaction.on_commit(partial(_queue_announcement, run.pk))
+    return changed
+
+
+def _queue_announcement(run_id: int) -> None:
+    """Queue the task; if the broker is down the save still stands, and the periodic
+    ``announce_pending_session_changes`` finds the change."""
     from lms.taskqueue import async_task
 
-    transaction.on_commit(
-        lambda: async_task(
+    try:
+        async_task(
             "courses.tasks.announce_session_changes",
-            run.pk,
-            task_name=f"announce-run-{run.pk}",
+            run_id,
+            task_name=f"announce-run-{run_id}",
             group="session-changes",
         )
+    except Exception:  # noqa: BLE001 - broker errors must not break staff's save
+        logger.exception("Could not queue the session changes of run %s; the job will", run_id)
+
+
+def session_changes_announce_pending(*, now: datetime | None = None) -> int:
+    """Periodic backstop: announce the changes of runs whose sessions (not yet ended) changed
+    or were added since participants were last told, e.g. when the task queued after staff's
+    save was lost or failed.  Returns how many sessions were announced."""
+    return _each_run(
+        selectors.runs_with_unannounced_changes(now=now or timezone.now()),
+        lambda run_id: session_changes_announce(run=CourseRun(pk=run_id)),
+        "Announcing session changes",
     )
-    return selectors.sessions_with_unannounced_changes(run=run)
 
 
 def _state_before(announced_state: str, venues: dict) -> dict:

@@ -40,3 +40,12 @@ def test_rendering_limit_renders_a_few_documents():
     figures = bulk_certificates.rendering_limit(3, processes=1)
     assert figures["documents"] == 3
     assert figures["pdf_bytes_median"] > 1000
+
+
+def test_our_certificate_alone_renders_in_the_same_setup_and_weighs_more():
+    """The rendering limit's second measure renders our own certificate (PDF/A, two fonts, the
+    QR code) in the same pool of processes, without database or queue."""
+    minimal = bulk_certificates.rendering_limit(2, processes=1)
+    ours = bulk_certificates.rendering_limit(2, processes=1, ours=True)
+    assert ours["documents"] == 2
+    assert ours["pdf_bytes_median"] > 2 * minimal["pdf_bytes_median"]

@@ -23,16 +23,25 @@ from courses import services
 from courses.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
+    AttendanceStatus,
     CourseIndexPage,
     CoursePage,
     CourseRun,
     Enrolment,
     EnrolmentStatus,
+    Session,
 )
 from courses.services import EnrolmentError
 from courses.services import enrolment as enrolment_module
+from courses.services import sessions as sessions_module
 from lms.models import OutboundEmail
-from tests.factories import CourseRunFactory, EnrolmentFactory, UserFactory
+from tests.factories import (
+    CourseRunFactory,
+    EnrolmentFactory,
+    SessionFactory,
+    UserFactory,
+    VenueFactory,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -583,3 +592,48 @@ def _cancel_while_completing(place, complete, module, monkeypatch) -> object:
     completing.join(timeout=30)
     staff.join(timeout=30)
     return cancelled[0]
+
+
+def test_check_ins_go_on_while_a_session_change_is_being_announced(course, monkeypatch):
+    """The announcement of a change to a later session renders every notice holding the run's
+    lock and its sessions' rows; people checking in to today's session (an attendance row
+    pointing at a session needs the session's key share) do not wait for it.  With the
+    sessions locked ``FOR UPDATE`` they waited for the whole rendering."""
+    today = timezone.localdate()
+    run = CourseRunFactory(course=course, starts_on=today, ends_on=today + timedelta(days=7))
+    starts = timezone.now() - timedelta(minutes=5)
+    now_session = SessionFactory(run=run, starts_at=starts, ends_at=starts + timedelta(hours=2))
+    later = SessionFactory(
+        run=run, starts_at=starts + timedelta(days=2), ends_at=starts + timedelta(days=2, hours=2)
+    )
+    services.session_changes_announce(run=run)
+    person = UserFactory()
+    services.enrolment_create(run=run, user=person, by_staff=True)
+    Session.objects.filter(pk=later.pk).update(venue=VenueFactory())
+    rendering, release = threading.Event(), threading.Event()
+    real_render = sessions_module._notices_render
+
+    def held(*args, **kwargs):
+        rendering.set()
+        release.wait(timeout=30)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(sessions_module, "_notices_render", held)
+    announcer = threading.Thread(
+        target=race, args=([lambda: services.session_changes_announce(run=run)],)
+    )
+    announcer.start()
+    try:
+        assert rendering.wait(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # fail, not hang, if it waits
+        record = services.attendance_check_in(
+            session=Session.objects.get(pk=now_session.pk), user=person, arrived_at=timezone.now()
+        )
+    finally:
+        release.set()
+        announcer.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert record.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+    assert OutboundEmail.objects.filter(template="courses/email/session_changed").count() == 1

@@ -451,7 +451,8 @@ def test_the_check_in_screen_counts_arrivals_without_reading_the_roster(
 ):
     """The projector asks for the next code and the count every time the code turns: one
     aggregate query counts the arrivals (present, late, left early) among the people with a
-    seat; other sessions' records, the excused, the cancelled and the waiting do not count."""
+    seat (completed places too); other sessions' records, the excused, the absent, those who
+    joined online without the code, and the cancelled do not count as arrived."""
     arrived = [EnrolmentFactory(run=session.run) for _ in range(3)]
     excused, not_yet = EnrolmentFactory(run=session.run), EnrolmentFactory(run=session.run)
     cancelled = EnrolmentFactory(run=session.run, status=EnrolmentStatus.CANCELLED)
@@ -459,6 +460,12 @@ def test_the_check_in_screen_counts_arrivals_without_reading_the_roster(
         Attendance.objects.create(enrolment=enrolment, session=session, status=status)
     Attendance.objects.create(enrolment=excused, session=session, status="excused")
     Attendance.objects.create(enrolment=cancelled, session=session, status="present")
+    for status in ("absent", "joined"):  # seated, not arrived
+        Attendance.objects.create(
+            enrolment=EnrolmentFactory(run=session.run), session=session, status=status
+        )
+    completed = EnrolmentFactory(run=session.run, status=EnrolmentStatus.COMPLETED)
+    Attendance.objects.create(enrolment=completed, session=session, status="present")
     other_session = SessionFactory(run=session.run)
     Attendance.objects.create(enrolment=not_yet, session=other_session, status="present")
     url = f"/sessions/{session.pk}/check-in-screen/code/"
@@ -467,8 +474,8 @@ def test_the_check_in_screen_counts_arrivals_without_reading_the_roster(
     with django_assert_num_queries(4):  # session, signed-in person (2), the count
         counts = staff_client.get(url).json()
 
-    assert (counts["arrived"], counts["total"]) == (3, 5)
+    assert (counts["arrived"], counts["total"]) == (4, 8)
     roster = staff_client.get(f"/sessions/{session.pk}/roster/live/").json()["counts"]
-    assert (roster["arrived"], roster["total"]) == (3, 5)
+    assert (roster["arrived"], roster["total"]) == (4, 8)
     with django_assert_num_queries(1):
-        assert selectors.arrivals_for_session(session=session) == {"arrived": 3, "total": 5}
+        assert selectors.arrivals_for_session(session=session) == {"arrived": 4, "total": 8}

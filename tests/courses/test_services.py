@@ -485,6 +485,39 @@ def test_offers_expire_twice_changes_nothing_more(offered_run):
     assert snapshot(run) == after_first
 
 
+def test_one_run_whose_notice_fails_does_not_hold_up_the_seat_offers_job(
+    course, offered_run, monkeypatch
+):
+    """Notices are written in the run's transaction, so a notice that cannot be rendered rolls
+    that run back; the job still passes the other runs' offers on, offers their seats and
+    sends its reminders, then fails naming the run (tried again next time)."""
+    from courses import tasks
+    from courses.services import base
+
+    run, offer, second = offered_run
+    other = make_run(course, capacity=1, offer_hours=48)
+    stale = place(other, OFFERED, offer_expires_at=timezone.now() - timedelta(minutes=1))
+    real_render = base._notices_render
+
+    def fails_in_the_first_run(enrolment, *args, **kwargs):
+        if enrolment.run_id == run.pk:
+            raise RuntimeError("template error")
+        return real_render(enrolment, *args, **kwargs)
+
+    monkeypatch.setattr(base, "_notices_render", fails_in_the_first_run)
+    Enrolment.objects.filter(pk=offer.pk).update(offer_expires_at=timezone.now())
+    with pytest.raises(services.RunSweepError) as failed:
+        tasks.handle_seat_offers()
+
+    assert failed.value.run_ids == [run.pk]
+    assert Enrolment.objects.get(pk=stale.pk).status == CANCELLED
+    assert Enrolment.objects.get(pk=offer.pk).status == OFFERED  # rolled back, as it was
+    assert Enrolment.objects.get(pk=second.pk).status == WAITLISTED
+    monkeypatch.undo()
+    assert tasks.handle_seat_offers()["expired"] == 1
+    assert Enrolment.objects.get(pk=second.pk).status == OFFERED
+
+
 def test_offers_expire_leaves_offers_that_have_not_expired(offered_run):
     run, offer, _second = offered_run
     before = snapshot(run)

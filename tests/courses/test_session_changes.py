@@ -8,11 +8,12 @@ from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from courses import services, tasks
+from courses import selectors, services, tasks
 from courses.models import Session, SessionStatus
 from courses.services import sessions as sessions_module
-from lms import roles
+from lms import notifications, roles, taskqueue
 from lms.models import OutboundEmail
 from tests.admin_forms import admin_form_data
 from tests.factories import (
@@ -120,7 +121,8 @@ def test_saving_the_run_answers_before_the_notices_are_made(
     notes = [str(m) for m in get_messages(response.wsgi_request)]
     assert "1回分の変更を1人に送信しています。" in notes  # one changed session, one seat
     session.refresh_from_db()
-    assert (session.sequence, session.announced_state) != (1, session.current_state())
+    assert session.sequence == 0  # not announced yet
+    assert session.announced_state != session.current_state()
     assert not OutboundEmail.objects.exists()
 
     for callback in callbacks:
@@ -165,9 +167,15 @@ def test_a_notice_that_cannot_be_made_leaves_the_change_to_announce_again(
     ]
 
 
-def test_a_full_runs_notices_are_written_with_one_insert(run_with_people):
+@pytest.mark.parametrize(("rows_a_statement", "statements"), [(100, 1), (4, 2)])
+def test_a_full_runs_notices_are_written_with_one_insert(
+    run_with_people, monkeypatch, rows_a_statement, statements
+):
     """Every notice of an announcement (here three people and two changed sessions, each notice
-    with its invite) goes to the outbox in one statement, not one per person."""
+    with its invite) goes to the outbox in one statement, not one per person (of at most
+    ``OUTBOX_INSERT_BATCH_SIZE`` rows: hundreds of notices with their HTML are not one
+    statement of tens of megabytes)."""
+    monkeypatch.setattr(notifications, "OUTBOX_INSERT_BATCH_SIZE", rows_a_statement)
     run, session = run_with_people
     run.capacity = 3
     run.save()
@@ -182,7 +190,7 @@ def test_a_full_runs_notices_are_written_with_one_insert(run_with_people):
         assert services.session_changes_announce(run=run) == 2
 
     inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "lms_outboundemail"')]
-    assert len(inserts) == 1
+    assert len(inserts) == statements
     assert OutboundEmail.objects.filter(template="courses/email/session_changed").count() == 6
     assert OutboundEmail.objects.exclude(calendar_method="REQUEST").count() == 0
 
@@ -194,3 +202,110 @@ def test_the_task_for_a_run_deleted_meanwhile_does_nothing(run_with_people):
     run.delete()
 
     assert tasks.announce_session_changes(run_id) == 0
+
+
+def _move_the_session(session) -> None:
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=session.starts_at + dt.timedelta(hours=1),
+        ends_at=session.ends_at + dt.timedelta(hours=1),
+    )
+
+
+def test_a_change_whose_task_was_lost_is_announced_by_the_periodic_job(
+    client, run_with_people, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The broker is down when staff save: the save stands (with staff's note), nothing is
+    lost, and the 15-minute job tells everyone; run again, it tells nobody twice."""
+    run, session = run_with_people
+    coordinator = UserFactory(is_staff=True)
+    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
+    client.force_login(coordinator)
+    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
+    data = admin_form_data(client.get(edit_url).context["form"])
+    data["sessions-0-status"] = SessionStatus.CANCELLED
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(taskqueue, "async_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(edit_url, data)
+    monkeypatch.undo()
+
+    assert response.status_code == 302
+    assert "1回分の変更を1人に送信しています。" in [
+        str(m) for m in get_messages(response.wsgi_request)
+    ]
+    assert not OutboundEmail.objects.exists()
+    assert tasks.announce_pending_session_changes() == 1
+    assert tasks.announce_pending_session_changes() == 0
+    assert list(OutboundEmail.objects.values_list("recipient", "template")) == [
+        ("seat@example.jp", "courses/email/session_cancelled")
+    ]
+
+
+def test_the_periodic_job_leaves_ended_sessions_and_runs_never_announced(run_with_people):
+    run, session = run_with_people
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=session.starts_at - dt.timedelta(days=60),
+        ends_at=session.ends_at - dt.timedelta(days=60),
+    )  # a correction to a session that is over: only staff's own save announces it
+    never_announced = SessionFactory(run=CourseRunFactory())
+    _move_the_session(never_announced)
+
+    assert selectors.runs_with_unannounced_changes(now=timezone.now()) == []
+    assert tasks.announce_pending_session_changes() == 0
+    assert not OutboundEmail.objects.exists()
+
+
+def test_a_run_whose_notice_cannot_be_made_does_not_stop_the_others(run_with_people, monkeypatch):
+    """Each run in its own transaction: the failing run stays untold (and is tried again next
+    time), the other run is told, and the job fails naming the run that failed."""
+    run, session = run_with_people
+    other = CourseRunFactory()
+    other_session = SessionFactory(run=other)
+    services.session_changes_announce(run=other)
+    EnrolmentFactory(run=other, user=UserFactory(email="other@example.jp"))
+    _move_the_session(session)
+    _move_the_session(other_session)
+    real_render = sessions_module._notices_render
+
+    def fails_for_the_first_run(enrolment, *args, **kwargs):
+        if enrolment.run_id == run.pk:
+            raise RuntimeError("template error")
+        return real_render(enrolment, *args, **kwargs)
+
+    monkeypatch.setattr(sessions_module, "_notices_render", fails_for_the_first_run)
+    with pytest.raises(services.RunSweepError) as failed:
+        tasks.announce_pending_session_changes()
+
+    assert failed.value.run_ids == [run.pk]
+    assert list(OutboundEmail.objects.values_list("recipient", flat=True)) == ["other@example.jp"]
+    session.refresh_from_db()
+    assert session.sequence == 0
+    monkeypatch.undo()
+    assert tasks.announce_pending_session_changes() == 1
+    assert OutboundEmail.objects.filter(recipient="seat@example.jp").count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staffs_note_counts_the_changes_before_the_task_can_run(client, home_page):
+    """As in production, the admin's save has committed when the hook runs, so the task is
+    queued at once (and in the tests run at once): the note still counts the change."""
+    run = CourseRunFactory(capacity=1)
+    SessionFactory(run=run)
+    services.session_changes_announce(run=run)
+    services.enrolment_create(run=run, user=UserFactory(email="seat@example.jp"))
+    coordinator = UserFactory(is_staff=True)
+    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
+    client.force_login(coordinator)
+    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
+    data = admin_form_data(client.get(edit_url).context["form"])
+    data["sessions-0-status"] = SessionStatus.CANCELLED
+
+    response = client.post(edit_url, data)
+
+    assert response.status_code == 302
+    notes = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "1回分の変更を1人に送信しています。" in notes
+    assert OutboundEmail.objects.filter(template="courses/email/session_cancelled").count() == 1
