@@ -45,3 +45,16 @@ def sign_off_from_page(client, enrolment, html: str) -> None:
     client.post(
         f"/admin/courses/enrolments/{enrolment.pk}/sign-off/", {"csrfmiddlewaretoken": token}
     )
+
+
+def notices_fail_for_run(monkeypatch, module, run_id: int) -> None:
+    """Make rendering a notice (``_notices_render`` as ``module`` uses it) fail for the places
+    of one run only, as a template error would."""
+    real_render = module._notices_render
+
+    def render(enrolment, *args, **kwargs):
+        if enrolment.run_id == run_id:
+            raise RuntimeError("template error")
+        return real_render(enrolment, *args, **kwargs)
+
+    monkeypatch.setattr(module, "_notices_render", render)

@@ -23,6 +23,7 @@ from courses.models import (
 )
 from courses.services import EnrolmentError
 from lms.models import OutboundEmail
+from tests.courses.helpers import notices_fail_for_run
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -497,14 +498,7 @@ def test_one_run_whose_notice_fails_does_not_hold_up_the_seat_offers_job(
     run, offer, second = offered_run
     other = make_run(course, capacity=1, offer_hours=48)
     stale = place(other, OFFERED, offer_expires_at=timezone.now() - timedelta(minutes=1))
-    real_render = base._notices_render
-
-    def fails_in_the_first_run(enrolment, *args, **kwargs):
-        if enrolment.run_id == run.pk:
-            raise RuntimeError("template error")
-        return real_render(enrolment, *args, **kwargs)
-
-    monkeypatch.setattr(base, "_notices_render", fails_in_the_first_run)
+    notices_fail_for_run(monkeypatch, base, run.pk)
     Enrolment.objects.filter(pk=offer.pk).update(offer_expires_at=timezone.now())
     with pytest.raises(services.RunSweepError) as failed:
         tasks.handle_seat_offers()

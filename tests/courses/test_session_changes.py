@@ -16,6 +16,7 @@ from courses.services import sessions as sessions_module
 from lms import notifications, roles, taskqueue
 from lms.models import OutboundEmail
 from tests.admin_forms import admin_form_data
+from tests.courses.helpers import notices_fail_for_run
 from tests.factories import (
     CourseRunFactory,
     EnrolmentFactory,
@@ -37,6 +38,18 @@ def run_with_people(home_page, django_capture_on_commit_callbacks):
         services.enrolment_create(run=run, user=UserFactory(email="waiting@example.jp"))
     OutboundEmail.objects.all().delete()
     return run, session
+
+
+def first_session_cancelled_in_the_admin(client, run) -> tuple[str, dict]:
+    """A coordinator signed in, and the run's edit form (its address and data) with its first
+    session set to cancelled, ready to post."""
+    coordinator = UserFactory(is_staff=True)
+    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
+    client.force_login(coordinator)
+    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
+    data = admin_form_data(client.get(edit_url).context["form"])
+    data["sessions-0-status"] = SessionStatus.CANCELLED
+    return edit_url, data
 
 
 def test_new_sessions_are_recorded_without_a_notice(run_with_people):
@@ -85,12 +98,7 @@ def test_saving_the_run_in_the_admin_announces_the_change(
     client, run_with_people, django_capture_on_commit_callbacks
 ):
     run, session = run_with_people
-    coordinator = UserFactory(is_staff=True)
-    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
-    client.force_login(coordinator)
-    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
-    data = admin_form_data(client.get(edit_url).context["form"])
-    data["sessions-0-status"] = SessionStatus.CANCELLED
+    edit_url, data = first_session_cancelled_in_the_admin(client, run)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(edit_url, data)
@@ -107,12 +115,7 @@ def test_saving_the_run_answers_before_the_notices_are_made(
     """The admin request only counts the changes and queues the task: a venue moved for a full
     run is hundreds of notices with invites, seconds of work staff should not wait for."""
     run, session = run_with_people
-    coordinator = UserFactory(is_staff=True)
-    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
-    client.force_login(coordinator)
-    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
-    data = admin_form_data(client.get(edit_url).context["form"])
-    data["sessions-0-status"] = SessionStatus.CANCELLED
+    edit_url, data = first_session_cancelled_in_the_admin(client, run)
 
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(edit_url, data)
@@ -217,12 +220,7 @@ def test_a_change_whose_task_was_lost_is_announced_by_the_periodic_job(
     """The broker is down when staff save: the save stands (with staff's note), nothing is
     lost, and the 15-minute job tells everyone; run again, it tells nobody twice."""
     run, session = run_with_people
-    coordinator = UserFactory(is_staff=True)
-    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
-    client.force_login(coordinator)
-    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
-    data = admin_form_data(client.get(edit_url).context["form"])
-    data["sessions-0-status"] = SessionStatus.CANCELLED
+    edit_url, data = first_session_cancelled_in_the_admin(client, run)
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
@@ -268,14 +266,7 @@ def test_a_run_whose_notice_cannot_be_made_does_not_stop_the_others(run_with_peo
     EnrolmentFactory(run=other, user=UserFactory(email="other@example.jp"))
     _move_the_session(session)
     _move_the_session(other_session)
-    real_render = sessions_module._notices_render
-
-    def fails_for_the_first_run(enrolment, *args, **kwargs):
-        if enrolment.run_id == run.pk:
-            raise RuntimeError("template error")
-        return real_render(enrolment, *args, **kwargs)
-
-    monkeypatch.setattr(sessions_module, "_notices_render", fails_for_the_first_run)
+    notices_fail_for_run(monkeypatch, sessions_module, run.pk)
     with pytest.raises(services.RunSweepError) as failed:
         tasks.announce_pending_session_changes()
 
@@ -296,12 +287,7 @@ def test_staffs_note_counts_the_changes_before_the_task_can_run(client, home_pag
     SessionFactory(run=run)
     services.session_changes_announce(run=run)
     services.enrolment_create(run=run, user=UserFactory(email="seat@example.jp"))
-    coordinator = UserFactory(is_staff=True)
-    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
-    client.force_login(coordinator)
-    edit_url = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
-    data = admin_form_data(client.get(edit_url).context["form"])
-    data["sessions-0-status"] = SessionStatus.CANCELLED
+    edit_url, data = first_session_cancelled_in_the_admin(client, run)
 
     response = client.post(edit_url, data)
 
