@@ -3,8 +3,7 @@ a domain error into a message; the rules live in courses.services."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +17,6 @@ from courses.models import CourseRun, Enrolment, EnrolmentStatus
 from lms.calendar import calendar_bytes, calendar_organizer, google_calendar_link, ics_response
 from lms.csp import allow_form_targets
 from lms.pagecache import with_kept_body
-from lms.text import has_invisible_characters
 
 SUCCESS_MESSAGES = {
     EnrolmentStatus.ENROLLED: gettext_lazy("You are enrolled. The sessions are on My learning."),
@@ -31,14 +29,10 @@ SUCCESS_MESSAGES = {
 }
 
 
-def _back_to(request, fallback: str) -> HttpResponse:
-    """The redirect back after the form (to the hidden ``next`` if it is a path on this site,
-    else ``fallback``), made before acting: a ``next`` with control characters is a tampered
-    form, refused (400) with nothing changed.  Not ``redirect(target)``: that takes a tampered
-    "abc" for a view name and fails."""
+def _back(request, fallback: str):
+    """Back to the page the form was on (the hidden ``next``), if it is a path on this site.
+    Not ``redirect(target)``: that takes a tampered "abc" for a view name and fails."""
     target = request.POST.get("next", "")
-    if has_invisible_characters(target):
-        raise BadRequest("next holds control characters")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()
     ):
@@ -49,14 +43,13 @@ def _back_to(request, fallback: str) -> HttpResponse:
 class EnrolView(LoginRequiredMixin, View):
     def post(self, request, run_id: int):
         run = get_object_or_404(CourseRun.objects.select_related("course"), pk=run_id)
-        back = _back_to(request, run.course.url or "courses:my_learning")
         try:
             enrolment = services.enrolment_create(run=run, user=request.user)
         except services.EnrolmentError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, str(SUCCESS_MESSAGES[enrolment.status]))
-        return back
+        return _back(request, run.course.url or "courses:my_learning")
 
 
 class _OwnEnrolmentView(LoginRequiredMixin, View):
@@ -69,14 +62,13 @@ class _OwnEnrolmentView(LoginRequiredMixin, View):
 class CancelView(_OwnEnrolmentView):
     def post(self, request, enrolment_id: int):
         enrolment = self.get_enrolment(request, enrolment_id)
-        back = _back_to(request, "courses:my_learning")
         try:
             services.enrolment_cancel(enrolment=enrolment)
         except services.EnrolmentError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Your place has been cancelled."))
-        return back
+        return _back(request, "courses:my_learning")
 
 
 class OfferAcceptView(_OwnEnrolmentView):

@@ -158,6 +158,25 @@ def test_enrolment_with_a_tampered_next_address_stays_on_this_site(next_url, sig
     assert Enrolment.objects.filter(run=run).count() == 1
 
 
+@FAST
+@given(next_url=nasty_text(max_size=80))
+def test_cancelling_with_a_tampered_next_address_cancels_and_stays_on_this_site(
+    next_url, signed_in, person, run
+):
+    """The same for cancelling: whatever ``next`` holds (NUL and other controls included), the
+    person's place is cancelled, its notice written, and the answer stays on this site."""
+    Enrolment.objects.filter(run=run).delete()
+    place = EnrolmentFactory(run=run, user=person, status=EnrolmentStatus.ENROLLED)
+    emails = OutboundEmail.objects.count()
+    response = signed_in.post(f"/enrolments/{place.pk}/cancel/", {"next": next_url})
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert (location.scheme, location.netloc) == ("", ""), location
+    assert location.path.startswith("/"), location
+    assert Enrolment.objects.get(pk=place.pk).status == EnrolmentStatus.CANCELLED
+    assert OutboundEmail.objects.count() > emails
+
+
 def test_a_cancelled_enrolment_cannot_be_accepted_or_cancelled_again(signed_in, person, run):
     enrolment = EnrolmentFactory(run=run, user=person, status=EnrolmentStatus.CANCELLED)
     mine = Enrolment.objects.filter(pk=enrolment.pk)
