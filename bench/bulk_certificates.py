@@ -54,29 +54,12 @@ body {{ font-family: Mincho; font-size: 18pt; }}
 # --- the rendering limit -------------------------------------------------------------------
 
 
-def _limit_init() -> None:
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    global _fonts, _html
-    _fonts, _html = FontConfiguration(), HTML
-    _limit_render(0)  # warm: the cluster's workers are warm after their first certificate
-
-
 def _limit_render(number: int) -> int:
     from django.conf import settings
 
     mincho = Path(settings.CERTIFICATE_FONTS["mincho"]).resolve().as_uri()
     html = MINIMAL.format(mincho=mincho, name=f"兵庫 太郎{number}")
     return len(_html(string=html).write_pdf(font_config=_fonts))
-
-
-def _limit_worker_init() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    import django
-
-    django.setup()
-    _limit_init()
 
 
 def _own_render(number: int) -> int:
@@ -86,22 +69,26 @@ def _own_render(number: int) -> int:
     return len(render_certificate_pdf(sample_certificate(number)))
 
 
-def _own_worker_init() -> None:
+def _worker_init(ours: bool) -> None:
+    """Each process of the pool: Django set up, WeasyPrint loaded, one document rendered (the
+    cluster's workers are warm after their first certificate)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
     import django
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
 
     django.setup()
-    _own_render(0)  # warm, as the cluster's workers are after their first certificate
+    global _fonts, _html
+    _fonts, _html = FontConfiguration(), HTML
+    (_own_render if ours else _limit_render)(0)
 
 
 def rendering_limit(count: int, processes: int = 2, *, ours: bool = False) -> dict:
     """Documents per second from ``processes`` warm processes rendering ``count`` documents:
     the minimal page, or with ``ours`` our own certificate (no database, no queue), which
     splits our share of the limit into what the certificate costs and what issuing adds."""
-    render, initializer = (
-        (_own_render, _own_worker_init) if ours else (_limit_render, _limit_worker_init)
-    )
-    with get_context("spawn").Pool(processes, initializer=initializer) as pool:
+    render = _own_render if ours else _limit_render
+    with get_context("spawn").Pool(processes, initializer=_worker_init, initargs=(ours,)) as pool:
         pool.map(render, range(processes))  # every process is up and warm
         started = time.perf_counter()
         sizes = pool.map(render, range(count), chunksize=1)
