@@ -58,3 +58,19 @@ def notices_fail_for_run(monkeypatch, module, run_id: int) -> None:
         return real_render(enrolment, *args, **kwargs)
 
     monkeypatch.setattr(module, "_notices_render", render)
+
+
+def typed_code_wrong_for(session_id: int) -> str:
+    """A 4-digit code that no window from five minutes ago to ten minutes ahead accepts for
+    ``session_id``: "the right code plus one" is itself right for a neighbouring window once
+    in 10,000 runs, which made a limit test check someone in instead of counting a wrong try."""
+    from courses import checkin
+
+    now_window = checkin.window_at(timezone.now())
+    nearby = {checkin.typed_code(session_id, w) for w in range(now_window - 10, now_window + 21)}
+    right = checkin.typed_code(session_id, now_window)
+    return next(
+        code
+        for step in range(1, 10**checkin.TYPED_CODE_DIGITS)
+        if (code := str((int(right) + step) % 10**checkin.TYPED_CODE_DIGITS).zfill(4)) not in nearby
+    )

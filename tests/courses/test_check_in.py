@@ -14,6 +14,7 @@ from courses.models import (
     OnlinePresenceRule,
     SessionModality,
 )
+from tests.courses.helpers import typed_code_wrong_for
 from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("home_page")]
@@ -155,7 +156,7 @@ def test_typing_the_code_checks_in_and_accepts_full_width_digits(client, seated)
 def test_wrong_typed_codes_are_refused_and_limited(client, seated, settings):
     session, _enrolment = seated
     right = checkin.typed_code(session.pk, checkin.window_at(timezone.now()))
-    wrong = str((int(right) + 1) % 10000).zfill(4)
+    wrong = typed_code_wrong_for(session.pk)
 
     for _ in range(settings.ATTENDANCE_CODE_MAX_TRIES):
         response = client.post("/check-in/", {"code": wrong})
