@@ -40,10 +40,9 @@ def announce_session_changes(run_id: int) -> int:
     from courses.models import CourseRun
 
     try:
-        run = CourseRun.objects.get(pk=run_id)
+        return services.session_changes_announce(run=CourseRun(pk=run_id))
     except CourseRun.DoesNotExist:
-        return 0  # deleted meanwhile: nobody to tell
-    return services.session_changes_announce(run=run)
+        return 0  # deleted meanwhile (before or while it ran): nobody to tell
 
 
 def announce_pending_session_changes() -> int:

@@ -4,6 +4,7 @@ messages to participants and reminders before each session."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -40,7 +41,6 @@ from lms.notifications import notification_queue_all, rendered_message
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def session_changes_announce(*, run: CourseRun) -> int:
     """Tell everyone with a seat about each session of ``run`` whose time, place, link or status
     changed since they were last told, and bump that session's revision (``sequence``).
@@ -52,28 +52,95 @@ def session_changes_announce(*, run: CourseRun) -> int:
     notices are written to the outbox in the same transaction that records the new state (one
     insert for all of them): either both commit or neither does.  New sessions are recorded
     without a notice.  Returns how many sessions were announced.
+
+    The notices are rendered before the run is locked, so enrolments in the run do not wait
+    for the rendering; under the lock the run, its sessions and its participants are read again
+    and, only if any of them changed meanwhile, the notices are rendered again there.
     """
-    run = _lock_run(run.pk)
-    run_cancelled = run.status == RunStatus.CANCELLED
-    # FOR NO KEY UPDATE: the run's lock already keeps announcements apart, and check-ins and
-    # reminders (rows that point at a session, needing its key share) go on while this renders.
-    sessions = list(Session.objects.filter(run=run).select_for_update(of=("self",), no_key=True))
+    draft = _announcement_draft(*_announcement_reads(run.pk, lock=False))
+    with transaction.atomic():
+        reads = _announcement_reads(run.pk, lock=True)
+        if _announcement_stamp(*reads) != draft.stamp:
+            draft = _announcement_draft(*reads)
+        draft.write()
+    return draft.announced
+
+
+def _announcement_reads(
+    run_id: int, *, lock: bool
+) -> tuple[CourseRun, list[Session], list[Enrolment]]:
+    """The run, its sessions and the people with a seat in it; with ``lock`` the run's row
+    and its sessions' rows are locked (caller's transaction).  The sessions are locked ``FOR
+    NO KEY UPDATE``: the run's lock already keeps announcements apart, and check-ins and
+    reminders (rows that point at a session, needing its key share) go on meanwhile."""
+    if lock:
+        run = _lock_run(run_id)
+        sessions = Session.objects.filter(run=run).select_for_update(of=("self",), no_key=True)
+    else:
+        run = CourseRun.objects.select_related("course").get(pk=run_id)
+        sessions = Session.objects.filter(run=run)
+    sessions = list(sessions.order_by("starts_at", "pk"))
     for session in sessions:
-        session.run = run  # the locked row: current_state reads its status
+        session.run = run  # the row just read: current_state reads its status
+    participants = list(
+        Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES)
+        .select_related("user", "run__course")
+        .order_by("pk")
+    )
+    return run, sessions, participants
+
+
+def _announcement_stamp(
+    run: CourseRun, sessions: list[Session], participants: list[Enrolment]
+) -> tuple:
+    """Everything the notices are made from: the run, each session's recorded and current
+    state, and each participant's place and account (a new address or language moves the
+    account's ``updated_at``)."""
+    return (
+        (run.status, run.updated_at),
+        tuple(
+            (s.pk, s.announced_state, s.current_state(), s.sequence, s.status, s.updated_at)
+            for s in sessions
+        ),
+        tuple((e.pk, e.status, e.updated_at, e.user.updated_at) for e in participants),
+    )
+
+
+@dataclass
+class _Announcement:
+    """What announcing a run's session changes writes, worked out from one read of the run:
+    the sessions with their new state and revision, the notices rendered for them."""
+
+    stamp: tuple  # what it was made from (``_announcement_stamp``)
+    sessions: list[Session] = field(default_factory=list)
+    dates_moved: list[Session] = field(default_factory=list)  # their reminders start again
+    notices: list[dict] = field(default_factory=list)
+    announced: int = 0
+
+    def write(self) -> None:
+        """Record the sessions' new state and queue the notices (caller holds the run lock)."""
+        for session in self.sessions:
+            session.save(update_fields=["announced_state", "sequence", "status", "updated_at"])
+        if self.dates_moved:
+            # A new date deserves a new reminder.
+            SessionReminder.objects.filter(session__in=self.dates_moved).delete()
+        _notices_queue(self.notices)
+
+
+def _announcement_draft(
+    run: CourseRun, sessions: list[Session], participants: list[Enrolment]
+) -> _Announcement:
+    """Work out and render the announcement of ``sessions`` changes (writes nothing; the
+    sessions read are given their new state in memory)."""
+    draft = _Announcement(stamp=_announcement_stamp(run, sessions, participants))
+    run_cancelled = run.status == RunStatus.CANCELLED
     venue_ids = {
         int(part) for s in sessions for part in s.announced_state.split("|")[2:3] if part.isdigit()
     }
-    venues = {v.pk: v for v in Venue.objects.filter(pk__in=venue_ids)}
+    venues = {v.pk: v for v in Venue.objects.filter(pk__in=venue_ids)} if venue_ids else {}
     # A session is "added" only to a run whose sessions were announced before (the first
     # announcement just records what everyone already got with their enrolment).
     run_known = any(s.announced_state for s in sessions)
-    participants = list(
-        Enrolment.objects.filter(run=run, status__in=SEAT_STATUSES).select_related(
-            "user", "run__course"
-        )
-    )
-    notices: list[dict] = []
-    announced = 0
     for session in sessions:
         state = session.current_state()
         if state == session.announced_state:
@@ -81,16 +148,16 @@ def session_changes_announce(*, run: CourseRun) -> int:
         is_new = not session.announced_state
         before = _state_before(session.announced_state, venues)
         session.announced_state = state
+        draft.sessions.append(session)
         if not is_new:
             session.sequence += 1
             if session.status == SessionStatus.SCHEDULED and not run_cancelled:
                 session.status = SessionStatus.CHANGED
                 session.announced_state = session.current_state()
-        session.save(update_fields=["announced_state", "sequence", "status", "updated_at"])
         if is_new:
             for enrolment in participants if run_known else []:
                 if enrolment.status != EnrolmentStatus.OFFERED:
-                    notices += _notices_render(
+                    draft.notices += _notices_render(
                         enrolment,
                         "session_added",
                         invite="REQUEST",
@@ -99,17 +166,18 @@ def session_changes_announce(*, run: CourseRun) -> int:
                     )
             continue
         if before.get("starts_at") != session.starts_at:
-            # A new date deserves a new reminder.
-            SessionReminder.objects.filter(session=session).delete()
-        announced += 1
+            draft.dates_moved.append(session)
+        draft.announced += 1
         cancelled = session.status == SessionStatus.CANCELLED or run_cancelled
         template = "session_cancelled" if cancelled else "session_changed"
         for enrolment in participants:
             if enrolment.status == EnrolmentStatus.OFFERED:
                 # No invite until they hold the seat.
-                notices += _notices_render(enrolment, template, session=session, before=before)
+                draft.notices += _notices_render(
+                    enrolment, template, session=session, before=before
+                )
                 continue
-            notices += _notices_render(
+            draft.notices += _notices_render(
                 enrolment,
                 template,
                 invite="CANCEL" if cancelled else "REQUEST",
@@ -117,8 +185,7 @@ def session_changes_announce(*, run: CourseRun) -> int:
                 session=session,
                 before=before,
             )
-    _notices_queue(notices)
-    return announced
+    return draft
 
 
 def session_changes_announce_later(*, run: CourseRun) -> int:

@@ -6,6 +6,7 @@ never exceeded, nobody enrolled twice, nobody lost from the waiting list, every 
 offered exactly once.  SQLite serialises writers at BEGIN instead and is not raced here.
 """
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -595,10 +596,10 @@ def _cancel_while_completing(place, complete, module, monkeypatch) -> object:
 
 
 def test_check_ins_go_on_while_a_session_change_is_being_announced(course, monkeypatch):
-    """The announcement of a change to a later session renders every notice holding the run's
+    """The announcement of a change to a later session writes its notices holding the run's
     lock and its sessions' rows; people checking in to today's session (an attendance row
     pointing at a session needs the session's key share) do not wait for it.  With the
-    sessions locked ``FOR UPDATE`` they waited for the whole rendering."""
+    sessions locked ``FOR UPDATE`` they waited for the whole writing."""
     today = timezone.localdate()
     run = CourseRunFactory(course=course, starts_on=today, ends_on=today + timedelta(days=7))
     starts = timezone.now() - timedelta(minutes=5)
@@ -610,30 +611,60 @@ def test_check_ins_go_on_while_a_session_change_is_being_announced(course, monke
     person = UserFactory()
     services.enrolment_create(run=run, user=person, by_staff=True)
     Session.objects.filter(pk=later.pk).update(venue=VenueFactory())
-    rendering, release = threading.Event(), threading.Event()
-    real_render = sessions_module._notices_render
+    with _announcement_held_at(sessions_module, "_notices_queue", monkeypatch, run):
+        record = services.attendance_check_in(
+            session=Session.objects.get(pk=now_session.pk), user=person, arrived_at=timezone.now()
+        )
+    assert record.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+    assert OutboundEmail.objects.filter(template="courses/email/session_changed").count() == 1
+
+
+@contextlib.contextmanager
+def _announcement_held_at(module, name: str, monkeypatch, run):
+    """Announce ``run``'s session changes in a thread held inside ``module.name`` (while it
+    renders, or while it writes under the locks) for as long as the block runs; the block's
+    statements fail after 3 s of waiting for a lock instead of hanging."""
+    reached, release = threading.Event(), threading.Event()
+    real = getattr(module, name)
 
     def held(*args, **kwargs):
-        rendering.set()
+        reached.set()
         release.wait(timeout=30)
-        return real_render(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(sessions_module, "_notices_render", held)
+    monkeypatch.setattr(module, name, held)
     announcer = threading.Thread(
         target=race, args=([lambda: services.session_changes_announce(run=run)],)
     )
     announcer.start()
     try:
-        assert rendering.wait(timeout=30)
+        assert reached.wait(timeout=30)
         with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '3s'")  # fail, not hang, if it waits
-        record = services.attendance_check_in(
-            session=Session.objects.get(pk=now_session.pk), user=person, arrived_at=timezone.now()
-        )
+            cursor.execute("SET lock_timeout = '3s'")
+        yield
     finally:
         release.set()
         announcer.join(timeout=30)
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
-    assert record.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
-    assert OutboundEmail.objects.filter(template="courses/email/session_changed").count() == 1
+
+
+def test_enrolments_in_the_run_go_on_while_a_session_change_is_being_rendered(course, monkeypatch):
+    """A whole run's notices take seconds to render; they are rendered before the run is
+    locked, so a person enrolling meanwhile gets their seat at once (with the run locked
+    while rendering, they waited for all of it), and the notices, made again under the lock
+    as the run changed, include them."""
+    run = CourseRunFactory(course=course, capacity=5)
+    session = SessionFactory(run=run)
+    services.session_changes_announce(run=run)
+    first = UserFactory()
+    services.enrolment_create(run=run, user=first)
+    Session.objects.filter(pk=session.pk).update(venue=VenueFactory())
+    newcomer = UserFactory()
+
+    with _announcement_held_at(sessions_module, "_notices_render", monkeypatch, run):
+        place = services.enrolment_create(run=run, user=newcomer)
+
+    assert place.status == EnrolmentStatus.ENROLLED
+    told = OutboundEmail.objects.filter(template="courses/email/session_changed")
+    assert sorted(told.values_list("recipient", flat=True)) == sorted([first.email, newcomer.email])

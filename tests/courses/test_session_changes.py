@@ -198,6 +198,83 @@ def test_a_full_runs_notices_are_written_with_one_insert(
     assert OutboundEmail.objects.exclude(calendar_method="REQUEST").count() == 0
 
 
+def _render_counting(monkeypatch, meanwhile=lambda: None) -> list[str]:
+    """Count the notices rendered (their recipients); ``meanwhile`` runs before the first, as
+    if staff or the participant saved something while the announcement was being rendered."""
+    real_render = sessions_module._notices_render
+    rendered: list[str] = []
+
+    def render(enrolment, *args, **kwargs):
+        if not rendered:
+            meanwhile()
+        rendered.append(enrolment.user.email)
+        return real_render(enrolment, *args, **kwargs)
+
+    monkeypatch.setattr(sessions_module, "_notices_render", render)
+    return rendered
+
+
+def test_the_notices_are_rendered_once_when_nothing_changed_before_the_lock(
+    run_with_people, monkeypatch
+):
+    run, session = run_with_people
+    Session.objects.filter(pk=session.pk).update(venue=VenueFactory())
+    rendered = _render_counting(monkeypatch)
+
+    assert services.session_changes_announce(run=run) == 1
+
+    assert rendered == ["seat@example.jp"]
+    assert OutboundEmail.objects.get().recipient == "seat@example.jp"
+
+
+def _venue_moved_again(session, venue):
+    def move():
+        session.venue = venue
+        session.save()
+
+    return move
+
+
+def _new_address(user):
+    def change():
+        user.email = "new-address@example.jp"
+        user.save()
+
+    return change
+
+
+@pytest.mark.parametrize("meanwhile", ["venue moved again", "participant's new address"])
+def test_a_change_saved_while_the_notices_were_rendered_is_announced_as_it_is_under_the_lock(
+    run_with_people, monkeypatch, meanwhile
+):
+    """The notices are rendered before the run is locked (enrolments do not wait for them);
+    whatever was saved meanwhile is found under the lock and the notices are made again from
+    it, so the state recorded as told is the one people were told."""
+    run, session = run_with_people
+    Session.objects.filter(pk=session.pk).update(venue=VenueFactory(name="県民会館"))
+    holder = UserFactory._meta.model.objects.get(email="seat@example.jp")
+    change = (
+        _venue_moved_again(Session.objects.get(pk=session.pk), VenueFactory(name="生田文化会館"))
+        if meanwhile == "venue moved again"
+        else _new_address(holder)
+    )
+    rendered = _render_counting(monkeypatch, change)
+
+    assert services.session_changes_announce(run=run) == 1
+
+    assert len(rendered) == 2  # before the lock, and again under it
+    session.refresh_from_db()
+    assert session.announced_state == session.current_state()
+    assert session.sequence == 1
+    message = OutboundEmail.objects.get()
+    if meanwhile == "venue moved again":
+        assert "生田文化会館" in message.body_text
+        assert "県民会館" not in message.body_text
+    else:
+        assert message.recipient == "new-address@example.jp"
+    assert services.session_changes_announce(run=run) == 0
+
+
 def test_the_task_for_a_run_deleted_meanwhile_does_nothing(run_with_people):
     run, _session = run_with_people
     run_id = run.pk
@@ -205,6 +282,22 @@ def test_the_task_for_a_run_deleted_meanwhile_does_nothing(run_with_people):
     run.delete()
 
     assert tasks.announce_session_changes(run_id) == 0
+
+
+def test_the_task_for_a_run_deleted_while_its_notices_were_rendered_does_nothing(
+    run_with_people, monkeypatch
+):
+    run, session = run_with_people
+    Session.objects.filter(pk=session.pk).update(venue=VenueFactory())
+
+    def delete_the_run():
+        run.enrolments.all().delete()
+        run.delete()
+
+    _render_counting(monkeypatch, delete_the_run)
+
+    assert tasks.announce_session_changes(run.pk) == 0
+    assert not OutboundEmail.objects.exists()
 
 
 def _move_the_session(session) -> None:
