@@ -165,6 +165,7 @@ def load_demo_courses(*, home: Page) -> CourseIndexPage:
                 for number, day in enumerate([first_day, first_day + dt.timedelta(days=7)], start=1)
             ]
             run.save()
+            _record_sessions_as_announced(run)
 
     program = ProgramPage.objects.child_of(catalogue).filter(slug="next-leaders").first()
     if program is None:
@@ -433,7 +434,6 @@ def _demo_attendance(catalogue: CourseIndexPage, venue: Venue) -> None:
         absent = person == people[9]  # missed a session of three: 80% is out of reach
         _demo_mark(enrolment, first, _N if absent else _P, "staff" if absent else "qr")
     # Calendars: next week's session moved by an hour (revision 1), the last one cancelled.
-    services.session_changes_announce(run=current)
     next_week, last = list(current.sessions.order_by("starts_at"))[2:4]
     next_week.starts_at += dt.timedelta(hours=1)
     next_week.ends_at += dt.timedelta(hours=1)
@@ -482,7 +482,15 @@ def _demo_run(
         for number, start in enumerate(starts, start=1)
     ]
     run.save()
+    _record_sessions_as_announced(run)
     return run
+
+
+def _record_sessions_as_announced(run: CourseRun) -> None:
+    """What staff's first save of a run in the admin does: record its sessions as they are
+    (nobody is told; participants get them with their seat), so that a later change of one is
+    announced.  Runs never recorded keep their changes silent."""
+    services.session_changes_announce(run=run)
 
 
 def _demo_mark(enrolment: Enrolment, session: Session, status: str, evidence: str) -> None:

@@ -307,3 +307,55 @@ def test_staff_make_adjust_and_print_breakout_groups(page, live_server, demo, ax
     expect(printed.locator("section")).to_have_count(5)
     expect(printed.locator("section").nth(1)).to_contain_text(mover.user.full_name_kana)
     axe(printed, "printable breakout groups")
+
+
+def test_staff_cancel_a_session_and_the_participant_is_told(new_page, live_server, demo, axe):
+    """A coordinator cancels one session of a run in the admin; the save answers at once with
+    how many people are being told, and the participant finds the session cancelled on My
+    learning and a notice with a calendar cancellation in their mail."""
+    from courses import services
+    from courses.models import CoursePage, SessionStatus
+    from lms.models import OutboundEmail, User
+
+    run = CoursePage.objects.get(slug="joint-training-basic").runs.get()
+    first_session, second_session = run.sessions.order_by("starts_at")
+    supporter = User.objects.get(email=SUPPORTER[0])
+    services.enrolment_create(run=run, user=supporter)
+    people_told = run.enrolments.filter(status__in=["enrolled", "offered"]).count()
+    last_email_before = OutboundEmail.objects.order_by("pk").last().pk
+
+    staff_page = new_page()
+    sign_in(staff_page, live_server, *COORDINATOR)
+    edit_path = f"/admin/snippets/courses/courserun/edit/{run.pk}/"
+    staff_page.goto(live_server.url + edit_path)
+    # The session's row in the run's inline panel of sessions, found by its hidden id.
+    id_field = staff_page.locator(
+        f"input[name^='sessions-'][name$='-id'][value='{first_session.pk}']"
+    )
+    prefix = id_field.get_attribute("name").removesuffix("-id")
+    staff_page.locator(f"select[name='{prefix}-status']").select_option(SessionStatus.CANCELLED)
+    staff_page.locator("footer button.action-save").click()
+    expect(staff_page.locator(".messages")).to_contain_text(
+        f"1回分の変更を{people_told}人に送信しています。"
+    )
+
+    first_session.refresh_from_db()
+    second_session.refresh_from_db()
+    assert (first_session.status, first_session.sequence) == (SessionStatus.CANCELLED, 1)
+    assert second_session.sequence == 0  # unchanged: not announced
+    told = OutboundEmail.objects.filter(pk__gt=last_email_before)
+    assert set(told.values_list("template", flat=True)) == {"courses/email/session_cancelled"}
+    assert told.count() == people_told
+    notice = told.get(recipient=supporter.email)
+    assert notice.calendar_method == "CANCEL"
+    assert first_session.title in notice.body_text
+
+    supporter_page = new_page()
+    sign_in(supporter_page, live_server, *SUPPORTER)
+    open_my_learning(supporter_page, live_server)
+    card = enrolment_card(supporter_page, JOINT_TRAINING)
+    expect(card.locator(f"#my-session-{first_session.pk}.session-cancelled")).to_be_visible()
+    expect(card.locator(f"#my-session-{second_session.pk}")).not_to_have_class(
+        re.compile("session-cancelled")
+    )
+    axe(supporter_page, "My learning with a cancelled session")
