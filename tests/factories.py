@@ -198,3 +198,16 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
             else None
         )
     )
+
+
+def plain_message(recipient: str) -> dict:
+    """A rendered plain-text notice (what ``notification_queue_all`` takes) for ``recipient``."""
+    from lms.notifications import rendered_message
+
+    return rendered_message(
+        recipient=recipient,
+        subject="研修のお知らせ",
+        body_text="本文",
+        template="tests/email/plain",
+        language="ja",
+    )

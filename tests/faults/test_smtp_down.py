@@ -23,7 +23,13 @@ from courses.models import Enrolment
 from courses.tasks import send_session_reminders
 from lms import notifications, roles, tasks
 from lms.models import OutboundEmail, OutboundEmailStatus
-from tests.factories import CourseRunFactory, EnrolmentFactory, SessionFactory, UserFactory
+from tests.factories import (
+    CourseRunFactory,
+    EnrolmentFactory,
+    SessionFactory,
+    UserFactory,
+    plain_message,
+)
 from tests.faults.conftest import note, use_broker, wait_for
 
 MINUTE = dt.timedelta(minutes=1)
@@ -214,7 +220,9 @@ def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(
     addresses = ["hanako@example.jp", "gone@example.jp", "ichiro@example.jp"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        rows = notifications.notification_queue_all([_plain(address) for address in addresses])
+        rows = notifications.notification_queue_all(
+            [plain_message(address) for address in addresses]
+        )
 
     statuses = [OutboundEmail.objects.get(pk=row.pk) for row in rows]
     assert [m.status for m in statuses] == [
@@ -240,22 +248,14 @@ def test_a_server_closing_the_connection_after_each_message_costs_no_attempt(
     addresses = [f"person{n}@example.jp" for n in range(3)]
 
     with django_capture_on_commit_callbacks(execute=True):
-        rows = notifications.notification_queue_all([_plain(address) for address in addresses])
+        rows = notifications.notification_queue_all(
+            [plain_message(address) for address in addresses]
+        )
 
     sent = [OutboundEmail.objects.get(pk=row.pk) for row in rows]
     assert [(m.status, m.attempts) for m in sent] == [(OutboundEmailStatus.SENT, 1)] * 3
     assert sorted(smtp_server.received_per_recipient()) == addresses
     assert len(set(smtp_server.sink.peers)) == 3
-
-
-def _plain(address: str) -> dict:
-    return notifications.rendered_message(
-        recipient=address,
-        subject="研修のお知らせ",
-        body_text="本文",
-        template="tests/batch",
-        language="ja",
-    )
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from lms import notifications, tasks
 from lms.models import OutboundEmail, OutboundEmailStatus
+from tests.factories import plain_message
 
 pytestmark = pytest.mark.django_db
 
@@ -264,16 +265,6 @@ def test_notification_queue_survives_a_broker_outage(
     assert mail.outbox == []
 
 
-def _message(recipient: str) -> dict:
-    return notifications.rendered_message(
-        recipient=recipient,
-        subject="研修のお知らせ",
-        body_text="本文",
-        template="tests/email/plain",
-        language="ja",
-    )
-
-
 def test_messages_written_together_are_one_insert_and_one_task_after_commit(
     monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
@@ -287,7 +278,7 @@ def test_messages_written_together_are_one_insert_and_one_task_after_commit(
     addresses = ["hanako@example.jp", "ichiro@example.jp", "no-email-1@invalid", "jiro@example.jp"]
 
     with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
-        rows = notifications.notification_queue_all([_message(a) for a in addresses])
+        rows = notifications.notification_queue_all([plain_message(a) for a in addresses])
 
     assert [row.recipient for row in rows] == addresses
     assert [row.status for row in OutboundEmail.objects.order_by("pk")] == [
@@ -302,7 +293,7 @@ def test_messages_written_together_are_one_insert_and_one_task_after_commit(
 
 def test_a_batch_sends_each_message_once_and_a_second_run_sends_nothing():
     rows = notifications.notification_queue_all(
-        [_message(f"person{n}@example.jp") for n in range(3)]
+        [plain_message(f"person{n}@example.jp") for n in range(3)]
     )
     ids = [row.pk for row in rows]
 
@@ -322,7 +313,7 @@ def test_a_batch_that_runs_long_hands_the_rest_to_a_new_task(monkeypatch):
 
     monkeypatch.setattr(taskqueue, "batch_seconds", lambda: -1)  # every message "too slow"
     rows = notifications.notification_queue_all(
-        [_message(f"person{n}@example.jp") for n in range(3)]
+        [plain_message(f"person{n}@example.jp") for n in range(3)]
     )
 
     assert tasks.deliver_emails([row.pk for row in rows]) == 1
@@ -337,7 +328,10 @@ def test_the_requeue_job_hands_messages_on_in_batches(monkeypatch):
     handed: list[list[int]] = []
     monkeypatch.setattr(notifications, "async_task", lambda task, ids, **kw: handed.append(ids))
     rows = notifications.notification_queue_all(
-        [_message(f"person{n}@example.jp") for n in range(notifications.DELIVER_BATCH_SIZE + 5)]
+        [
+            plain_message(f"person{n}@example.jp")
+            for n in range(notifications.DELIVER_BATCH_SIZE + 5)
+        ]
     )
     handed.clear()  # what the inserts handed over (their commit is the test's, never run)
     OutboundEmail.objects.update(created_at=timezone.now() - timedelta(hours=1))
@@ -352,7 +346,7 @@ def test_one_message_failing_unexpectedly_does_not_strand_the_rest_of_its_batch(
     """A database error on one message (not an SMTP failure, which is recorded on the message):
     the others still go out, and the task fails naming it, for the requeue job."""
     rows = notifications.notification_queue_all(
-        [_message(f"person{n}@example.jp") for n in range(3)]
+        [plain_message(f"person{n}@example.jp") for n in range(3)]
     )
     real_deliver = notifications.email_deliver
 
