@@ -197,6 +197,9 @@ def _invite(enrolment: Enrolment, method: str, session: Session) -> bytes:
     event = selectors.session_calendar_event(session, for_participant=True)
     whole_session_cancelled = event.cancelled
     if method == "CANCEL" and not whole_session_cancelled:
+        if not transaction.get_connection().in_atomic_block:
+            # Notices rendered ahead of a lock (session changes) must not write.
+            raise RuntimeError("A personal calendar cancellation is rendered in a transaction.")
         Session.objects.filter(pk=session.pk).update(sequence=F("sequence") + 1)
         session.sequence = Session.objects.values_list("sequence", flat=True).get(pk=session.pk)
         event = replace(event, sequence=session.sequence, status_omitted=True)

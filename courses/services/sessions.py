@@ -79,7 +79,7 @@ def _announcement_reads(
     else:
         run = CourseRun.objects.select_related("course").get(pk=run_id)
         sessions = Session.objects.filter(run=run)
-    sessions = list(sessions.order_by("starts_at", "pk"))
+    sessions = list(sessions.select_related("venue").order_by("starts_at", "pk"))
     for session in sessions:
         session.run = run  # the row just read: current_state reads its status
     participants = list(
@@ -93,13 +93,15 @@ def _announcement_reads(
 def _announcement_stamp(
     run: CourseRun, sessions: list[Session], participants: list[Enrolment]
 ) -> tuple:
-    """Everything the notices are made from: the run, each session's recorded and current
-    state, and each participant's place and account (a new address or language moves the
-    account's ``updated_at``)."""
+    """What the notices are made from: the run and its course page, each session's recorded
+    and current state and its venue, and each participant's place and account (a new address
+    or language moves the account's ``updated_at``).  Not the venue participants were told
+    before (its name in "before: …"), read only for the changed sessions."""
     return (
-        (run.status, run.updated_at),
+        (run.status, run.updated_at, run.course.title, run.course.last_published_at),
         tuple(
             (s.pk, s.announced_state, s.current_state(), s.sequence, s.status, s.updated_at)
+            + ((s.venue.name, s.venue.address) if s.venue else ())
             for s in sessions
         ),
         tuple((e.pk, e.status, e.updated_at, e.user.updated_at) for e in participants),

@@ -633,12 +633,13 @@ def _announcement_held_at(module, name: str, monkeypatch, run):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, name, held)
+    outcome: list[object] = []
     announcer = threading.Thread(
-        target=race, args=([lambda: services.session_changes_announce(run=run)],)
+        target=lambda: outcome.extend(race([lambda: services.session_changes_announce(run=run)]))
     )
     announcer.start()
     try:
-        assert reached.wait(timeout=30)
+        assert reached.wait(timeout=30), outcome
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '3s'")
         yield
@@ -647,6 +648,8 @@ def _announcement_held_at(module, name: str, monkeypatch, run):
         announcer.join(timeout=30)
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+    assert not announcer.is_alive()
+    assert not isinstance(outcome[0], Exception), outcome[0]
 
 
 def test_enrolments_in_the_run_go_on_while_a_session_change_is_being_rendered(course, monkeypatch):

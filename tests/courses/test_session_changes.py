@@ -243,7 +243,17 @@ def _new_address(user):
     return change
 
 
-@pytest.mark.parametrize("meanwhile", ["venue moved again", "participant's new address"])
+def _venue_renamed(venue):
+    def rename():
+        venue.name = "兵庫県民会館ホール"
+        venue.save()
+
+    return rename
+
+
+@pytest.mark.parametrize(
+    "meanwhile", ["venue moved again", "venue renamed", "participant's new address"]
+)
 def test_a_change_saved_while_the_notices_were_rendered_is_announced_as_it_is_under_the_lock(
     run_with_people, monkeypatch, meanwhile
 ):
@@ -251,13 +261,16 @@ def test_a_change_saved_while_the_notices_were_rendered_is_announced_as_it_is_un
     whatever was saved meanwhile is found under the lock and the notices are made again from
     it, so the state recorded as told is the one people were told."""
     run, session = run_with_people
-    Session.objects.filter(pk=session.pk).update(venue=VenueFactory(name="県民会館"))
+    venue = VenueFactory(name="県民会館")
+    Session.objects.filter(pk=session.pk).update(venue=venue)
     holder = UserFactory._meta.model.objects.get(email="seat@example.jp")
-    change = (
-        _venue_moved_again(Session.objects.get(pk=session.pk), VenueFactory(name="生田文化会館"))
-        if meanwhile == "venue moved again"
-        else _new_address(holder)
-    )
+    change = {
+        "venue moved again": lambda: _venue_moved_again(
+            Session.objects.get(pk=session.pk), VenueFactory(name="生田文化会館")
+        ),
+        "venue renamed": lambda: _venue_renamed(venue),
+        "participant's new address": lambda: _new_address(holder),
+    }[meanwhile]()
     rendered = _render_counting(monkeypatch, change)
 
     assert services.session_changes_announce(run=run) == 1
@@ -270,6 +283,8 @@ def test_a_change_saved_while_the_notices_were_rendered_is_announced_as_it_is_un
     if meanwhile == "venue moved again":
         assert "生田文化会館" in message.body_text
         assert "県民会館" not in message.body_text
+    elif meanwhile == "venue renamed":
+        assert "兵庫県民会館ホール" in message.body_text
     else:
         assert message.recipient == "new-address@example.jp"
     assert services.session_changes_announce(run=run) == 0
