@@ -1419,7 +1419,7 @@ class Generator:
                 created = plan.opens_at - dt.timedelta(days=14)
                 sessions.append(
                     Session(
-                        run_id=runs[run_index].pk,
+                        run=runs[run_index],
                         title=f"第{number}回",
                         starts_at=session.starts_at,
                         ends_at=session.ends_at,
@@ -1444,6 +1444,12 @@ class Generator:
                     )
                 )
                 owners.append((run_index, number - 1))
+        for session in sessions:
+            # As told when staff saved the run: only later changes are announced.  In UTC,
+            # as the database gives them back (the state compares their ISO forms).
+            session.starts_at = session.starts_at.astimezone(dt.UTC)
+            session.ends_at = session.ends_at.astimezone(dt.UTC)
+            session.announced_state = session.current_state()
         self._bulk(Session, sessions)
         self.session_ids: dict[tuple[int, int], int] = {
             owner: s.pk for owner, s in zip(owners, sessions, strict=True)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
@@ -128,14 +128,13 @@ def sessions_with_unannounced_changes(*, run: CourseRun) -> int:
 
 
 def runs_with_unannounced_changes(*, now: dt.datetime) -> list[int]:
-    """The runs ``session_changes_announce`` has something to tell about: a session not yet
-    ended that changed since participants were told, or was added to a run whose sessions
-    were announced before (sessions of a run never announced are recorded with the run's
-    first save, and nobody is told of them)."""
-    announced_before = Session.objects.filter(run=OuterRef("run_id")).exclude(announced_state="")
+    """The runs ``session_changes_announce`` has something to do for: a session not yet ended
+    that changed since participants were told, or was added (to a run announced before, it is
+    told; a run never announced, e.g. made outside the admin, has its sessions recorded
+    silently, as staff's first save of a run records them, so that its later changes are
+    told)."""
     sessions = (
         Session.objects.filter(ends_at__gte=now)
-        .filter(Exists(announced_before))
         .select_related("run")
         .only(*Session.STATE_FIELDS, "announced_state", "run__status")
     )

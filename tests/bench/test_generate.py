@@ -2,6 +2,7 @@
 counts, the same data from the same seed, every rule of the domain kept, the demo data left
 alone, and pages that render."""
 
+import datetime as dt
 import itertools
 from io import StringIO
 
@@ -23,6 +24,7 @@ from bench.generate import (
 )
 from certificates.models import Certificate, CertificateStatus, SerialCounter
 from cms.models import Organisation
+from courses import selectors
 from courses.models import (
     Attendance,
     AttendanceChange,
@@ -106,6 +108,8 @@ def test_the_data_keeps_the_rules_of_the_domain():
     assert not attendance.exclude(session__run=F("enrolment__run")).exists()
     assert AttendanceChange.objects.filter(attendance__in=attendance).count() == attendance.count()
     assert not enrolments.filter(status="completed", completed_at=None).exists()
+    # Sessions are recorded as told (as staff's save of a run records them): nothing to announce.
+    assert selectors.runs_with_unannounced_changes(now=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)) == []
     # Certificates: for completed enrolments, one current each, serials after the counter.
     certificates = Certificate.objects.filter(enrolment__run__in=runs)
     assert not certificates.exclude(enrolment__status=EnrolmentStatus.COMPLETED).exists()

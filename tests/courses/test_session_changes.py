@@ -350,18 +350,37 @@ def test_a_change_whose_task_was_lost_is_announced_by_the_periodic_job(
     ]
 
 
-def test_the_periodic_job_leaves_ended_sessions_and_runs_never_announced(run_with_people):
+def test_the_periodic_job_leaves_ended_sessions_alone(run_with_people):
     run, session = run_with_people
     Session.objects.filter(pk=session.pk).update(
         starts_at=session.starts_at - dt.timedelta(days=60),
         ends_at=session.ends_at - dt.timedelta(days=60),
     )  # a correction to a session that is over: only staff's own save announces it
-    never_announced = SessionFactory(run=CourseRunFactory())
-    _move_the_session(never_announced)
 
     assert selectors.runs_with_unannounced_changes(now=timezone.now()) == []
     assert tasks.announce_pending_session_changes() == 0
     assert not OutboundEmail.objects.exists()
+
+
+def test_the_periodic_job_records_a_run_made_outside_the_admin_so_its_changes_are_told(home_page):
+    """A run whose sessions were never recorded (made by an import or a script, not saved in
+    the admin) is recorded by the job without telling anyone; its next change is told."""
+    run = CourseRunFactory(capacity=5)
+    session = SessionFactory(run=run)
+    services.enrolment_create(run=run, user=UserFactory(email="seat@example.jp"))
+    OutboundEmail.objects.all().delete()
+
+    assert selectors.runs_with_unannounced_changes(now=timezone.now()) == [run.pk]
+    assert tasks.announce_pending_session_changes() == 0  # recorded, nothing to tell
+    assert not OutboundEmail.objects.exists()
+    session.refresh_from_db()
+    assert (session.announced_state, session.sequence) == (session.current_state(), 0)
+
+    _move_the_session(session)
+    assert tasks.announce_pending_session_changes() == 1
+    assert list(OutboundEmail.objects.values_list("recipient", "template")) == [
+        ("seat@example.jp", "courses/email/session_changed")
+    ]
 
 
 def test_a_run_whose_notice_cannot_be_made_does_not_stop_the_others(run_with_people, monkeypatch):
